@@ -1,0 +1,349 @@
+package canon
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Mem is a variant's memory as the monitor sees it while the variant is
+// stopped. Implementations read with process_vm_readv.
+type Mem interface {
+	// Read fills buf from addr; it fails unless all of buf was read.
+	Read(addr uint64, buf []byte) error
+	// ReadString reads a NUL-terminated string of at most max bytes.
+	ReadString(addr uint64, max int) (string, error)
+	// Write copies data to addr.
+	Write(addr uint64, data []byte) error
+}
+
+// Limits on what is read from a variant for one call. A variant controlled
+// by an attacker must not make the monitor allocate without bound.
+const (
+	MaxString    = 4096     // PATH_MAX
+	MaxStrVec    = 4096     // argv/envp entries
+	MaxInput     = 64 << 20 // bytes of one input buffer or iovec set
+	MaxIovecs    = 1024     // IOV_MAX
+	iovecSize    = 16
+	maxArrayElem = 1 << 16
+)
+
+// ErrTooLarge is returned when a variant passes an input larger than the
+// monitor is willing to compare.
+var ErrTooLarge = errors.New("input larger than the monitor compares")
+
+// Value is one canonical argument.
+type Value struct {
+	// V is the value of value kinds; for pointer kinds 0 means NULL and 1
+	// non-NULL.
+	V uint64
+	// Data is the content of an input pointer (strings and iovec contents
+	// concatenated; StrVec entries separated by NUL).
+	Data []byte
+	// N is the number of StrVec entries or iovecs read.
+	N int
+}
+
+// Call is one system call of one variant in canonical form.
+type Call struct {
+	Row  *Row
+	Nr   uint64
+	Raw  [6]uint64
+	Vals [6]Value
+	// Extra is canonical content that a special handler adds (epoll
+	// events without their data, sigaction without its handler address).
+	Extra []byte
+}
+
+// Name is the call's canonical name.
+func (c *Call) Name() string { return c.Row.Name }
+
+func isNull(p uint64) uint64 {
+	if p == 0 {
+		return 0
+	}
+	return 1
+}
+
+// Decode reads the canonical form of a call from registers and memory.
+func Decode(row *Row, nr uint64, raw [6]uint64, mem Mem) (*Call, error) {
+	c := &Call{Row: row, Nr: nr, Raw: raw}
+	for i, a := range row.Args {
+		if i >= 6 {
+			break
+		}
+		v, err := decodeArg(a, i, raw, mem)
+		if err != nil {
+			return nil, fmt.Errorf("%s arg %d (%s): %w", row.Name, i, a.Kind, err)
+		}
+		c.Vals[i] = v
+	}
+	return c, nil
+}
+
+func lenOf(a Arg, raw [6]uint64) uint64 {
+	if a.Len < 0 || int(a.Len) >= 6 {
+		return 0
+	}
+	return raw[a.Len]
+}
+
+func decodeArg(a Arg, i int, raw [6]uint64, mem Mem) (Value, error) {
+	p := raw[i]
+	switch a.Kind {
+	case Int, Flags, FD, PID:
+		return Value{V: p}, nil
+	case Addr, OutBuf, OutStruct, OutIovec, OutSockaddr, OutArray:
+		return Value{V: isNull(p)}, nil
+	case Ignore, None:
+		return Value{}, nil
+	}
+	if p == 0 {
+		return Value{V: 0}, nil
+	}
+	v := Value{V: 1}
+	switch a.Kind {
+	case Str:
+		s, err := mem.ReadString(p, MaxString)
+		if err != nil {
+			return v, err
+		}
+		v.Data = []byte(s)
+	case StrVec:
+		var buf bytes.Buffer
+		var w [8]byte
+		for n := 0; ; n++ {
+			if n >= MaxStrVec {
+				return v, ErrTooLarge
+			}
+			if err := mem.Read(p+uint64(8*n), w[:]); err != nil {
+				return v, err
+			}
+			sp := binary.LittleEndian.Uint64(w[:])
+			if sp == 0 {
+				v.N = n
+				break
+			}
+			s, err := mem.ReadString(sp, 1<<17)
+			if err != nil {
+				return v, err
+			}
+			buf.WriteString(s)
+			buf.WriteByte(0)
+			if buf.Len() > MaxInput {
+				return v, ErrTooLarge
+			}
+		}
+		v.Data = buf.Bytes()
+	case InBuf, InSockaddr:
+		n := lenOf(a, raw)
+		if n > MaxInput {
+			return v, ErrTooLarge
+		}
+		v.Data = make([]byte, n)
+		if err := mem.Read(p, v.Data); err != nil {
+			return v, err
+		}
+		if a.Kind == InSockaddr {
+			v.Data = CanonSockaddr(v.Data)
+		}
+	case InStruct, InOutStruct:
+		v.Data = make([]byte, a.Size)
+		if err := mem.Read(p, v.Data); err != nil {
+			return v, err
+		}
+	case InArray, InOutArray:
+		n := lenOf(a, raw)
+		if n > maxArrayElem {
+			return v, ErrTooLarge
+		}
+		v.Data = make([]byte, int(n)*a.Size)
+		if err := mem.Read(p, v.Data); err != nil {
+			return v, err
+		}
+	case InIovec:
+		iovs, err := ReadIovecs(mem, p, lenOf(a, raw))
+		if err != nil {
+			return v, err
+		}
+		v.N = len(iovs)
+		var total uint64
+		for _, iov := range iovs {
+			total += iov.Len
+		}
+		if total > MaxInput {
+			return v, ErrTooLarge
+		}
+		v.Data = make([]byte, 0, total)
+		for _, iov := range iovs {
+			if iov.Len == 0 {
+				continue
+			}
+			b := make([]byte, iov.Len)
+			if err := mem.Read(iov.Base, b); err != nil {
+				return v, err
+			}
+			v.Data = append(v.Data, b...)
+		}
+	default:
+		return v, fmt.Errorf("no decoder for kind %s", a.Kind)
+	}
+	return v, nil
+}
+
+// Iovec is one struct iovec of a variant.
+type Iovec struct{ Base, Len uint64 }
+
+// ReadIovecs reads n iovecs at addr.
+func ReadIovecs(mem Mem, addr, n uint64) ([]Iovec, error) {
+	if n > MaxIovecs {
+		return nil, ErrTooLarge
+	}
+	if n == 0 || addr == 0 {
+		return nil, nil
+	}
+	raw := make([]byte, n*iovecSize)
+	if err := mem.Read(addr, raw); err != nil {
+		return nil, err
+	}
+	iovs := make([]Iovec, n)
+	for i := range iovs {
+		iovs[i].Base = binary.LittleEndian.Uint64(raw[i*16:])
+		iovs[i].Len = binary.LittleEndian.Uint64(raw[i*16+8:])
+		if iovs[i].Len > MaxInput {
+			return nil, ErrTooLarge
+		}
+	}
+	return iovs, nil
+}
+
+// Mismatch says how two canonical calls differ, or is empty when they agree.
+func Mismatch(a, b *Call) string {
+	if a.Row.Name != b.Row.Name {
+		return fmt.Sprintf("different calls: %s vs %s", a.Row.Name, b.Row.Name)
+	}
+	for i, arg := range a.Row.Args {
+		if i >= 6 {
+			break
+		}
+		va, vb := a.Vals[i], b.Vals[i]
+		switch arg.Kind {
+		case Ignore, None:
+			continue
+		case Int, Flags, FD, PID:
+			if va.V != vb.V {
+				return fmt.Sprintf("argument %d (%s) differs: %#x vs %#x", i, arg.Kind, va.V, vb.V)
+			}
+			continue
+		}
+		if va.V != vb.V {
+			return fmt.Sprintf("argument %d (%s) is NULL in one variant only", i, arg.Kind)
+		}
+		if !bytes.Equal(va.Data, vb.Data) {
+			return fmt.Sprintf("argument %d (%s) content differs: %s vs %s", i, arg.Kind,
+				Quote(va.Data, 48), Quote(vb.Data, 48))
+		}
+	}
+	if !bytes.Equal(a.Extra, b.Extra) {
+		return fmt.Sprintf("%s: call details differ: %s vs %s", a.Row.Name, Quote(a.Extra, 48), Quote(b.Extra, 48))
+	}
+	return ""
+}
+
+// Quote renders bytes like strace: a quoted, escaped prefix of at most max
+// bytes, with "..." when cut.
+func Quote(b []byte, max int) string {
+	cut := len(b) > max
+	if cut {
+		b = b[:max]
+	}
+	s := strconv.QuoteToASCII(string(b))
+	if cut {
+		s += "..."
+	}
+	return s
+}
+
+// String renders the call strace-style, with input contents shown and
+// addresses shown only as NULL or "&".
+func (c *Call) String() string {
+	var sb strings.Builder
+	sb.WriteString(c.Row.Name)
+	sb.WriteByte('(')
+	for i, a := range c.Row.Args {
+		if i >= 6 {
+			break
+		}
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		v := c.Vals[i]
+		switch a.Kind {
+		case Int, FD, PID:
+			sb.WriteString(strconv.FormatInt(int64(v.V), 10))
+		case Flags:
+			sb.WriteString("0x" + strconv.FormatUint(v.V, 16))
+		case Ignore, None:
+			sb.WriteString("_")
+		default:
+			switch {
+			case v.V == 0:
+				sb.WriteString("NULL")
+			case a.Kind == StrVec:
+				parts := strings.Split(strings.TrimSuffix(string(v.Data), "\x00"), "\x00")
+				if len(parts) > 8 {
+					parts = append(parts[:8], "...")
+				}
+				for j := range parts {
+					parts[j] = Quote([]byte(parts[j]), 32)
+				}
+				sb.WriteString("[" + strings.Join(parts, ", ") + "]")
+			case a.Kind.IsInput():
+				sb.WriteString(Quote(v.Data, 32))
+			default:
+				sb.WriteString("&")
+			}
+		}
+	}
+	sb.WriteByte(')')
+	if len(c.Extra) > 0 {
+		sb.WriteString(" {" + Quote(c.Extra, 32) + "}")
+	}
+	return sb.String()
+}
+
+// Address families whose sockaddr holds bytes the kernel ignores.
+const (
+	afUnix  = 1
+	afInet  = 2
+	afInet6 = 10
+)
+
+// CanonSockaddr keeps the bytes of a socket address that name the
+// endpoint: what follows a Unix path's NUL, and sin_zero, are whatever the
+// variant's stack held and must not be compared.
+func CanonSockaddr(b []byte) []byte {
+	if len(b) < 2 {
+		return b
+	}
+	switch binary.LittleEndian.Uint16(b) {
+	case afUnix:
+		if len(b) > 2 && b[2] != 0 {
+			if i := bytes.IndexByte(b[2:], 0); i >= 0 {
+				return b[:2+i]
+			}
+		}
+	case afInet:
+		if len(b) >= 8 {
+			return b[:8]
+		}
+	case afInet6:
+		if len(b) >= 28 {
+			return b[:28]
+		}
+	}
+	return b
+}

@@ -1,0 +1,616 @@
+package cpmon
+
+import (
+	"encoding/binary"
+	"strconv"
+
+	"dmvx/internal/canon"
+	"dmvx/internal/ptrace"
+
+	"golang.org/x/sys/unix"
+)
+
+// preSpecial reads, on the tracer's thread, what a special call needs
+// beyond its generic decoding, and replaces per-variant values (addresses,
+// epoll data) in the canonical form by what may be compared.
+func (v *variant) preSpecial(t *task, c *canon.Call) {
+	mem := ptrace.Mem{Pid: t.tid}
+	switch c.Row.Handler {
+	case canon.HClone:
+		t.clone = cloneInfo{}
+		switch c.Row.Name {
+		case "clone":
+			t.clone = cloneInfo{flags: c.Raw[0], ptid: c.Raw[2], ctid: c.Raw[3]}
+		case "clone3":
+			var b [40]byte
+			if c.Raw[0] != 0 && mem.Read(c.Raw[0], b[:]) == nil {
+				t.clone = cloneInfo{
+					flags: binary.LittleEndian.Uint64(b[0:]),
+					ctid:  binary.LittleEndian.Uint64(b[16:]),
+					ptid:  binary.LittleEndian.Uint64(b[24:]),
+				}
+				// Compare flags and exit signal, not the stack and tid
+				// addresses the struct also holds.
+				c.Vals[0].Data = nil
+				c.Extra = append(append([]byte{}, b[0:8]...), b[32:40]...)
+			}
+		case "fork":
+			t.clone.flags = uint64(unix.SIGCHLD)
+		case "vfork":
+			t.clone.flags = unix.CLONE_VM | unix.CLONE_VFORK | uint64(unix.SIGCHLD)
+		}
+	case canon.HEpollCtl:
+		var b [12]byte
+		if c.Raw[3] != 0 && mem.Read(c.Raw[3], b[:]) == nil {
+			c.Vals[3].Data = nil
+			c.Extra = append([]byte{}, b[0:4]...) // events; data is per variant
+			t.aux = binary.LittleEndian.Uint64(b[4:])
+		}
+	case canon.HSigaction:
+		var b [32]byte
+		if c.Raw[1] != 0 && mem.Read(c.Raw[1], b[:]) == nil {
+			c.Vals[1].Data = nil
+			h := binary.LittleEndian.Uint64(b[0:])
+			disp := byte(dispHandler)
+			if h <= 1 {
+				disp = byte(h) // SIG_DFL, SIG_IGN
+			}
+			flags := binary.LittleEndian.Uint64(b[8:]) &^ saRestorer
+			e := []byte{disp}
+			e = binary.LittleEndian.AppendUint64(e, flags)
+			c.Extra = append(e, b[24:32]...) // mask
+		}
+	case canon.HSendmsg:
+		if c.Raw[1] != 0 {
+			c.Vals[1].Data = nil
+			c.Extra = readMsghdrInput(mem, c.Raw[1])
+		}
+	case canon.HSelect:
+		n := fdSetBytes(c.Raw[0])
+		var e []byte
+		for i := 1; i <= 3; i++ {
+			c.Vals[i].Data = nil
+			if c.Raw[i] == 0 {
+				e = append(e, 0)
+				continue
+			}
+			b := make([]byte, n)
+			_ = mem.Read(c.Raw[i], b)
+			e = append(append(e, 1), b...)
+		}
+		c.Extra = e
+	}
+}
+
+const saRestorer = 0x04000000
+
+// fdSetBytes is the size of the fd_sets select reads for nfds.
+func fdSetBytes(nfds uint64) int {
+	if nfds > 1<<16 {
+		nfds = 1 << 16
+	}
+	return int((nfds + 63) / 64 * 8)
+}
+
+// msghdr field offsets (amd64).
+const (
+	msgName       = 0
+	msgNamelen    = 8
+	msgIov        = 16
+	msgIovlen     = 24
+	msgControl    = 32
+	msgControllen = 40
+	msgFlags      = 48
+	msghdrSize    = 56
+)
+
+type msghdr struct {
+	name, iov, control     uint64
+	namelen                uint32
+	iovlen, controllen     uint64
+}
+
+func readMsghdr(mem ptrace.Mem, p uint64) (msghdr, bool) {
+	var b [msghdrSize]byte
+	if mem.Read(p, b[:]) != nil {
+		return msghdr{}, false
+	}
+	return msghdr{
+		name:       binary.LittleEndian.Uint64(b[msgName:]),
+		namelen:    binary.LittleEndian.Uint32(b[msgNamelen:]),
+		iov:        binary.LittleEndian.Uint64(b[msgIov:]),
+		iovlen:     binary.LittleEndian.Uint64(b[msgIovlen:]),
+		control:    binary.LittleEndian.Uint64(b[msgControl:]),
+		controllen: binary.LittleEndian.Uint64(b[msgControllen:]),
+	}, true
+}
+
+// readMsghdrInput is the canonical content of a sendmsg: address, data,
+// ancillary data.
+func readMsghdrInput(mem ptrace.Mem, p uint64) []byte {
+	h, ok := readMsghdr(mem, p)
+	if !ok {
+		return []byte("unreadable msghdr")
+	}
+	var e []byte
+	if h.name != 0 && h.namelen > 0 && h.namelen <= 128 {
+		b := make([]byte, h.namelen)
+		_ = mem.Read(h.name, b)
+		e = append(e, b...)
+	}
+	e = append(e, '|')
+	iovs, _ := canon.ReadIovecs(mem, h.iov, h.iovlen)
+	for _, iov := range iovs {
+		if iov.Len == 0 || iov.Len > canon.MaxInput {
+			continue
+		}
+		b := make([]byte, iov.Len)
+		_ = mem.Read(iov.Base, b)
+		e = append(e, b...)
+	}
+	e = append(e, '|')
+	if h.control != 0 && h.controllen > 0 && h.controllen <= 4096 {
+		b := make([]byte, h.controllen)
+		_ = mem.Read(h.control, b)
+		e = append(e, b...)
+	}
+	return e
+}
+
+// specialLocked runs the rendezvous decision of a call with its own handler.
+func (m *Monitor) specialLocked(lt *ltask, ts []*task) {
+	c := ts[0].call
+	switch c.Row.Handler {
+	case canon.HClone:
+		m.countLocked(c, "all")
+		m.cloneLocked(lt, ts)
+	case canon.HExecve, canon.HSigaction:
+		m.countLocked(c, "all")
+		if c.Row.Handler == canon.HSigaction && len(c.Extra) >= 9 {
+			sig := int(int32(c.Raw[0]))
+			if sig > 0 && sig < len(lt.proc.sig.acts) {
+				lt.proc.sig.acts[sig] = sigAction{disp: int(c.Extra[0]), flags: binary.LittleEndian.Uint64(c.Extra[1:])}
+			}
+		}
+		for _, t := range ts {
+			t.v.enqueue(func() { t.v.cont(t, 0) })
+		}
+	case canon.HClose:
+		m.countLocked(c, "all")
+		fds := lt.proc.fds
+		for i, t := range ts {
+			if i > 0 {
+				t.v.enqueue(func() { t.v.cont(t, 0) })
+				continue
+			}
+			t.v.enqueue(func() {
+				t.v.contToExit(t, func(ret int64) {
+					if ret == 0 {
+						m.mu.Lock()
+						closeFDs(fds, c)
+						m.mu.Unlock()
+					}
+					t.v.cont(t, 0)
+				})
+			})
+		}
+	case canon.HPipe:
+		m.countLocked(c, "leader-then-dummy")
+		m.pipeLocked(lt, ts)
+	case canon.HWait:
+		m.countLocked(c, "leader-then-same-child")
+		m.waitLocked(lt, ts)
+	case canon.HEpollCtl:
+		m.countLocked(c, "leader")
+		m.epollCtlLocked(lt, ts)
+		m.execLeaderLocked(lt, ts)
+	case canon.HSendmsg:
+		m.countLocked(c, "leader")
+		m.execLeaderLocked(lt, ts)
+	case canon.HEpollWait, canon.HRecvmsg, canon.HSelect:
+		m.countLocked(c, "leader")
+		m.leaderCustomLocked(lt, ts)
+	case hRdtsc:
+		m.stats.RdtscCalls++
+		m.countLocked(c, "leader")
+		val := ptrace.Rdtsc()
+		for _, t := range ts {
+			t.v.enqueue(func() { t.v.finishRdtsc(t, val) })
+		}
+	default:
+		m.errorLocked("call %s names an unknown handler %q", c.Row.Name, c.Row.Handler)
+	}
+}
+
+func closeFDs(fds *fdTable, c *canon.Call) {
+	if c.Row.Name == "close_range" {
+		first, last := uint32(c.Raw[0]), uint32(c.Raw[1])
+		if c.Raw[2]&unix.CLOSE_RANGE_CLOEXEC != 0 {
+			return // pruned at the next execve
+		}
+		for fd := range fds.fds {
+			if uint32(fd) >= first && uint32(fd) <= last {
+				fds.close(fd)
+			}
+		}
+		return
+	}
+	fds.close(int(int32(c.Raw[0])))
+}
+
+// cloneLocked: every variant clones; the children become one new logical
+// task, whose virtual tid is the leader's child's tid. Followers' results
+// and the tids the kernel stores for them are rewritten to it.
+func (m *Monitor) cloneLocked(lt *ltask, ts []*task) {
+	flags := ts[0].clone.flags
+	var p *lproc
+	switch {
+	case flags&unix.CLONE_THREAD != 0:
+		p = lt.proc
+	default:
+		p = &lproc{fds: lt.proc.fds, sig: lt.proc.sig}
+		if flags&unix.CLONE_FILES == 0 {
+			p.fds = lt.proc.fds.clone()
+		}
+		if flags&unix.CLONE_SIGHAND == 0 {
+			p.sig = lt.proc.sig.clone()
+		}
+	}
+	clt := m.newLtask(p)
+	lt.cloneChild = clt
+	lt.cloneFlags = flags
+	for i, t := range ts {
+		if i == 0 {
+			t.v.enqueue(func() { t.v.cont(t, 0) })
+			continue
+		}
+		t.v.enqueue(func() {
+			t.v.contToExit(t, func(ret int64) {
+				if ret < 0 {
+					t.v.cont(t, 0)
+					return
+				}
+				m.mu.Lock()
+				clt.whenVtidLocked(func(vtid int) {
+					t.v.enqueue(func() {
+						if t.clone.flags&(unix.CLONE_PARENT_SETTID|unix.CLONE_VM) == unix.CLONE_PARENT_SETTID && t.clone.ptid != 0 {
+							var b [4]byte
+							binary.LittleEndian.PutUint32(b[:], uint32(vtid))
+							_ = ptrace.Mem{Pid: t.tid}.Write(t.clone.ptid, b[:])
+						}
+						ptrace.SetRet(&t.regs, int64(vtid))
+						if t.v.setRegs(t) {
+							t.v.cont(t, 0)
+						}
+					})
+				})
+				m.mu.Unlock()
+			})
+		})
+	}
+}
+
+// pipeLocked: the leader makes the real pipe (or socket pair); each
+// follower makes its own, which nobody uses, so that descriptor numbers stay
+// the same everywhere.
+func (m *Monitor) pipeLocked(lt *ltask, ts []*task) {
+	leader := ts[0]
+	leader.followersWait = true
+	fdsArg := 0
+	if leader.call.Row.Name == "socketpair" {
+		fdsArg = 3
+	}
+	leader.v.enqueue(func() {
+		leader.v.contToExit(leader, func(ret int64) {
+			leader.followersWait = false
+			if ret < 0 {
+				m.mu.Lock()
+				for _, f := range ts[1:] {
+					f.v.enqueue(func() { f.v.skip(f, ret, nil) })
+				}
+				m.mu.Unlock()
+				leader.v.cont(leader, 0)
+				return
+			}
+			var b [8]byte
+			_ = ptrace.Mem{Pid: leader.tid}.Read(leader.call.Raw[fdsArg], b[:])
+			fd0 := int(int32(binary.LittleEndian.Uint32(b[0:])))
+			fd1 := int(int32(binary.LittleEndian.Uint32(b[4:])))
+			m.mu.Lock()
+			lt.proc.fds.set(fd0, fdInfo{})
+			lt.proc.fds.set(fd1, fdInfo{})
+			for _, f := range ts[1:] {
+				f.v.enqueue(func() {
+					f.v.contToExit(f, func(ret int64) {
+						var fb [8]byte
+						_ = ptrace.Mem{Pid: f.tid}.Read(f.call.Raw[fdsArg], fb[:])
+						if ret < 0 || fb != b {
+							m.mu.Lock()
+							m.errorLocked("variant %d: descriptor tables out of step at %s", f.v.idx, f.call.Row.Name)
+							m.mu.Unlock()
+							return
+						}
+						f.v.cont(f, 0)
+					})
+				})
+			}
+			m.mu.Unlock()
+			leader.v.cont(leader, 0)
+		})
+	})
+}
+
+// waitLocked: the leader waits first; each follower then reaps the same
+// logical child (blocking: it is in lockstep, so it ends too), and the
+// exit statuses must agree. Without this, followers whose children end in
+// another order would reap other children and diverge for nothing.
+func (m *Monitor) waitLocked(lt *ltask, ts []*task) {
+	leader := ts[0]
+	leader.followersWait = true
+	c := leader.call
+	isWaitid := c.Row.Name == "waitid"
+	leader.v.enqueue(func() {
+		leader.v.contToExit(leader, func(ret int64) {
+			leader.followersWait = false
+			outs, _ := canon.Capture(c, ret, ptrace.Mem{Pid: leader.tid})
+			var childVtid int
+			if isWaitid && ret == 0 {
+				// The reaped child's pid is in siginfo.si_pid (offset 16).
+				var b [4]byte
+				if c.Raw[2] != 0 && (ptrace.Mem{Pid: leader.tid}).Read(c.Raw[2]+16, b[:]) == nil {
+					childVtid = int(int32(binary.LittleEndian.Uint32(b[:])))
+				}
+			} else if !isWaitid && ret > 0 {
+				childVtid = int(ret)
+			}
+			var status [4]byte
+			if !isWaitid && ret > 0 && c.Raw[1] != 0 {
+				_ = ptrace.Mem{Pid: leader.tid}.Read(c.Raw[1], status[:])
+			}
+			m.mu.Lock()
+			child := m.byVtid[childVtid]
+			for i, f := range ts[1:] {
+				v := i + 1
+				if childVtid <= 0 || child == nil || child.tids[v] == 0 {
+					f.v.enqueue(func() { f.v.skip(f, ret, outs) })
+					continue
+				}
+				real := child.tids[v]
+				f.v.enqueue(func() { f.v.waitSame(f, real, ret, outs, status, isWaitid) })
+			}
+			m.mu.Unlock()
+			leader.v.cont(leader, 0)
+		})
+	})
+}
+
+// waitSame makes a follower reap its own instance of the child the leader
+// reaped, and checks that it ended the same way.
+func (v *variant) waitSame(t *task, real int, ret int64, outs []canon.Out, status [4]byte, isWaitid bool) {
+	entry := t.regs
+	args := ptrace.Args(&t.regs)
+	if isWaitid {
+		ptrace.SetArg(&t.regs, 0, unix.P_PID)
+		ptrace.SetArg(&t.regs, 1, uint64(real))
+		ptrace.SetArg(&t.regs, 3, args[3]&^unix.WNOHANG)
+	} else {
+		ptrace.SetArg(&t.regs, 0, uint64(real))
+		ptrace.SetArg(&t.regs, 2, args[2]&^unix.WNOHANG)
+	}
+	if !v.setRegs(t) {
+		return
+	}
+	v.contToExit(t, func(got int64) {
+		m := v.m
+		var mine [4]byte
+		if !isWaitid && t.call.Raw[1] != 0 {
+			_ = ptrace.Mem{Pid: t.tid}.Read(t.call.Raw[1], mine[:])
+		}
+		if got < 0 || (!isWaitid && mine != status) {
+			m.mu.Lock()
+			m.divergeLocked(t.lt, t.call.Row.Name, "a child process ended differently in variant "+itoa(v.idx)+
+				" than in the leader (status "+itoa(int(binary.LittleEndian.Uint32(mine[:])))+" vs "+
+				itoa(int(binary.LittleEndian.Uint32(status[:])))+")")
+			m.mu.Unlock()
+			return
+		}
+		if len(outs) > 0 {
+			_ = canon.Apply(t.call, outs, ptrace.Mem{Pid: t.tid})
+		}
+		t.regs = entry
+		ptrace.SetRet(&t.regs, ret)
+		if v.setRegs(t) {
+			v.cont(t, 0)
+		}
+	})
+}
+
+func (m *Monitor) epollCtlLocked(lt *ltask, ts []*task) {
+	c := ts[0].call
+	epfd, op, fd := int(int32(c.Raw[0])), int(c.Raw[1]), int(int32(c.Raw[2]))
+	em := lt.proc.fds.epoll[epfd]
+	if em == nil {
+		em = &epollMap{data: make(map[int][]uint64), rev: make(map[uint64]int)}
+		lt.proc.fds.epoll[epfd] = em
+	}
+	switch op {
+	case unix.EPOLL_CTL_ADD, unix.EPOLL_CTL_MOD:
+		d := make([]uint64, m.n)
+		for i, t := range ts {
+			d[i] = t.aux
+		}
+		if old, ok := em.data[fd]; ok {
+			delete(em.rev, old[0])
+		}
+		em.data[fd] = d
+		em.rev[d[0]] = fd
+	case unix.EPOLL_CTL_DEL:
+		if old, ok := em.data[fd]; ok {
+			delete(em.rev, old[0])
+		}
+		delete(em.data, fd)
+	}
+}
+
+// leaderCustomLocked: the leader executes a call whose output the followers
+// need in their own form (epoll data, msghdr, fd_sets).
+func (m *Monitor) leaderCustomLocked(lt *ltask, ts []*task) {
+	leader := ts[0]
+	leader.followersWait = true
+	c := leader.call
+	leader.v.enqueue(func() {
+		leader.v.contToExit(leader, func(ret int64) {
+			leader.followersWait = false
+			mem := ptrace.Mem{Pid: leader.tid}
+			var write func(m *Monitor, v int, f *task)
+			switch c.Row.Handler {
+			case canon.HEpollWait:
+				write = epollWaitOutput(lt, c, ret, mem)
+			case canon.HRecvmsg:
+				write = recvmsgOutput(c, ret, mem)
+			case canon.HSelect:
+				write = selectOutput(c, ret, mem)
+			}
+			m.mu.Lock()
+			for i, f := range ts[1:] {
+				v := i + 1
+				f.v.enqueue(func() {
+					if write != nil {
+						write(m, v, f)
+					}
+					f.v.skip(f, ret, nil)
+				})
+			}
+			m.mu.Unlock()
+			leader.v.cont(leader, 0)
+		})
+	})
+}
+
+// epollWaitOutput maps each event's data from the leader's value to the
+// follower's value for the same descriptor.
+func epollWaitOutput(lt *ltask, c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int, *task) {
+	if ret <= 0 || c.Raw[1] == 0 || ret > 1<<16 {
+		return nil
+	}
+	evs := make([]byte, 12*ret)
+	if mem.Read(c.Raw[1], evs) != nil {
+		return nil
+	}
+	epfd := int(int32(c.Raw[0]))
+	return func(m *Monitor, v int, f *task) {
+		out := append([]byte(nil), evs...)
+		m.mu.Lock()
+		em := lt.proc.fds.epoll[epfd]
+		for i := 0; i < int(ret); i++ {
+			d := binary.LittleEndian.Uint64(out[12*i+4:])
+			if em == nil {
+				continue
+			}
+			if fd, ok := em.rev[d]; ok {
+				if vals, ok := em.data[fd]; ok && v < len(vals) {
+					binary.LittleEndian.PutUint64(out[12*i+4:], vals[v])
+				}
+			}
+		}
+		m.mu.Unlock()
+		_ = ptrace.Mem{Pid: f.tid}.Write(f.call.Raw[1], out)
+	}
+}
+
+// recvmsgOutput copies the leader's received address, data, ancillary data
+// and flags into the follower's own msghdr.
+func recvmsgOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int, *task) {
+	if ret < 0 || c.Raw[1] == 0 {
+		return nil
+	}
+	h, ok := readMsghdr(mem, c.Raw[1])
+	if !ok {
+		return nil
+	}
+	var flags [4]byte
+	_ = mem.Read(c.Raw[1]+msgFlags, flags[:])
+	name := make([]byte, min(h.namelen, 128))
+	if h.name != 0 {
+		_ = mem.Read(h.name, name)
+	}
+	data := make([]byte, 0, ret)
+	left := uint64(ret)
+	iovs, _ := canon.ReadIovecs(mem, h.iov, h.iovlen)
+	for _, iov := range iovs {
+		n := min(left, iov.Len)
+		if n == 0 {
+			continue
+		}
+		b := make([]byte, n)
+		_ = mem.Read(iov.Base, b)
+		data = append(data, b...)
+		left -= n
+	}
+	control := make([]byte, min(h.controllen, 4096))
+	if h.control != 0 {
+		_ = mem.Read(h.control, control)
+	}
+	return func(_ *Monitor, _ int, f *task) {
+		fm := ptrace.Mem{Pid: f.tid}
+		fh, ok := readMsghdr(fm, f.call.Raw[1])
+		if !ok {
+			return
+		}
+		var b [8]byte
+		if fh.name != 0 {
+			_ = fm.Write(fh.name, name[:min(uint32(len(name)), fh.namelen)])
+		}
+		binary.LittleEndian.PutUint32(b[:4], h.namelen)
+		_ = fm.Write(f.call.Raw[1]+msgNamelen, b[:4])
+		rest := data
+		fiovs, _ := canon.ReadIovecs(fm, fh.iov, fh.iovlen)
+		for _, iov := range fiovs {
+			n := min(uint64(len(rest)), iov.Len)
+			if n == 0 {
+				continue
+			}
+			_ = fm.Write(iov.Base, rest[:n])
+			rest = rest[n:]
+		}
+		if fh.control != 0 {
+			_ = fm.Write(fh.control, control[:min(uint64(len(control)), fh.controllen)])
+		}
+		binary.LittleEndian.PutUint64(b[:], h.controllen)
+		_ = fm.Write(f.call.Raw[1]+msgControllen, b[:])
+		_ = fm.Write(f.call.Raw[1]+msgFlags, flags[:])
+	}
+}
+
+// selectOutput copies the leader's resulting fd_sets and timeout.
+func selectOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int, *task) {
+	if ret < 0 {
+		return nil
+	}
+	n := fdSetBytes(c.Raw[0])
+	var sets [3][]byte
+	for i := 1; i <= 3; i++ {
+		if c.Raw[i] != 0 {
+			sets[i-1] = make([]byte, n)
+			_ = mem.Read(c.Raw[i], sets[i-1])
+		}
+	}
+	var tv []byte
+	if c.Raw[4] != 0 {
+		tv = make([]byte, 16)
+		_ = mem.Read(c.Raw[4], tv)
+	}
+	return func(_ *Monitor, _ int, f *task) {
+		fm := ptrace.Mem{Pid: f.tid}
+		for i := 1; i <= 3; i++ {
+			if sets[i-1] != nil && f.call.Raw[i] != 0 {
+				_ = fm.Write(f.call.Raw[i], sets[i-1])
+			}
+		}
+		if tv != nil && f.call.Raw[4] != 0 {
+			_ = fm.Write(f.call.Raw[4], tv)
+		}
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,410 @@
+package cpmon
+
+import (
+	"bufio"
+	"context"
+	"log/slog"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"dmvx/internal/canon"
+	"dmvx/internal/ptrace"
+
+	"golang.org/x/sys/unix"
+)
+
+// arrive brings t, stopped at the entry of t.call, to its logical task's
+// rendezvous. The tracer that completes it decides for every variant.
+func (m *Monitor) arrive(t *task) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failure != nil {
+		return // killAll has sent SIGKILL; wait4 reports the end.
+	}
+	lt := t.lt
+	v := t.v.idx
+	t.v.record(t.call)
+	if lt.proc.dying != 0 {
+		// The process is being killed by a signal the leader received:
+		// let the pending signal through instead of running the call.
+		t.v.enqueue(func() { t.v.rewindAndCont(t) })
+		return
+	}
+	t.awaiting = true
+	lt.arrived[v] = t
+	if lt.nArrived == 0 {
+		lt.firstArrival = time.Now()
+	}
+	lt.nArrived++
+	if lt.nExited > 0 {
+		for i, es := range lt.exited {
+			if es != nil {
+				m.divergeLocked(lt, t.call.Row.Name, fmt.Sprintf("variant %d made the call %s while variant %d had ended (%s)",
+					v, t.call.Row.Name, i, es))
+				return
+			}
+		}
+	}
+	if lt.nArrived < m.n {
+		return
+	}
+	ts := append([]*task(nil), lt.arrived...)
+	for i := 1; i < m.n; i++ {
+		if mm := canon.Mismatch(ts[0].call, ts[i].call); mm != "" {
+			m.divergeLocked(lt, ts[0].call.Row.Name, fmt.Sprintf("variants 0 and %d differ: %s", i, mm))
+			return
+		}
+	}
+	m.stats.Rendezvous++
+	m.stats.LockstepWait += time.Since(lt.firstArrival)
+	for i := range lt.arrived {
+		lt.arrived[i] = nil
+		lt.current[i] = ts[i].call.Row.Name
+	}
+	lt.nArrived = 0
+	if len(lt.pending) > 0 {
+		sig := lt.pending[0]
+		lt.pending = lt.pending[1:]
+		m.stats.SignalsInjected++
+		for _, t := range ts {
+			t.v.enqueue(func() { t.v.injectBefore(t, sig) })
+		}
+		return
+	}
+	m.dispatchLocked(lt, ts)
+}
+
+// dispatchLocked decides who executes an agreed call.
+func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
+	c := ts[0].call
+	row := c.Row
+	exec := row.Exec
+	if exec == canon.ExecByFD {
+		exec = canon.ExecLeader
+		if info, ok := lt.proc.fds.get(int(int32(c.Raw[row.FDArg]))); ok && info.local {
+			exec = canon.ExecAll
+		}
+	}
+	if m.log.Enabled(context.Background(), slog.LevelDebug) {
+		m.log.Debug("lockstep", "task", lt.id, "call", c.String(), "exec", exec.String())
+	}
+	switch exec {
+	case canon.ExecAll:
+		m.countLocked(c, "all")
+		m.execAllLocked(lt, ts)
+	case canon.ExecLeader:
+		m.countLocked(c, "leader")
+		m.execLeaderLocked(lt, ts)
+	case canon.ExecOpen:
+		m.countLocked(c, "leader-then-local")
+		m.execOpenLocked(lt, ts)
+	case canon.ExecNone:
+		m.countLocked(c, "none")
+		for _, t := range ts {
+			t.v.enqueue(func() { t.v.skip(t, row.Fixed, nil) })
+		}
+	case canon.ExecSpecial:
+		m.specialLocked(lt, ts)
+	default:
+		m.errorLocked("call %s has no execution rule", row.Name)
+	}
+}
+
+// execAllLocked lets every variant execute the call itself. Followers'
+// pid arguments are mapped to their own pids, and pid results back.
+func (m *Monitor) execAllLocked(lt *ltask, ts []*task) {
+	row := ts[0].call.Row
+	for i, t := range ts {
+		var rewrite map[int]uint64
+		if i > 0 {
+			rewrite = m.mapPIDArgsLocked(i, t.call)
+		}
+		var onExit func(ret int64)
+		switch {
+		case i == 0 && row.Ret == canon.RetFD:
+			fds, src := lt.proc.fds, -1
+			if int(row.FDArg) < len(row.Args) && row.Args[row.FDArg].Kind == canon.FD {
+				src = int(int32(t.call.Raw[row.FDArg]))
+			}
+			onExit = func(ret int64) {
+				if ret >= 0 {
+					m.mu.Lock()
+					info := fdInfo{local: true}
+					if src >= 0 {
+						info, _ = fds.get(src)
+					}
+					fds.set(int(ret), info)
+					m.mu.Unlock()
+				}
+				t.v.cont(t, 0)
+			}
+		case i > 0 && row.Ret == canon.RetPID, rewrite != nil:
+			onExit = func(ret int64) { t.v.finishMapped(t, ret, row.Ret == canon.RetPID) }
+		}
+		t.v.enqueue(func() { t.v.runAll(t, rewrite, onExit) })
+	}
+}
+
+// mapPIDArgsLocked maps the leader's pids in a follower's arguments to the
+// follower's own.
+func (m *Monitor) mapPIDArgsLocked(v int, c *canon.Call) map[int]uint64 {
+	var rw map[int]uint64
+	for i, a := range c.Row.Args {
+		if a.Kind != canon.PID || i >= 6 {
+			continue
+		}
+		p := int64(int32(c.Raw[i]))
+		neg := p < -1
+		if neg {
+			p = -p
+		}
+		if p <= 0 {
+			continue
+		}
+		lt := m.byVtid[int(p)]
+		if lt == nil || lt.tids[v] == 0 {
+			continue
+		}
+		r := int64(lt.tids[v])
+		if neg {
+			r = -r
+		}
+		if rw == nil {
+			rw = make(map[int]uint64)
+		}
+		rw[i] = uint64(r)
+	}
+	return rw
+}
+
+// vtidOfLocked maps a follower's real pid to the leader's.
+func (m *Monitor) vtidOfLocked(v int, real int) int {
+	if lt := m.byReal[v][real]; lt != nil && lt.tids[0] > 0 {
+		return lt.tids[0]
+	}
+	for _, lt := range m.lts {
+		if lt.tids[v] == real && lt.tids[0] > 0 {
+			return lt.tids[0]
+		}
+	}
+	return real
+}
+
+// runAll resumes t to execute its call itself.
+func (v *variant) runAll(t *task, rewrite map[int]uint64, onExit func(ret int64)) {
+	if len(rewrite) > 0 {
+		saved := t.regs
+		for i, val := range rewrite {
+			ptrace.SetArg(&t.regs, i, val)
+		}
+		if !v.setRegs(t) {
+			return
+		}
+		t.regs = saved
+	}
+	if onExit != nil {
+		v.contToExit(t, onExit)
+		return
+	}
+	v.cont(t, 0)
+}
+
+// finishMapped ends a follower's own call whose arguments were mapped: the
+// argument registers get their values back (the syscall ABI preserves them)
+// and a pid result is mapped to the leader's numbering.
+func (v *variant) finishMapped(t *task, ret int64, pidRet bool) {
+	entry := t.call.Raw
+	for i, val := range entry {
+		ptrace.SetArg(&t.regs, i, val)
+	}
+	if pidRet && ret > 0 {
+		v.m.mu.Lock()
+		ret = int64(v.m.vtidOfLocked(v.idx, int(ret)))
+		v.m.mu.Unlock()
+	}
+	ptrace.SetRet(&t.regs, ret)
+	if v.setRegs(t) {
+		v.cont(t, 0)
+	}
+}
+
+// execLeaderLocked: the leader executes, followers receive the result.
+func (m *Monitor) execLeaderLocked(lt *ltask, ts []*task) {
+	leader := ts[0]
+	leader.followersWait = true
+	leader.v.enqueue(func() {
+		leader.v.contToExit(leader, func(ret int64) { leader.v.leaderDone(lt, ts, ret) })
+	})
+}
+
+// leaderDone runs at the leader's syscall exit: capture what the kernel
+// wrote, and let each follower skip the call with the same effect.
+func (v *variant) leaderDone(lt *ltask, ts []*task, ret int64) {
+	t := ts[0]
+	t.followersWait = false
+	c := t.call
+	outs, err := canon.Capture(c, ret, ptrace.Mem{Pid: t.tid})
+	if err != nil {
+		v.m.log.Warn("could not read the leader's output", "call", c.Row.Name, "err", err)
+	}
+	newFD := c.Row.Ret == canon.RetFD && ret >= 0
+	cloexec := newFD && fdCloexec(t.tid, int(ret))
+	m := v.m
+	m.mu.Lock()
+	m.stats.BytesReplicated += uint64(canon.OutBytes(outs)) * uint64(m.n-1)
+	if newFD {
+		lt.proc.fds.set(int(ret), fdInfo{})
+	}
+	for _, f := range ts[1:] {
+		if newFD {
+			f.v.enqueue(func() { f.v.placeholder(f, int(ret), cloexec, outs) })
+		} else {
+			f.v.enqueue(func() { f.v.skip(f, ret, outs) })
+		}
+	}
+	m.mu.Unlock()
+	v.cont(t, 0)
+}
+
+// skip makes a follower skip its call with the leader's result and output.
+func (v *variant) skip(t *task, ret int64, outs []canon.Out) {
+	if len(outs) > 0 {
+		if err := canon.Apply(t.call, outs, ptrace.Mem{Pid: t.tid}); err != nil {
+			v.m.log.Warn("could not write the leader's output", "variant", v.idx, "call", t.call.Row.Name, "err", err)
+		}
+	}
+	ptrace.Skip(&t.regs, ret)
+	if v.setRegs(t) {
+		v.cont(t, 0)
+	}
+}
+
+// placeholder gives a follower a descriptor with the number of the
+// leader's new one: an eventfd nobody uses, since every call on that number
+// is the leader's to execute. Its close-on-exec flag follows the leader's,
+// so that execve closes it in every variant alike.
+func (v *variant) placeholder(t *task, fd int, cloexec bool, outs []canon.Out) {
+	entry := t.regs
+	ptrace.SetNr(&t.regs, unix.SYS_EVENTFD2)
+	ptrace.SetArg(&t.regs, 0, 0)
+	flags := uint64(0)
+	if cloexec {
+		flags = unix.EFD_CLOEXEC
+	}
+	ptrace.SetArg(&t.regs, 1, flags)
+	if !v.setRegs(t) {
+		return
+	}
+	v.contToExit(t, func(got int64) {
+		if got != int64(fd) {
+			v.m.mu.Lock()
+			v.m.errorLocked("variant %d: descriptor tables out of step at %s: placeholder is %d, the leader's descriptor is %d",
+				v.idx, t.call.Row.Name, got, fd)
+			v.m.mu.Unlock()
+			return
+		}
+		if len(outs) > 0 {
+			_ = canon.Apply(t.call, outs, ptrace.Mem{Pid: t.tid})
+		}
+		t.regs = entry
+		ptrace.SetRet(&t.regs, int64(fd))
+		if v.setRegs(t) {
+			v.cont(t, 0)
+		}
+	})
+}
+
+// execOpenLocked: the leader opens first; then each follower opens the same
+// file itself if the result is local (regular file or directory, read-only),
+// or gets a placeholder.
+func (m *Monitor) execOpenLocked(lt *ltask, ts []*task) {
+	leader := ts[0]
+	leader.followersWait = true
+	leader.v.enqueue(func() {
+		leader.v.contToExit(leader, func(ret int64) {
+			leader.followersWait = false
+			v := leader.v
+			if ret < 0 {
+				m.mu.Lock()
+				for _, f := range ts[1:] {
+					f.v.enqueue(func() { f.v.skip(f, ret, nil) })
+				}
+				m.mu.Unlock()
+				v.cont(leader, 0)
+				return
+			}
+			fd := int(ret)
+			local := openIsLocal(leader.tid, fd, leader.call)
+			cloexec := fdCloexec(leader.tid, fd)
+			m.mu.Lock()
+			lt.proc.fds.set(fd, fdInfo{local: local})
+			for _, f := range ts[1:] {
+				if local {
+					f.v.enqueue(func() { f.v.ownFD(f, fd) })
+				} else {
+					f.v.enqueue(func() { f.v.placeholder(f, fd, cloexec, nil) })
+				}
+			}
+			m.mu.Unlock()
+			v.cont(leader, 0)
+		})
+	})
+}
+
+// ownFD lets a follower make its own descriptor, which must get the
+// leader's number.
+func (v *variant) ownFD(t *task, fd int) {
+	v.contToExit(t, func(got int64) {
+		if got != int64(fd) {
+			v.m.mu.Lock()
+			v.m.errorLocked("variant %d: descriptor tables out of step at %s: got %d, the leader got %d",
+				v.idx, t.call.Row.Name, got, fd)
+			v.m.mu.Unlock()
+			return
+		}
+		v.cont(t, 0)
+	})
+}
+
+// openIsLocal says whether every variant should have its own open file:
+// a regular file or directory that the call opened without write access,
+// creation or truncation. Devices, FIFOs and sockets stay the leader's.
+func openIsLocal(pid, fd int, c *canon.Call) bool {
+	var flags uint64
+	switch c.Row.Name {
+	case "open":
+		flags = c.Raw[1]
+	case "openat":
+		flags = c.Raw[2]
+	default: // creat, openat2: leader's
+		return false
+	}
+	if flags&unix.O_ACCMODE != unix.O_RDONLY || flags&(unix.O_CREAT|unix.O_TRUNC|unix.O_TMPFILE) != 0 {
+		return false
+	}
+	st, err := os.Stat(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))
+	if err != nil {
+		return false
+	}
+	return st.Mode().IsRegular() || st.IsDir()
+}
+
+// fdCloexec reads a descriptor's close-on-exec flag from /proc.
+func fdCloexec(pid, fd int) bool {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "flags:"); ok {
+			fl, err := strconv.ParseUint(strings.TrimSpace(v), 8, 64)
+			return err == nil && fl&unix.O_CLOEXEC != 0
+		}
+	}
+	return false
+}

@@ -1,0 +1,352 @@
+// Package cpmon is the cross-process monitor (CP-MON): it runs N variants of
+// a program under ptrace, in lockstep at every system call, compares their
+// canonical calls, lets the leader do external I/O and replicates its results
+// into the followers, and stops everything at the first divergence.
+//
+// In a nutshell: each variant has a tracer goroutine on a locked OS thread
+// (ptrace requests must come from the thread that attached). A tracer turns
+// its tasks' syscall stops into canonical calls and brings them to the
+// rendezvous of their logical task (the same thread in every variant). The
+// tracer that completes a rendezvous compares the calls, decides who
+// executes, and hands each variant's tracer the actions for its task through
+// that tracer's queue. Actions are closures run on the owning tracer's thread,
+// so task state is only ever touched by one thread.
+//
+// Lock order: Monitor.mu, then variant.qmu. Closures queued for a tracer run
+// without Monitor.mu held and take it themselves when they need shared state.
+package cpmon
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"dmvx/internal/canon"
+	"dmvx/internal/report"
+
+	"golang.org/x/sys/unix"
+)
+
+// Exit statuses of dmvx itself.
+const (
+	ExitDivergence = 86
+	ExitError      = 125
+)
+
+// Config is one run.
+type Config struct {
+	// Paths holds one resolved executable per variant; variant 0 leads.
+	Paths []string
+	// Argv is the program's argv (argv[0] as the user typed it).
+	Argv []string
+	Env  []string
+	// Deadline bounds how long variants wait at a rendezvous for a variant
+	// that has not arrived.
+	Deadline time.Duration
+	// TrapTSC makes rdtsc trap (PR_SET_TSC) so that its value is replicated.
+	TrapTSC bool
+	Log     *slog.Logger
+}
+
+// Monitor runs one set of variants.
+type Monitor struct {
+	cfg Config
+	log *slog.Logger
+	n   int
+
+	mu       sync.Mutex
+	variants []*variant
+	nextID   int
+	lts      map[int]*ltask
+	byVtid   map[int]*ltask   // leader tid -> logical task
+	byReal   []map[int]*ltask // per variant: real tid -> logical task
+	root     *ltask
+	failure  *failure
+	finished bool // root has exited in every variant
+	stats    report.Stats
+	started  time.Time
+
+	wg sync.WaitGroup
+}
+
+type failure struct {
+	outcome string
+	code    int
+	err     string
+	div     *report.Div
+}
+
+// New prepares a run.
+func New(cfg Config) *Monitor {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Deadline <= 0 {
+		cfg.Deadline = 10 * time.Second
+	}
+	m := &Monitor{
+		cfg:    cfg,
+		log:    cfg.Log,
+		n:      len(cfg.Paths),
+		lts:    make(map[int]*ltask),
+		byVtid: make(map[int]*ltask),
+	}
+	m.stats.ByClass = make(map[string]uint64)
+	m.stats.ByCall = make(map[string]uint64)
+	m.stats.RdtscTrapped = cfg.TrapTSC
+	for i := range cfg.Paths {
+		m.byReal = append(m.byReal, make(map[int]*ltask))
+		m.variants = append(m.variants, newVariant(m, i))
+	}
+	return m
+}
+
+// Run starts the variants and monitors them until they are all gone.
+func (m *Monitor) Run() *report.Report {
+	m.started = time.Now()
+	root := &lproc{fds: newFDTable(), sig: newSigTable()}
+	for fd := 0; fd <= 2; fd++ {
+		// Inherited stdio is the leader's alone: followers get /dev/null
+		// and never touch these.
+		root.fds.set(fd, fdInfo{})
+	}
+	m.root = m.newLtask(root)
+
+	devnull, err := os.OpenFile("/dev/null", os.O_RDWR, 0)
+	if err != nil {
+		return m.errorReport(fmt.Errorf("opening /dev/null: %w", err))
+	}
+	defer devnull.Close()
+
+	startErr := make(chan error, m.n)
+	for _, v := range m.variants {
+		files := []uintptr{0, 1, 2}
+		if !v.leader() {
+			files = []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd()}
+		}
+		m.wg.Add(1)
+		go v.run(files, startErr)
+	}
+	for range m.variants {
+		if err := <-startErr; err != nil {
+			m.fail(&failure{outcome: report.Error, code: ExitError, err: err.Error()})
+		}
+	}
+	stop := make(chan struct{})
+	go m.watchdog(stop)
+	m.wg.Wait()
+	close(stop)
+	return m.buildReport()
+}
+
+// Forward passes a signal that dmvx received to the program, as it would
+// have reached it natively: it goes to the leader, whose tracer then
+// delivers it to every variant at the same point of their call streams.
+func (m *Monitor) Forward(sig syscall.Signal) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failure != nil || m.finished {
+		return
+	}
+	if t := m.root.tids[0]; t > 0 && m.root.exited[0] == nil {
+		m.log.Debug("forwarding signal", "signal", sig, "leader", t)
+		_ = unix.Kill(t, sig)
+	}
+}
+
+func (m *Monitor) newLtask(p *lproc) *ltask {
+	lt := &ltask{
+		id:      m.nextID,
+		proc:    p,
+		tids:    make([]int, m.n),
+		tasks:   make([]*task, m.n),
+		arrived: make([]*task, m.n),
+		exited:  make([]*exitStatus, m.n),
+		current: make([]string, m.n),
+	}
+	m.nextID++
+	m.lts[lt.id] = lt
+	return lt
+}
+
+// fail ends the run: first failure wins; every variant is killed.
+func (m *Monitor) fail(f *failure) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failLocked(f)
+}
+
+func (m *Monitor) failLocked(f *failure) {
+	if m.failure != nil {
+		return
+	}
+	m.failure = f
+	m.log.Info("run failed", "outcome", f.outcome, "error", f.err)
+	m.killAllLocked()
+}
+
+// killAllLocked sends SIGKILL to every task of every variant. kill(2) needs
+// no ptrace relationship, so any goroutine may do it; the tracers then reap.
+func (m *Monitor) killAllLocked() {
+	for v, mp := range m.byReal {
+		for tid := range mp {
+			_ = unix.Kill(tid, unix.SIGKILL)
+		}
+		m.variants[v].ring()
+	}
+}
+
+// watchdog declares a divergence when variants have waited at a rendezvous
+// longer than the deadline for one that does not arrive.
+func (m *Monitor) watchdog(stop chan struct{}) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		m.mu.Lock()
+		now := time.Now()
+		for _, lt := range m.lts {
+			if lt.nArrived == 0 && lt.nExited == 0 {
+				continue
+			}
+			if lt.nArrived+lt.nExited >= m.n {
+				continue
+			}
+			since := lt.firstArrival
+			if lt.nArrived == 0 {
+				since = lt.firstExit
+			}
+			if now.Sub(since) > m.cfg.Deadline {
+				m.stalledLocked(lt)
+			}
+		}
+		m.mu.Unlock()
+	}
+}
+
+func (m *Monitor) stalledLocked(lt *ltask) {
+	var late []int
+	for v := 0; v < m.n; v++ {
+		if lt.arrived[v] == nil && lt.exited[v] == nil {
+			late = append(late, v)
+		}
+	}
+	name := "(none)"
+	for _, t := range lt.arrived {
+		if t != nil {
+			name = t.call.Row.Name
+			break
+		}
+	}
+	m.divergeLocked(lt, name, fmt.Sprintf("variant(s) %v did not reach %s within the deadline of %s while the others waited",
+		late, name, m.cfg.Deadline))
+}
+
+// divergeLocked reports a divergence at logical task lt.
+func (m *Monitor) divergeLocked(lt *ltask, call, reason string) {
+	if m.failure != nil {
+		return
+	}
+	d := &report.Div{Call: call, Reason: reason, Task: lt.id}
+	for v := 0; v < m.n; v++ {
+		dv := report.DivVariant{Index: v, Call: "(running)"}
+		switch {
+		case lt.arrived[v] != nil:
+			dv.Call = lt.arrived[v].call.String()
+		case lt.exited[v] != nil:
+			dv.Call = "(exited: " + lt.exited[v].String() + ")"
+		case lt.current[v] != "":
+			dv.Call = lt.current[v] + " (in progress)"
+		}
+		dv.History = m.variants[v].history()
+		d.Variants = append(d.Variants, dv)
+	}
+	m.failLocked(&failure{outcome: report.Divergence, code: ExitDivergence, div: d})
+}
+
+// errorLocked stops the run for a reason that is dmvx's, not the program's.
+func (m *Monitor) errorLocked(format string, args ...any) {
+	m.failLocked(&failure{outcome: report.Error, code: ExitError, err: fmt.Sprintf(format, args...)})
+}
+
+func (m *Monitor) errorReport(err error) *report.Report {
+	return &report.Report{Outcome: report.Error, ExitCode: ExitError, Error: err.Error()}
+}
+
+func (m *Monitor) buildReport() *report.Report {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := &report.Report{}
+	for i, v := range m.variants {
+		rv := report.Variant{Index: i, Role: "follower", Path: m.cfg.Paths[i], Pid: m.root.tids[i]}
+		if i == 0 {
+			rv.Role = "leader"
+		}
+		if es := m.root.exited[i]; es != nil {
+			rv.ExitCode = es.code
+			if es.signal != 0 {
+				rv.Signal = unix.SignalName(es.signal)
+				rv.ExitCode = 128 + int(es.signal)
+			}
+		}
+		_ = v
+		r.Variants = append(r.Variants, rv)
+	}
+	st := m.stats
+	st.Wall = time.Since(m.started)
+	r.Stats = &st
+	if f := m.failure; f != nil {
+		r.Outcome, r.ExitCode, r.Error, r.Divergence = f.outcome, f.code, f.err, f.div
+		return r
+	}
+	es := m.root.exited[0]
+	switch {
+	case es == nil:
+		r.Outcome, r.ExitCode, r.Error = report.Error, ExitError, "the leader vanished without an exit status"
+	case es.signal != 0:
+		r.Outcome, r.ExitCode = report.Signal, 128+int(es.signal)
+	default:
+		r.Outcome, r.ExitCode = report.OK, es.code
+	}
+	return r
+}
+
+// exitStatus is how a task ended.
+type exitStatus struct {
+	code   int
+	signal syscall.Signal
+}
+
+func (e *exitStatus) String() string {
+	if e.signal != 0 {
+		return "killed by " + unix.SignalName(e.signal)
+	}
+	return fmt.Sprintf("exit status %d", e.code)
+}
+
+func statusOf(ws unix.WaitStatus) *exitStatus {
+	if ws.Signaled() {
+		return &exitStatus{signal: ws.Signal()}
+	}
+	return &exitStatus{code: ws.ExitStatus()}
+}
+
+// count records one call in the statistics. Called with m.mu held.
+func (m *Monitor) countLocked(c *canon.Call, class string) {
+	m.stats.Calls++
+	m.stats.ByClass[class]++
+	m.stats.ByCall[c.Row.Name]++
+}
+
+// notifySIGCHLD registers ch for SIGCHLD: a ptrace stop of a tracee is
+// reported to its tracer with SIGCHLD, which is what wakes a tracer that
+// waits on its queue.
+func notifySIGCHLD(ch chan os.Signal) { signal.Notify(ch, syscall.SIGCHLD) }

@@ -1,0 +1,543 @@
+package cpmon
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"dmvx/internal/abi/amd64"
+	"dmvx/internal/canon"
+	"dmvx/internal/launch"
+	"dmvx/internal/ptrace"
+
+	"golang.org/x/sys/unix"
+)
+
+// variant is one variant and its tracer.
+type variant struct {
+	m   *Monitor
+	idx int
+
+	// Owned by the tracer goroutine.
+	tasks   map[int]*task
+	orphans map[int]unix.WaitStatus // stops of children not yet announced
+
+	qmu   sync.Mutex
+	queue []func()
+	bell  chan struct{}
+	sigc  chan os.Signal
+
+	// hist is the last calls of this variant, for reports. Guarded by m.mu.
+	hist  [32]*canon.Call
+	histN int
+}
+
+func newVariant(m *Monitor, idx int) *variant {
+	return &variant{
+		m: m, idx: idx,
+		tasks:   make(map[int]*task),
+		orphans: make(map[int]unix.WaitStatus),
+		bell:    make(chan struct{}, 1),
+		sigc:    make(chan os.Signal, 1),
+	}
+}
+
+func (v *variant) leader() bool { return v.idx == 0 }
+
+// task is one thread of this variant. Only the tracer goroutine touches it.
+type task struct {
+	tid  int
+	v    *variant
+	lt   *ltask
+	regs ptrace.Regs
+	call *canon.Call
+	// onExit runs at the syscall-exit stop of the call being executed.
+	onExit func(ret int64)
+	// followersWait: the leader executes a call whose result the followers
+	// are stopped for.
+	followersWait bool
+	// interrupted is the ERESTART* code of the leader's call that a signal
+	// interrupted; silentRestart says that the next entry is the kernel
+	// restarting that call after the monitor suppressed the signal.
+	interrupted   int64
+	silentRestart bool
+	// inject is a signal the monitor queued and must let through.
+	inject syscall.Signal
+	// launching: 1 until the launcher's execve, 2 until its exec event.
+	launching int
+	// started: the task's first stop has been seen.
+	started bool
+	// aux is per-call scratch of special handlers (epoll_event.data).
+	aux uint64
+	// clone describes the clone this task is executing (per variant).
+	clone cloneInfo
+	// awaiting: stopped at a call's entry, waiting for the rendezvous.
+	awaiting bool
+	// tgid is the thread group (process) id of the task.
+	tgid int
+	// rdtscLen is the length of the trapped rdtsc/rdtscp instruction.
+	rdtscLen int
+}
+
+type cloneInfo struct{ flags, ptid, ctid uint64 }
+
+// enqueue hands an action for one of this variant's tasks to its tracer.
+func (v *variant) enqueue(f func()) {
+	v.qmu.Lock()
+	v.queue = append(v.queue, f)
+	v.qmu.Unlock()
+	v.ring()
+}
+
+func (v *variant) ring() {
+	select {
+	case v.bell <- struct{}{}:
+	default:
+	}
+}
+
+// history returns the variant's recent calls, oldest first. Called with
+// m.mu held.
+func (v *variant) history() []string {
+	var out []string
+	n := len(v.hist)
+	for i := 0; i < n; i++ {
+		c := v.hist[(v.histN+i)%n]
+		if c != nil {
+			out = append(out, c.String())
+		}
+	}
+	return out
+}
+
+func (v *variant) record(c *canon.Call) {
+	v.hist[v.histN%len(v.hist)] = c
+	v.histN++
+}
+
+// run is the tracer goroutine. It never unlocks its OS thread: the thread
+// is the variant's tracer (and the parent that PR_SET_PDEATHSIG watches).
+func (v *variant) run(files []uintptr, started chan<- error) {
+	defer v.m.wg.Done()
+	runtime.LockOSThread()
+	notifySIGCHLD(v.sigc)
+
+	m := v.m
+	pid, err := launch.Start(launch.Spec{
+		Path: m.cfg.Paths[v.idx], Argv: m.cfg.Argv, Env: m.cfg.Env,
+		Files: files, TrapTSC: m.cfg.TrapTSC,
+	})
+	if err == nil {
+		err = unix.PtraceSetOptions(pid, ptrace.Options)
+		if err != nil {
+			_ = unix.Kill(pid, unix.SIGKILL)
+			err = fmt.Errorf("PTRACE_SETOPTIONS: %w", err)
+		}
+	}
+	if err != nil {
+		started <- fmt.Errorf("variant %d: %w", v.idx, err)
+		return
+	}
+	t := &task{tid: pid, v: v, launching: 1, started: true, tgid: pid}
+	v.tasks[pid] = t
+	m.mu.Lock()
+	m.attachLocked(v.idx, m.root, pid)
+	t.lt = m.root
+	m.mu.Unlock()
+	started <- nil
+	v.cont(t, 0)
+
+	safety := time.NewTicker(200 * time.Millisecond)
+	defer safety.Stop()
+	for {
+		v.runQueue()
+		if !v.reap() {
+			return
+		}
+		select {
+		case <-v.bell:
+		case <-v.sigc:
+		case <-safety.C:
+		}
+	}
+}
+
+func (v *variant) runQueue() {
+	for {
+		v.qmu.Lock()
+		q := v.queue
+		v.queue = nil
+		v.qmu.Unlock()
+		if len(q) == 0 {
+			return
+		}
+		for _, f := range q {
+			f()
+		}
+	}
+}
+
+// reap handles every stop that is ready. It returns false when the variant
+// has no task left.
+func (v *variant) reap() bool {
+	for {
+		var ws unix.WaitStatus
+		tid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL|unix.WNOTHREAD, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err == syscall.ECHILD {
+			return false
+		}
+		if err != nil {
+			v.m.fail(&failure{outcome: "error", code: ExitError, err: "wait4: " + err.Error()})
+			return len(v.tasks) > 0
+		}
+		if tid == 0 {
+			return true
+		}
+		v.handle(tid, ws)
+		v.runQueue()
+	}
+}
+
+// handle dispatches one wait status.
+func (v *variant) handle(tid int, ws unix.WaitStatus) {
+	t := v.tasks[tid]
+	if t == nil {
+		if ws.Exited() || ws.Signaled() {
+			delete(v.orphans, tid)
+			return
+		}
+		// A new child stops before its parent's clone event is seen.
+		v.orphans[tid] = ws
+		return
+	}
+	if ws.Exited() || ws.Signaled() {
+		v.gone(t, ws)
+		return
+	}
+	if !ws.Stopped() {
+		return
+	}
+	sig := ws.StopSignal()
+	v.m.log.Debug("stop", "variant", v.idx, "tid", tid, "sig", int(sig), "event", ws.TrapCause())
+	switch {
+	case sig == syscall.SIGTRAP|0x80:
+		v.exitStop(t)
+	case sig == syscall.SIGTRAP && ws.TrapCause() == ptrace.EventSeccomp:
+		v.entry(t)
+	case sig == syscall.SIGTRAP && (ws.TrapCause() == ptrace.EventClone ||
+		ws.TrapCause() == ptrace.EventFork || ws.TrapCause() == ptrace.EventVfork):
+		v.cloneEvent(t)
+	case sig == syscall.SIGTRAP && ws.TrapCause() == ptrace.EventExec:
+		v.execEvent(t)
+	case sig == syscall.SIGTRAP && ws.TrapCause() != 0:
+		v.resumeInCall(t)
+	case !t.started:
+		t.started = true
+		v.childStarted(t)
+	default:
+		v.signalStop(t, sig)
+	}
+}
+
+// cont resumes t to its next seccomp stop or signal; failures mean the task
+// died meanwhile (SIGKILL), which wait4 reports next.
+func (v *variant) cont(t *task, sig syscall.Signal) {
+	t.awaiting = false
+	if err := ptrace.Cont(t.tid, int(sig)); err != nil {
+		v.m.log.Debug("PTRACE_CONT failed", "variant", v.idx, "tid", t.tid, "err", err)
+	}
+}
+
+// resumeInCall resumes t from an event stop inside a system call (clone,
+// vfork-done): PTRACE_CONT there would drop the syscall-exit stop that an
+// exit hook waits for.
+func (v *variant) resumeInCall(t *task) {
+	if t.onExit == nil {
+		v.cont(t, 0)
+		return
+	}
+	if err := ptrace.ContToExit(t.tid); err != nil {
+		v.m.log.Debug("PTRACE_SYSCALL failed", "variant", v.idx, "tid", t.tid, "err", err)
+	}
+}
+
+// contToExit resumes t through the call it is entering and runs f at its
+// syscall-exit stop.
+func (v *variant) contToExit(t *task, f func(ret int64)) {
+	t.awaiting = false
+	t.onExit = f
+	if err := ptrace.ContToExit(t.tid); err != nil {
+		v.m.log.Debug("PTRACE_SYSCALL failed", "variant", v.idx, "tid", t.tid, "err", err)
+	}
+}
+
+func (v *variant) setRegs(t *task) bool {
+	if err := ptrace.SetRegs(t.tid, &t.regs); err != nil {
+		v.m.log.Debug("PTRACE_SETREGS failed", "variant", v.idx, "tid", t.tid, "err", err)
+		return false
+	}
+	return true
+}
+
+// restartCode reports whether ret is one of the kernel's internal restart
+// codes, seen at a syscall-exit stop of an interrupted call.
+func restartCode(ret int64) bool {
+	switch ret {
+	case -512, -513, -514, -516: // ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK
+		return true
+	}
+	return false
+}
+
+func (v *variant) exitStop(t *task) {
+	if err := ptrace.GetRegs(t.tid, &t.regs); err != nil {
+		return
+	}
+	f := t.onExit
+	t.onExit = nil
+	if f == nil {
+		v.cont(t, 0)
+		return
+	}
+	ret := ptrace.Ret(&t.regs)
+	v.m.log.Debug("exit", "variant", v.idx, "tid", t.tid, "nr", t.regs.Orig_rax, "ret", ret)
+	if restartCode(ret) {
+		// A signal interrupted the call. What follows is either the
+		// signal's delivery stop or, if the monitor suppresses it, the
+		// kernel's restart of this very call: keep f for the real end.
+		t.onExit = f
+		t.interrupted = ret
+		v.cont(t, 0)
+		return
+	}
+	t.interrupted = 0
+	f(ret)
+}
+
+// entry handles a seccomp stop: the task is entering a system call.
+func (v *variant) entry(t *task) {
+	m := v.m
+	if err := ptrace.GetRegs(t.tid, &t.regs); err != nil {
+		return
+	}
+	nr := ptrace.Nr(&t.regs)
+	switch t.launching {
+	case 1:
+		// The launcher's execve of the program. dmvx resolved the path
+		// already; nothing to compare before the program exists.
+		if nr == unix.SYS_EXECVE {
+			t.launching = 2
+		}
+		v.cont(t, 0)
+		return
+	}
+	if t.silentRestart {
+		t.silentRestart = false
+		if t.call != nil && (nr == t.call.Nr || nr == unix.SYS_RESTART_SYSCALL) {
+			// The kernel restarts the call a suppressed signal interrupted:
+			// it is the same call, already agreed on.
+			if t.onExit != nil {
+				v.contToExit(t, t.onExit)
+			} else {
+				v.cont(t, 0)
+			}
+			return
+		}
+	}
+	args := ptrace.Args(&t.regs)
+	row, err := amd64.Lookup(nr, args)
+	if err != nil {
+		m.mu.Lock()
+		m.errorLocked("unsupported system call %s in variant %d (tid %d): dmvx has no rule for it", err, v.idx, t.tid)
+		m.mu.Unlock()
+		return
+	}
+	c, err := canon.Decode(row, nr, args, ptrace.Mem{Pid: t.tid})
+	if err != nil {
+		// An unreadable input (a bad pointer): the kernel would fail the
+		// call with EFAULT. Compare that fact rather than the content.
+		c = &canon.Call{Row: row, Nr: nr, Raw: args, Extra: []byte("unreadable input: " + err.Error())}
+	}
+	if row.Exec == canon.ExecSpecial {
+		v.preSpecial(t, c)
+	}
+	t.call = c
+	m.arrive(t)
+}
+
+// cloneEvent: t's clone/fork/vfork made a new task, which this tracer now
+// traces too.
+func (v *variant) cloneEvent(t *task) {
+	msg, err := ptrace.EventMsg(t.tid)
+	if err != nil {
+		v.cont(t, 0)
+		return
+	}
+	child := int(msg)
+	ct := &task{tid: child, v: v, tgid: child}
+	if t.clone.flags&unix.CLONE_THREAD != 0 {
+		ct.tgid = t.tgid
+	}
+	v.tasks[child] = ct
+	m := v.m
+	m.mu.Lock()
+	clt := t.lt.cloneChild
+	if clt == nil {
+		m.errorLocked("variant %d: task %d made a new task %d outside a monitored clone", v.idx, t.tid, child)
+		m.mu.Unlock()
+		return
+	}
+	ct.lt = clt
+	ct.clone = t.clone
+	m.attachLocked(v.idx, clt, child)
+	m.mu.Unlock()
+	if ws, ok := v.orphans[child]; ok {
+		delete(v.orphans, child)
+		v.handle(child, ws)
+	}
+	v.resumeInCall(t)
+}
+
+// attachLocked records that variant v's tid is logical task lt.
+func (m *Monitor) attachLocked(v int, lt *ltask, tid int) {
+	lt.tids[v] = tid
+	m.byReal[v][tid] = lt
+	if v == 0 {
+		m.byVtid[tid] = lt
+		ws := lt.waiters
+		lt.waiters = nil
+		for _, f := range ws {
+			f(tid)
+		}
+	}
+}
+
+// childStarted is a new task's first stop (its SIGSTOP): it may run once
+// the memory the kernel filled with its real tid holds the virtual one.
+func (v *variant) childStarted(t *task) {
+	if v.leader() {
+		v.cont(t, 0)
+		return
+	}
+	m := v.m
+	m.mu.Lock()
+	t.lt.whenVtidLocked(func(vtid int) {
+		v.enqueue(func() {
+			var b [4]byte
+			binary.LittleEndian.PutUint32(b[:], uint32(vtid))
+			mem := ptrace.Mem{Pid: t.tid}
+			if t.clone.flags&unix.CLONE_CHILD_SETTID != 0 && t.clone.ctid != 0 {
+				_ = mem.Write(t.clone.ctid, b[:])
+			}
+			// A thread shares its parent's memory: fix the parent's copy of
+			// the tid before the thread can read it.
+			if t.clone.flags&(unix.CLONE_PARENT_SETTID|unix.CLONE_VM) == unix.CLONE_PARENT_SETTID|unix.CLONE_VM && t.clone.ptid != 0 {
+				_ = mem.Write(t.clone.ptid, b[:])
+			}
+			v.cont(t, 0)
+		})
+	})
+	m.mu.Unlock()
+}
+
+// execEvent: an execve succeeded. Hide the vDSO from the new image, so that
+// time calls become system calls the leader executes and replicates.
+func (v *variant) execEvent(t *task) {
+	m := v.m
+	if err := ptrace.GetRegs(t.tid, &t.regs); err == nil {
+		if err := hideVDSO(t.tid, ptrace.SP(&t.regs)); err != nil {
+			m.log.Warn("could not hide the vDSO", "variant", v.idx, "err", err)
+		}
+	}
+	if former, err := ptrace.EventMsg(t.tid); err == nil && int(former) != t.tid {
+		// A non-leader thread exec'd and took over the thread group id.
+		m.mu.Lock()
+		m.errorLocked("variant %d: execve from a secondary thread (%d) is not supported", v.idx, former)
+		m.mu.Unlock()
+		return
+	}
+	if t.launching == 2 {
+		t.launching = 0
+		v.cont(t, 0)
+		return
+	}
+	m.mu.Lock()
+	if v.leader() {
+		t.lt.proc.sig.execReset()
+		pruneClosed(t.lt.proc.fds, t.tid)
+	}
+	m.mu.Unlock()
+	v.cont(t, 0)
+}
+
+// pruneClosed drops the descriptors that close-on-exec closed.
+func pruneClosed(fds *fdTable, pid int) {
+	for fd := range fds.fds {
+		if _, err := os.Lstat(fmt.Sprintf("/proc/%d/fd/%d", pid, fd)); errors.Is(err, os.ErrNotExist) {
+			fds.close(fd)
+		}
+	}
+}
+
+// gone: a task exited or was killed.
+func (v *variant) gone(t *task, ws unix.WaitStatus) {
+	delete(v.tasks, t.tid)
+	m := v.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.byReal[v.idx], t.tid)
+	lt := t.lt
+	if lt == nil || lt.exited[v.idx] != nil {
+		return
+	}
+	es := statusOf(ws)
+	lt.exited[v.idx] = es
+	if lt.nExited == 0 {
+		lt.firstExit = time.Now()
+	}
+	lt.nExited++
+	if m.failure != nil {
+		return
+	}
+	if lt.arrived[v.idx] != nil {
+		// Killed while waiting at a rendezvous.
+		lt.arrived[v.idx] = nil
+		lt.nArrived--
+	}
+	if lt.nArrived > 0 {
+		var other *task
+		for _, a := range lt.arrived {
+			if a != nil {
+				other = a
+				break
+			}
+		}
+		m.divergeLocked(lt, other.call.Row.Name, fmt.Sprintf("variant %d ended (%s) while variant %d made the call %s",
+			v.idx, es, other.v.idx, other.call.Row.Name))
+		return
+	}
+	if lt.nExited < m.n {
+		return
+	}
+	for i := 1; i < m.n; i++ {
+		if *lt.exited[i] != *lt.exited[0] {
+			m.divergeLocked(lt, "exit", fmt.Sprintf("variants ended differently: variant 0 %s, variant %d %s",
+				lt.exited[0], i, lt.exited[i]))
+			return
+		}
+	}
+	if lt == m.root {
+		// The program is over. Whatever it left running (background
+		// children) goes with it: dmvx cannot leave variants unmonitored.
+		m.finished = true
+		m.killAllLocked()
+	}
+}

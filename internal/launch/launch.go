@@ -1,0 +1,178 @@
+// Package launch starts a variant: it forks the embedded freestanding
+// launcher under PTRACE_TRACEME, so that the calling thread traces it from
+// its first instruction; the launcher installs the seccomp filter built
+// here and execs the program.
+//
+// Precondition for Start: the calling goroutine has locked its OS thread and
+// will do all ptrace requests for the new variant from it.
+package launch
+
+import (
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+)
+
+// blob holds the launcher that `make build` compiles from launcher/. The
+// all: prefix lets a checkout without it still compile (it holds .keep);
+// Start then says how to build it.
+//
+//go:embed all:blob
+var blob embed.FS
+
+var (
+	memfdOnce sync.Once
+	memfdPath string
+	memfdErr  error
+)
+
+// path returns a path that execs the launcher: a sealed memfd that stays
+// open (close-on-exec) for the life of dmvx.
+func path() (string, error) {
+	memfdOnce.Do(func() {
+		code, err := blob.ReadFile("blob/launcher")
+		if err != nil {
+			memfdErr = errors.New("this dmvx was built without its launcher: build it with `make build`")
+			return
+		}
+		fd, err := unix.MemfdCreate("dmvx-launch", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+		if err != nil {
+			memfdErr = fmt.Errorf("memfd_create: %w", err)
+			return
+		}
+		f := os.NewFile(uintptr(fd), "dmvx-launch")
+		if _, err := f.Write(code); err != nil {
+			memfdErr = fmt.Errorf("writing launcher: %w", err)
+			return
+		}
+		// Sealed, so that nothing can change the code every variant starts with.
+		_, _ = unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS,
+			unix.F_SEAL_WRITE|unix.F_SEAL_GROW|unix.F_SEAL_SHRINK|unix.F_SEAL_SEAL)
+		memfdPath = fmt.Sprintf("/proc/self/fd/%d", fd)
+		// f is kept open on purpose: the path above refers to it.
+		_ = f.Fd()
+		keep = f
+	})
+	return memfdPath, memfdErr
+}
+
+var keep *os.File
+
+// Seccomp return values and audit arch.
+const (
+	retKillProcess = 0x80000000
+	retTrace       = 0x7ff00000
+	auditArchAMD64 = 0xc000003e
+	x32Bit         = 0x40000000
+)
+
+// Filter is the seccomp filter of a CP-MON-only variant: every native amd64
+// call traps to the tracer; other ABIs (x32, and i386 through int 0x80,
+// which reports another arch) kill the process, since the monitor only
+// decodes amd64 calls.
+func Filter() ([]bpf.RawInstruction, error) {
+	return bpf.Assemble([]bpf.Instruction{
+		bpf.LoadAbsolute{Off: 4, Size: 4}, // seccomp_data.arch
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: auditArchAMD64, SkipTrue: 1},
+		bpf.RetConstant{Val: retKillProcess},
+		bpf.LoadAbsolute{Off: 0, Size: 4}, // seccomp_data.nr
+		bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: x32Bit, SkipTrue: 1},
+		bpf.RetConstant{Val: retTrace},
+		bpf.RetConstant{Val: retKillProcess},
+	})
+}
+
+func filterHex(prog []bpf.RawInstruction) string {
+	b := make([]byte, 0, 8*len(prog))
+	for _, in := range prog {
+		b = append(b, byte(in.Op), byte(in.Op>>8), in.Jt, in.Jf,
+			byte(in.K), byte(in.K>>8), byte(in.K>>16), byte(in.K>>24))
+	}
+	return hex.EncodeToString(b)
+}
+
+// Spec is one variant to start.
+type Spec struct {
+	Path    string   // resolved executable
+	Argv    []string // argv, argv[0] as the user gave it
+	Env     []string
+	Files   []uintptr // fds 0, 1, 2 of the variant
+	TrapTSC bool
+}
+
+// Start forks the launcher for spec and returns its pid. The child is
+// stopped (SIGTRAP at the launcher's exec) when Start returns successfully;
+// the caller sets ptrace options and resumes it.
+func Start(spec Spec) (int, error) {
+	lp, err := path()
+	if err != nil {
+		return 0, err
+	}
+	prog, err := Filter()
+	if err != nil {
+		return 0, err
+	}
+	opts := "-"
+	if spec.TrapTSC {
+		opts = "t"
+	}
+	argv := append([]string{"dmvx-launch", opts, filterHex(prog), spec.Path}, spec.Argv...)
+	pid, err := syscall.ForkExec(lp, argv, &syscall.ProcAttr{
+		Env:   spec.Env,
+		Files: spec.Files,
+		Sys: &syscall.SysProcAttr{
+			Ptrace: true,
+			// Belt and braces with PTRACE_O_EXITKILL, which is only set
+			// once the first stop has been seen.
+			Pdeathsig: syscall.SIGKILL,
+		},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("starting launcher: %w", err)
+	}
+	var ws unix.WaitStatus
+	for {
+		_, err = unix.Wait4(pid, &ws, unix.WALL, nil)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("waiting for launcher: %w", err)
+	}
+	if !ws.Stopped() || ws.StopSignal() != syscall.SIGTRAP {
+		return 0, fmt.Errorf("launcher did not stop at exec (status %#x)", uint32(ws))
+	}
+	return pid, nil
+}
+
+// ProbeTSC reports whether PR_SET_TSC(PR_TSC_SIGSEGV) really traps rdtsc on
+// this machine: some hypervisors accept the prctl and never trap.
+func ProbeTSC() (bool, error) {
+	lp, err := path()
+	if err != nil {
+		return false, err
+	}
+	pid, err := syscall.ForkExec(lp, []string{"dmvx-launch", "--probe-tsc"}, &syscall.ProcAttr{})
+	if err != nil {
+		return false, err
+	}
+	var ws unix.WaitStatus
+	for {
+		_, err = unix.Wait4(pid, &ws, 0, nil)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return false, err
+	}
+	return ws.Signaled() && ws.Signal() == syscall.SIGSEGV, nil
+}

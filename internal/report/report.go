@@ -1,0 +1,148 @@
+// Package report is the outcome of a dmvx run, as JSON (--report) and as the
+// human-readable text printed on stderr on divergence and for --stats.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Outcomes of a run.
+const (
+	OK         = "ok"         // all variants agreed; exit code is the program's
+	Divergence = "divergence" // variants differed, crashed apart or stalled
+	Error      = "error"      // dmvx itself could not go on (unsupported call, ...)
+	Signal     = "signal"     // the program died of a signal, in every variant
+)
+
+// Variant is one variant's part of the report.
+type Variant struct {
+	Index    int    `json:"index"`
+	Role     string `json:"role"`
+	Path     string `json:"path"`
+	Pid      int    `json:"pid"`
+	ExitCode int    `json:"exit_code"`
+	Signal   string `json:"signal"`
+}
+
+// DivVariant is what one variant was doing when the run diverged.
+type DivVariant struct {
+	Index   int      `json:"index"`
+	Call    string   `json:"call"`
+	History []string `json:"history"`
+}
+
+// Div describes a divergence.
+type Div struct {
+	// Call is the canonical name of the call where variants differed.
+	Call     string       `json:"call"`
+	Reason   string       `json:"reason"`
+	Task     int          `json:"logical_task"`
+	Variants []DivVariant `json:"variants"`
+}
+
+// Stats summarises a run (--stats).
+type Stats struct {
+	Calls           uint64            `json:"calls"`
+	ByClass         map[string]uint64 `json:"by_class"`
+	ByCall          map[string]uint64 `json:"by_call"`
+	BytesReplicated uint64            `json:"bytes_replicated"`
+	Rendezvous      uint64            `json:"rendezvous"`
+	LockstepWait    time.Duration     `json:"lockstep_wait_ns"`
+	SignalsInjected uint64            `json:"signals_injected"`
+	RdtscTrapped    bool              `json:"rdtsc_trapped"`
+	RdtscCalls      uint64            `json:"rdtsc_calls"`
+	Wall            time.Duration     `json:"wall_ns"`
+}
+
+// Report is the whole run.
+type Report struct {
+	Outcome    string    `json:"outcome"`
+	ExitCode   int       `json:"exit_code"`
+	Error      string    `json:"error,omitempty"`
+	Variants   []Variant `json:"variants"`
+	Divergence *Div      `json:"divergence,omitempty"`
+	Stats      *Stats    `json:"stats,omitempty"`
+}
+
+// WriteJSON writes the report to path.
+func (r *Report) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// WriteDivergence prints the human-readable divergence report.
+func (r *Report) WriteDivergence(w io.Writer) {
+	d := r.Divergence
+	if d == nil {
+		return
+	}
+	fmt.Fprintf(w, "dmvx: divergence at %s: %s\n", d.Call, d.Reason)
+	for _, v := range d.Variants {
+		role := "follower"
+		if v.Index == 0 {
+			role = "leader"
+		}
+		fmt.Fprintf(w, "dmvx:   variant %d (%s): %s\n", v.Index, role, v.Call)
+	}
+	for _, v := range d.Variants {
+		if len(v.History) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "dmvx:   last %d calls of variant %d:\n", len(v.History), v.Index)
+		for _, h := range v.History {
+			fmt.Fprintf(w, "dmvx:     %s\n", h)
+		}
+	}
+	fmt.Fprintf(w, "dmvx: all variants were killed\n")
+}
+
+// WriteStats prints the --stats summary.
+func (s *Stats) Write(w io.Writer) {
+	fmt.Fprintf(w, "dmvx: stats: %d calls in lockstep through CP-MON (ptrace), %d rendezvous, wall %s\n",
+		s.Calls, s.Rendezvous, s.Wall.Round(time.Millisecond))
+	classes := make([]string, 0, len(s.ByClass))
+	for c := range s.ByClass {
+		classes = append(classes, c)
+	}
+	sort.Strings(classes)
+	var parts []string
+	for _, c := range classes {
+		parts = append(parts, fmt.Sprintf("%s=%d", c, s.ByClass[c]))
+	}
+	fmt.Fprintf(w, "dmvx: stats: by class: %s\n", strings.Join(parts, " "))
+	type kv struct {
+		k string
+		v uint64
+	}
+	var top []kv
+	for k, v := range s.ByCall {
+		top = append(top, kv{k, v})
+	}
+	sort.Slice(top, func(i, j int) bool { return top[i].v > top[j].v || top[i].v == top[j].v && top[i].k < top[j].k })
+	if len(top) > 12 {
+		top = top[:12]
+	}
+	parts = parts[:0]
+	for _, e := range top {
+		parts = append(parts, fmt.Sprintf("%s=%d", e.k, e.v))
+	}
+	fmt.Fprintf(w, "dmvx: stats: top calls: %s\n", strings.Join(parts, " "))
+	fmt.Fprintf(w, "dmvx: stats: bytes replicated leader->followers: %d\n", s.BytesReplicated)
+	fmt.Fprintf(w, "dmvx: stats: time in lockstep waits (first to last arrival, summed): %s\n",
+		s.LockstepWait.Round(time.Microsecond))
+	fmt.Fprintf(w, "dmvx: stats: signals delivered in lockstep: %d\n", s.SignalsInjected)
+	if s.RdtscTrapped {
+		fmt.Fprintf(w, "dmvx: stats: rdtsc: trapped and replicated (%d executions)\n", s.RdtscCalls)
+	} else {
+		fmt.Fprintf(w, "dmvx: stats: rdtsc: NOT trapped on this machine (PR_SET_TSC has no effect); variants read their own counters\n")
+	}
+}
