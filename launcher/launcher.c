@@ -13,6 +13,11 @@
  *        the monitor can replicate the leader's counter)
  *        dmvx-launch --probe-tsc      (exits 0 if rdtsc still runs after
  *                                      PR_SET_TSC(PR_TSC_SIGSEGV))
+ *        dmvx-launch --doorbell       (sleeps in pause() for ever: a traced
+ *                                      child whose signal stops wake its
+ *                                      tracer out of wait4; a 10 ms timer
+ *                                      bounds every such wait, so that the
+ *                                      Go runtime can always stop the world)
  */
 
 typedef unsigned long u64;
@@ -23,6 +28,9 @@ typedef unsigned char u8;
 #define SYS_execve 59
 #define SYS_exit_group 231
 #define SYS_prctl 157
+#define SYS_pause 34
+#define SYS_setitimer 38
+#define ITIMER_REAL 0
 #define SYS_seccomp 317
 
 #define PR_SET_NO_NEW_PRIVS 38
@@ -105,6 +113,13 @@ static struct sock_filter prog[4096];
 
 static int run(long argc, char **argv, char **envp)
 {
+	if (argc == 2 && argv[1][0] == '-' && argv[1][1] == '-' && argv[1][2] == 'd') {
+		/* it_interval then it_value, each {seconds, microseconds} */
+		long tv[4] = { 0, 10000, 0, 10000 };
+		sys3(SYS_setitimer, ITIMER_REAL, tv, 0);
+		for (;;)
+			sys3(SYS_pause, 0, 0, 0);
+	}
 	if (argc == 2 && argv[1][0] == '-' && argv[1][1] == '-' && argv[1][2] == 'p') {
 		unsigned int lo, hi;
 		long r = sys3(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV, 0);

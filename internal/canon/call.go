@@ -282,8 +282,14 @@ func (c *Call) String() string {
 		}
 		v := c.Vals[i]
 		switch a.Kind {
-		case Int, FD, PID:
+		case Int:
 			sb.WriteString(strconv.FormatInt(int64(v.V), 10))
+		case FD, PID:
+			if int32(v.V) == -100 && a.Kind == FD {
+				sb.WriteString("AT_FDCWD")
+			} else {
+				sb.WriteString(strconv.FormatInt(int64(int32(v.V)), 10))
+			}
 		case Flags:
 			sb.WriteString("0x" + strconv.FormatUint(v.V, 16))
 		case Ignore, None:

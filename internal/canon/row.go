@@ -195,6 +195,26 @@ func (l Level) String() string {
 	return "level?"
 }
 
+// Sync says whether a call waits for the other variants.
+type Sync uint8
+
+const (
+	// Lockstep: every variant must make the call (the same canonical call)
+	// before any executes it.
+	Lockstep Sync = iota
+	// Unsynced: each variant executes the call as soon as it makes it, with
+	// no rendezvous: per-variant memory management whose number and order
+	// legitimately depend on the layout (an allocator needs a new arena
+	// sooner when ASLR gave it a badly aligned one).
+	Unsynced
+	// UnsyncedUnlessExec: Unsynced, except when the PROT_* argument (ProtArg)
+	// asks for executable memory: then it is in lockstep.
+	UnsyncedUnlessExec
+)
+
+// ProtExec is PROT_EXEC.
+const ProtExec = 0x4
+
 // Row is one system call (or one sub-command of a multiplexed call such as
 // ioctl, fcntl, prctl or futex).
 type Row struct {
@@ -217,6 +237,9 @@ type Row struct {
 	Level Level
 	// Fixed is the result of an ExecNone call (a negative errno).
 	Fixed int64
+	// Sync and ProtArg: whether the call waits for the other variants.
+	Sync    Sync
+	ProtArg int8
 	// Handler names the engine's handler for ExecSpecial rows.
 	Handler string
 	// SubArg and Sub make a multiplexed call: the value of argument SubArg
@@ -227,6 +250,18 @@ type Row struct {
 	// SubMask is applied to the selecting value before lookup (futex ops
 	// carry FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME bits).
 	SubMask uint64
+}
+
+// InLockstep reports whether this call (with these raw arguments) waits
+// for the other variants.
+func (r *Row) InLockstep(raw [6]uint64) bool {
+	switch r.Sync {
+	case Unsynced:
+		return false
+	case UnsyncedUnlessExec:
+		return raw[r.ProtArg]&ProtExec != 0
+	}
+	return true
 }
 
 // A is shorthand for building an argument list.

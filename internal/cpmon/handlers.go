@@ -105,9 +105,9 @@ const (
 )
 
 type msghdr struct {
-	name, iov, control     uint64
-	namelen                uint32
-	iovlen, controllen     uint64
+	name, iov, control uint64
+	namelen            uint32
+	iovlen, controllen uint64
 }
 
 func readMsghdr(mem ptrace.Mem, p uint64) (msghdr, bool) {

@@ -3,11 +3,12 @@ package cpmon
 import (
 	"bufio"
 	"context"
-	"log/slog"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"dmvx/internal/canon"
@@ -253,20 +254,64 @@ func (v *variant) leaderDone(lt *ltask, ts []*task, ret int64) {
 	newFD := c.Row.Ret == canon.RetFD && ret >= 0
 	cloexec := newFD && fdCloexec(t.tid, int(ret))
 	m := v.m
-	m.mu.Lock()
-	m.stats.BytesReplicated += uint64(canon.OutBytes(outs)) * uint64(m.n-1)
-	if newFD {
-		lt.proc.fds.set(int(ret), fdInfo{})
-	}
-	for _, f := range ts[1:] {
+	release := func(sig syscall.Signal) {
+		m.mu.Lock()
+		m.stats.BytesReplicated += uint64(canon.OutBytes(outs)) * uint64(m.n-1)
 		if newFD {
-			f.v.enqueue(func() { f.v.placeholder(f, int(ret), cloexec, outs) })
-		} else {
-			f.v.enqueue(func() { f.v.skip(f, ret, outs) })
+			lt.proc.fds.set(int(ret), fdInfo{})
 		}
+		for _, f := range ts[1:] {
+			switch {
+			case newFD:
+				f.v.enqueue(func() { f.v.placeholder(f, int(ret), cloexec, outs) })
+			case sig != 0:
+				f.v.enqueue(func() { f.v.skipAndInject(f, ret, outs, sig) })
+			default:
+				f.v.enqueue(func() { f.v.skip(f, ret, outs) })
+			}
+		}
+		m.mu.Unlock()
 	}
-	m.mu.Unlock()
+	if signalsSelf[c.Row.Name] && ret >= 0 {
+		// The signal the call sent may be delivered to the leader on its
+		// way back to user mode, before any other instruction (raise()
+		// relies on that). Hold the followers until the leader's next
+		// stop says whether it was.
+		t.held = release
+		t.heldPC = ptrace.PC(&t.regs)
+	} else {
+		release(0)
+	}
 	v.cont(t, 0)
+}
+
+// signalsSelf are the calls that can make a signal pending for the caller.
+var signalsSelf = map[string]bool{
+	"kill": true, "tgkill": true, "tkill": true,
+	"rt_sigqueueinfo": true, "rt_tgsigqueueinfo": true,
+}
+
+// releaseHeld lets the followers go on from a call the leader finished,
+// when the leader's next stop is not that call's signal.
+func (t *task) releaseHeld() {
+	if h := t.held; h != nil {
+		t.held = nil
+		h(0)
+	}
+}
+
+// skipAndInject ends a follower's call like skip, with sig delivered on the
+// way back to user mode, as it was to the leader.
+func (v *variant) skipAndInject(t *task, ret int64, outs []canon.Out, sig syscall.Signal) {
+	if len(outs) > 0 {
+		_ = canon.Apply(t.call, outs, ptrace.Mem{Pid: t.tid})
+	}
+	ptrace.Skip(&t.regs, ret)
+	t.inject = sig
+	if v.setRegs(t) {
+		v.tgkill(t, sig)
+		v.cont(t, 0)
+	}
 }
 
 // skip makes a follower skip its call with the leader's result and output.

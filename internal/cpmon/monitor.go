@@ -20,7 +20,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -108,6 +109,14 @@ func New(cfg Config) *Monitor {
 // Run starts the variants and monitors them until they are all gone.
 func (m *Monitor) Run() *report.Report {
 	m.started = time.Now()
+	// Each tracer keeps its P while blocked in wait4 (ptrace.WaitRaw):
+	// leave Ps for everything else.
+	if want := m.n + 2; runtime.GOMAXPROCS(0) < want {
+		runtime.GOMAXPROCS(want)
+	}
+	// A stop-the-world waits for tracers blocked in wait4 (up to the
+	// doorbell's tick): collect less often.
+	debug.SetGCPercent(400)
 	root := &lproc{fds: newFDTable(), sig: newSigTable()}
 	for fd := 0; fd <= 2; fd++ {
 		// Inherited stdio is the leader's alone: followers get /dev/null
@@ -345,8 +354,3 @@ func (m *Monitor) countLocked(c *canon.Call, class string) {
 	m.stats.ByClass[class]++
 	m.stats.ByCall[c.Row.Name]++
 }
-
-// notifySIGCHLD registers ch for SIGCHLD: a ptrace stop of a tracee is
-// reported to its tracer with SIGCHLD, which is what wakes a tracer that
-// waits on its queue.
-func notifySIGCHLD(ch chan os.Signal) { signal.Notify(ch, syscall.SIGCHLD) }

@@ -81,6 +81,21 @@ func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall bool) {
 	m.mu.Lock()
 	lt := t.lt
 	act := lt.proc.sig.get(sig)
+	if h := t.held; h != nil {
+		t.held = nil
+		if act.disp == dispHandler && ptrace.PC(&t.regs) == t.heldPC {
+			// The signal the leader's call sent itself, delivered on the
+			// way out of that call: the followers get it at the same point.
+			m.stats.SignalsInjected++
+			m.mu.Unlock()
+			h(sig)
+			v.cont(t, sig)
+			return
+		}
+		m.mu.Unlock()
+		h(0)
+		m.mu.Lock()
+	}
 	ignored := act.disp == dispIgnore ||
 		act.disp == dispDefault && (defaultIgnored(sig) || stopSignal(sig))
 	switch {

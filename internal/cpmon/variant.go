@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -29,8 +30,12 @@ type variant struct {
 
 	qmu   sync.Mutex
 	queue []func()
-	bell  chan struct{}
-	sigc  chan os.Signal
+	// doorbell is a traced child whose signal stop wakes this tracer out of
+	// wait4; active says the tracer is not blocked, so no ring is needed;
+	// rang coalesces rings until the tracer has seen one.
+	doorbell int
+	active   atomic.Bool
+	rang     atomic.Bool
 
 	// hist is the last calls of this variant, for reports. Guarded by m.mu.
 	hist  [32]*canon.Call
@@ -42,8 +47,6 @@ func newVariant(m *Monitor, idx int) *variant {
 		m: m, idx: idx,
 		tasks:   make(map[int]*task),
 		orphans: make(map[int]unix.WaitStatus),
-		bell:    make(chan struct{}, 1),
-		sigc:    make(chan os.Signal, 1),
 	}
 }
 
@@ -82,6 +85,11 @@ type task struct {
 	tgid int
 	// rdtscLen is the length of the trapped rdtsc/rdtscp instruction.
 	rdtscLen int
+	// held releases the followers from a call the leader finished, once
+	// the leader's next stop shows whether a signal came with it; heldPC is
+	// where the leader returned to.
+	held   func(sig syscall.Signal)
+	heldPC uint64
 }
 
 type cloneInfo struct{ flags, ptid, ctid uint64 }
@@ -94,11 +102,22 @@ func (v *variant) enqueue(f func()) {
 	v.ring()
 }
 
+// ring wakes the tracer if it is blocked in wait4. The tracer clears active
+// before its last look at the queue, and enqueue fills the queue before
+// ring reads active: one of the two sees the other.
 func (v *variant) ring() {
-	select {
-	case v.bell <- struct{}{}:
-	default:
+	if v.active.Load() || v.doorbell == 0 {
+		return
 	}
+	if v.rang.CompareAndSwap(false, true) {
+		_ = unix.Kill(v.doorbell, unix.SIGUSR1)
+	}
+}
+
+func (v *variant) queued() bool {
+	v.qmu.Lock()
+	defer v.qmu.Unlock()
+	return len(v.queue) > 0
 }
 
 // history returns the variant's recent calls, oldest first. Called with
@@ -125,9 +144,19 @@ func (v *variant) record(c *canon.Call) {
 func (v *variant) run(files []uintptr, started chan<- error) {
 	defer v.m.wg.Done()
 	runtime.LockOSThread()
-	notifySIGCHLD(v.sigc)
+	v.active.Store(true)
 
 	m := v.m
+	bell, err := launch.Doorbell()
+	if err != nil {
+		started <- fmt.Errorf("variant %d: %w", v.idx, err)
+		return
+	}
+	defer func() {
+		_ = unix.Kill(bell, unix.SIGKILL)
+		var ws unix.WaitStatus
+		_, _ = unix.Wait4(bell, &ws, unix.WALL, nil)
+	}()
 	pid, err := launch.Start(launch.Spec{
 		Path: m.cfg.Paths[v.idx], Argv: m.cfg.Argv, Env: m.cfg.Env,
 		Files: files, TrapTSC: m.cfg.TrapTSC,
@@ -146,23 +175,38 @@ func (v *variant) run(files []uintptr, started chan<- error) {
 	t := &task{tid: pid, v: v, launching: 1, started: true, tgid: pid}
 	v.tasks[pid] = t
 	m.mu.Lock()
-	m.attachLocked(v.idx, m.root, pid)
+	m.attachLocked(v.idx, m.root, t)
 	t.lt = m.root
+	v.doorbell = bell
 	m.mu.Unlock()
 	started <- nil
 	v.cont(t, 0)
 
-	safety := time.NewTicker(200 * time.Millisecond)
-	defer safety.Stop()
 	for {
+		v.active.Store(true)
 		v.runQueue()
-		if !v.reap() {
+		if len(v.tasks) == 0 {
 			return
 		}
-		select {
-		case <-v.bell:
-		case <-v.sigc:
-		case <-safety.C:
+		v.active.Store(false)
+		if v.queued() {
+			continue
+		}
+		var ws unix.WaitStatus
+		tid, err := ptrace.WaitRaw(&ws)
+		v.active.Store(true)
+		switch {
+		case err == syscall.EINTR:
+		case err != nil:
+			m.fail(&failure{outcome: "error", code: ExitError, err: "wait4: " + err.Error()})
+			return
+		case tid == bell:
+			v.rang.Store(false)
+			if ws.Stopped() {
+				_ = ptrace.Cont(bell, 0)
+			}
+		default:
+			v.handle(tid, ws)
 		}
 	}
 }
@@ -179,30 +223,6 @@ func (v *variant) runQueue() {
 		for _, f := range q {
 			f()
 		}
-	}
-}
-
-// reap handles every stop that is ready. It returns false when the variant
-// has no task left.
-func (v *variant) reap() bool {
-	for {
-		var ws unix.WaitStatus
-		tid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL|unix.WNOTHREAD, nil)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err == syscall.ECHILD {
-			return false
-		}
-		if err != nil {
-			v.m.fail(&failure{outcome: "error", code: ExitError, err: "wait4: " + err.Error()})
-			return len(v.tasks) > 0
-		}
-		if tid == 0 {
-			return true
-		}
-		v.handle(tid, ws)
-		v.runQueue()
 	}
 }
 
@@ -226,7 +246,9 @@ func (v *variant) handle(tid int, ws unix.WaitStatus) {
 		return
 	}
 	sig := ws.StopSignal()
-	v.m.log.Debug("stop", "variant", v.idx, "tid", tid, "sig", int(sig), "event", ws.TrapCause())
+	if t.held != nil && (sig&0x7f == syscall.SIGTRAP || !t.started) {
+		t.releaseHeld()
+	}
 	switch {
 	case sig == syscall.SIGTRAP|0x80:
 		v.exitStop(t)
@@ -308,7 +330,6 @@ func (v *variant) exitStop(t *task) {
 		return
 	}
 	ret := ptrace.Ret(&t.regs)
-	v.m.log.Debug("exit", "variant", v.idx, "tid", t.tid, "nr", t.regs.Orig_rax, "ret", ret)
 	if restartCode(ret) {
 		// A signal interrupted the call. What follows is either the
 		// signal's delivery stop or, if the monitor suppresses it, the
@@ -360,6 +381,18 @@ func (v *variant) entry(t *task) {
 		m.mu.Unlock()
 		return
 	}
+	if !row.InLockstep(args) {
+		// Memory management that cannot make memory executable: each
+		// variant does its own, when it needs to (see canon.Unsynced).
+		m.mu.Lock()
+		c := &canon.Call{Row: row, Nr: nr, Raw: args}
+		t.v.record(c)
+		m.countLocked(c, "unsynced")
+		m.mu.Unlock()
+		t.call = c
+		v.cont(t, 0)
+		return
+	}
 	c, err := canon.Decode(row, nr, args, ptrace.Mem{Pid: t.tid})
 	if err != nil {
 		// An unreadable input (a bad pointer): the kernel would fail the
@@ -397,7 +430,7 @@ func (v *variant) cloneEvent(t *task) {
 	}
 	ct.lt = clt
 	ct.clone = t.clone
-	m.attachLocked(v.idx, clt, child)
+	m.attachLocked(v.idx, clt, ct)
 	m.mu.Unlock()
 	if ws, ok := v.orphans[child]; ok {
 		delete(v.orphans, child)
@@ -407,8 +440,10 @@ func (v *variant) cloneEvent(t *task) {
 }
 
 // attachLocked records that variant v's tid is logical task lt.
-func (m *Monitor) attachLocked(v int, lt *ltask, tid int) {
+func (m *Monitor) attachLocked(v int, lt *ltask, t *task) {
+	tid := t.tid
 	lt.tids[v] = tid
+	lt.tasks[v] = t
 	m.byReal[v][tid] = lt
 	if v == 0 {
 		m.byVtid[tid] = lt
@@ -489,6 +524,7 @@ func pruneClosed(fds *fdTable, pid int) {
 
 // gone: a task exited or was killed.
 func (v *variant) gone(t *task, ws unix.WaitStatus) {
+	t.releaseHeld()
 	delete(v.tasks, t.tid)
 	m := v.m
 	m.mu.Lock()

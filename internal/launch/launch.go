@@ -176,3 +176,38 @@ func ProbeTSC() (bool, error) {
 	}
 	return ws.Signaled() && ws.Signal() == syscall.SIGSEGV, nil
 }
+
+// Doorbell starts a traced child of the calling thread that does nothing
+// but sleep. A tracer blocked in wait4 for its variant's stops is woken by a
+// signal sent to its doorbell: the doorbell's signal stop ends the wait.
+// This keeps wake-ups between tracers inside the kernel, without the Go
+// runtime's signal forwarding on the path of every system call.
+func Doorbell() (int, error) {
+	lp, err := path()
+	if err != nil {
+		return 0, err
+	}
+	pid, err := syscall.ForkExec(lp, []string{"dmvx-doorbell", "--doorbell"}, &syscall.ProcAttr{
+		Sys: &syscall.SysProcAttr{Ptrace: true, Pdeathsig: syscall.SIGKILL},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("starting doorbell: %w", err)
+	}
+	var ws unix.WaitStatus
+	for {
+		_, err = unix.Wait4(pid, &ws, unix.WALL, nil)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil || !ws.Stopped() {
+		return 0, fmt.Errorf("doorbell did not stop at exec (status %#x): %v", uint32(ws), err)
+	}
+	if err := unix.PtraceSetOptions(pid, unix.PTRACE_O_EXITKILL); err != nil {
+		return 0, err
+	}
+	if err := unix.PtraceCont(pid, 0); err != nil {
+		return 0, err
+	}
+	return pid, nil
+}

@@ -115,6 +115,9 @@ func argsString(row *canon.Row) string {
 		parts[i] = argString(a)
 	}
 	s := strings.Join(parts, ", ")
+	if s == "" {
+		s = "–"
+	}
 	if row.Sub != nil {
 		mask := ""
 		if row.SubMask != 0 {

@@ -105,6 +105,7 @@ var noRow = map[uint64]string{
 	SYS_REMOVEXATTRAT: whyXattrAt,
 	SYS_FILE_GETATTR:  "new in Linux 6.17: variable-size struct file_attr",
 	SYS_FILE_SETATTR:  "new in Linux 6.17: variable-size struct file_attr",
+	SYS_LISTNS:        "new in Linux 6.18: lists namespaces through a versioned request struct",
 }
 
 const (

@@ -1,5 +1,5 @@
 // Code written from the kernel's arch/x86/entry/syscalls/syscall_64.tbl
-// (common and 64-bit entries, Linux 6.17); edit by hand when a call is added.
+// (common and 64-bit entries, Linux 6.18); edit by hand when a call is added.
 
 package amd64
 
@@ -391,6 +391,7 @@ const (
 	SYS_OPEN_TREE_ATTR          = 467
 	SYS_FILE_GETATTR            = 468
 	SYS_FILE_SETATTR            = 469
+	SYS_LISTNS                  = 470
 )
 
 // names holds the kernel's (and strace's) name of each amd64 call, indexed by
@@ -778,4 +779,5 @@ var names = [...]string{
 	SYS_OPEN_TREE_ATTR:          "open_tree_attr",
 	SYS_FILE_GETATTR:            "file_getattr",
 	SYS_FILE_SETATTR:            "file_setattr",
+	SYS_LISTNS:                  "listns",
 }

@@ -4,8 +4,9 @@ import "dmvx/internal/canon"
 
 // Table holds one row per supported amd64 call, keyed by its amd64 number.
 // Multiplexed calls (ioctl, fcntl, prctl, futex) have a parent row whose Sub
-// holds the sub-commands; use Lookup to resolve them. Calls missing here are
-// listed in noRow with the reason.
+// holds the sub-commands; use Lookup to resolve them. A sub-row carries its
+// call's Name ("ioctl"); SubName gives the sub-command's ("TCGETS"). Calls
+// missing here are listed in noRow with the reason.
 //
 // Conventions the engine relies on:
 //   - ExecByFD rows whose FDArg is a dirfd (newfstatat, statx, faccessat,
@@ -27,10 +28,10 @@ var Table = map[uint64]*canon.Row{
 	SYS_LSTAT:    {Name: "lstat", Canon: "newfstatat", Args: canon.A(canon.StrA, canon.OutStructA(SizeofStat)), Exec: canon.ExecAll, Level: canon.NonsocketRO},
 	SYS_POLL:     {Name: "poll", Canon: "ppoll", Args: canon.A(canon.InOutArrayA(1, SizeofPollFd), canon.IntA, canon.IntA), Exec: canon.ExecLeader, Level: canon.SocketRO},
 	SYS_LSEEK:    {Name: "lseek", Args: canon.A(canon.FDA, canon.IntA, canon.IntA), Exec: canon.ExecByFD, Level: canon.NonsocketRO},
-	SYS_MMAP:     {Name: "mmap", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.FlagsA, canon.FlagsA, canon.FDA, canon.IgnoreA), Exec: canon.ExecAll, Ret: canon.RetAddr, Sensitive: true, Why: whyMemExec},
-	SYS_MPROTECT: {Name: "mprotect", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.FlagsA), Exec: canon.ExecAll, Sensitive: true, Why: whyMemExec},
-	SYS_MUNMAP:   {Name: "munmap", Args: canon.A(canon.IgnoreA, canon.IgnoreA), Exec: canon.ExecAll, Level: canon.Base},
-	SYS_BRK:      {Name: "brk", Args: canon.A(canon.IgnoreA), Exec: canon.ExecAll, Ret: canon.RetAddr, Level: canon.Base},
+	SYS_MMAP:     {Name: "mmap", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.FlagsA, canon.FlagsA, canon.FDA, canon.IgnoreA), Exec: canon.ExecAll, Ret: canon.RetAddr, Sensitive: true, Why: whyMemExec, Sync: canon.UnsyncedUnlessExec, ProtArg: 2},
+	SYS_MPROTECT: {Name: "mprotect", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.FlagsA), Exec: canon.ExecAll, Sensitive: true, Why: whyMemExec, Sync: canon.UnsyncedUnlessExec, ProtArg: 2},
+	SYS_MUNMAP:   {Name: "munmap", Args: canon.A(canon.IgnoreA, canon.IgnoreA), Exec: canon.ExecAll, Level: canon.Base, Sync: canon.Unsynced},
+	SYS_BRK:      {Name: "brk", Args: canon.A(canon.IgnoreA), Exec: canon.ExecAll, Ret: canon.RetAddr, Level: canon.Base, Sync: canon.Unsynced},
 	// The handler compares sa_handler as SIG_DFL / SIG_IGN / a function.
 	SYS_RT_SIGACTION: {Name: "rt_sigaction", Args: canon.A(canon.IntA, canon.InStructA(SizeofSigaction), canon.OutStructA(SizeofSigaction), canon.IntA), Exec: canon.ExecSpecial, Handler: canon.HSigaction, Level: canon.Base},
 	// The old mask is per-variant state that every variant reads itself.
@@ -47,12 +48,12 @@ var Table = map[uint64]*canon.Row{
 	// The fd_sets are sized by nfds: the handler reads and writes them.
 	SYS_SELECT:      {Name: "select", Canon: "pselect6", Args: canon.A(canon.IntA, canon.AddrA, canon.AddrA, canon.AddrA, canon.InOutStructA(SizeofTimeval)), Exec: canon.ExecSpecial, Handler: canon.HSelect, Level: canon.SocketRO},
 	SYS_SCHED_YIELD: {Name: "sched_yield", Exec: canon.ExecAll, Level: canon.Base},
-	SYS_MREMAP:      {Name: "mremap", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.IgnoreA, canon.FlagsA, canon.IgnoreA), Exec: canon.ExecAll, Ret: canon.RetAddr, Sensitive: true, Why: whyMemExec},
+	SYS_MREMAP:      {Name: "mremap", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.IgnoreA, canon.FlagsA, canon.IgnoreA), Exec: canon.ExecAll, Ret: canon.RetAddr, Sensitive: true, Why: whyMemExec, Sync: canon.Unsynced},
 	SYS_MSYNC:       {Name: "msync", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.FlagsA), Exec: canon.ExecAll, Level: canon.NonsocketRW},
 	// The residency vector's length follows the mapping's length (Ignore):
 	// every variant fills its own.
 	SYS_MINCORE: {Name: "mincore", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.AddrA), Exec: canon.ExecAll, Level: canon.Base},
-	SYS_MADVISE: {Name: "madvise", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.IntA), Exec: canon.ExecAll, Level: canon.Base},
+	SYS_MADVISE: {Name: "madvise", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.IntA), Exec: canon.ExecAll, Level: canon.Base, Sync: canon.Unsynced},
 	SYS_DUP:     {Name: "dup", Args: canon.A(canon.FDA), Exec: canon.ExecAll, Ret: canon.RetFD, Level: canon.NonsocketRO},
 	SYS_DUP2:    {Name: "dup2", Canon: "dup3", Args: canon.A(canon.FDA, canon.FDA), Exec: canon.ExecAll, Ret: canon.RetFD, Level: canon.NonsocketRO},
 	// pause, nanosleep: the leader waits; followers get its result.
@@ -341,7 +342,7 @@ var Table = map[uint64]*canon.Row{
 	SYS_COPY_FILE_RANGE: {Name: "copy_file_range", Args: canon.A(canon.FDA, canon.InOutStructA(SizeofLong), canon.FDA, canon.InOutStructA(SizeofLong), canon.IntA, canon.FlagsA), Exec: canon.ExecLeader, Level: canon.NonsocketRW},
 	SYS_PREADV2:         {Name: "preadv2", Args: canon.A(canon.FDA, canon.OutIovecA(2), canon.IntA, canon.IntA, canon.IntA, canon.FlagsA), Exec: canon.ExecByFD, Level: canon.NonsocketRO},
 	SYS_PWRITEV2:        {Name: "pwritev2", Args: canon.A(canon.FDA, canon.InIovecA(2), canon.IntA, canon.IntA, canon.IntA, canon.FlagsA), Exec: canon.ExecByFD, Level: canon.NonsocketRW},
-	SYS_PKEY_MPROTECT:   {Name: "pkey_mprotect", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.FlagsA, canon.IntA), Exec: canon.ExecAll, Sensitive: true, Why: whyMemExec},
+	SYS_PKEY_MPROTECT:   {Name: "pkey_mprotect", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.FlagsA, canon.IntA), Exec: canon.ExecAll, Sensitive: true, Why: whyMemExec, Sync: canon.UnsyncedUnlessExec, ProtArg: 2},
 	SYS_PKEY_ALLOC:      {Name: "pkey_alloc", Args: canon.A(canon.FlagsA, canon.FlagsA), Exec: canon.ExecAll, Level: canon.Base},
 	SYS_PKEY_FREE:       {Name: "pkey_free", Args: canon.A(canon.IntA), Exec: canon.ExecAll, Level: canon.Base},
 	SYS_STATX:           {Name: "statx", Args: canon.A(canon.FDA, canon.StrA, canon.FlagsA, canon.FlagsA, canon.OutStructA(SizeofStatx)), Exec: canon.ExecByFD, Level: canon.NonsocketRO},

@@ -300,7 +300,7 @@ var generic = strings.Fields(`
 	futex_waitv set_mempolicy_home_node cachestat fchmodat2 map_shadow_stack
 	futex_wake futex_wait futex_requeue statmount listmount lsm_get_self_attr
 	lsm_set_self_attr lsm_list_modules mseal setxattrat getxattrat listxattrat
-	removexattrat open_tree_attr file_getattr file_setattr`)
+	removexattrat open_tree_attr file_getattr file_setattr listns`)
 
 func TestCanonAliases(t *testing.T) {
 	isGeneric := map[string]bool{}

@@ -1,0 +1,68 @@
+package e2e
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+const (
+	exitOwnError     = 125
+	exitNotFound     = 127
+	exitNotExecuting = 126
+)
+
+func checkCode(t *testing.T, d result, want int, stderrHas ...string) {
+	t.Helper()
+	if d.code != want {
+		t.Errorf("dmvx exit status %d, want %d\nstderr:\n%s", d.code, want, d.stderr)
+	}
+	if len(d.stderr) == 0 {
+		t.Errorf("dmvx said nothing on stderr")
+	}
+	for _, s := range stderrHas {
+		if !strings.Contains(strings.ToLower(string(d.stderr)), s) {
+			t.Errorf("stderr does not mention %q:\n%s", s, d.stderr)
+		}
+	}
+	if bytes.Contains(d.stderr, []byte("dmvx: divergence")) {
+		t.Errorf("bad input reported as a divergence:\n%s", d.stderr)
+	}
+}
+
+func TestNoSuchProgram(t *testing.T) {
+	missing := t.TempDir() + "/no-such-program"
+	checkCode(t, underDmvx(t, opts{}, variants(2), missing), exitNotFound)
+	// Looked up in PATH, as a shell would.
+	checkCode(t, underDmvx(t, opts{}, variants(2), "dmvx-e2e-no-such-program"), exitNotFound)
+}
+
+func TestNotExecutable(t *testing.T) {
+	f := writeFile(t, t.TempDir(), "script.sh", []byte("#!/bin/sh\necho should not run\n"), 0o644)
+	d := underDmvx(t, opts{}, variants(2), f)
+	checkCode(t, d, exitNotExecuting)
+	if len(d.stdout) != 0 {
+		t.Errorf("stdout: %q", d.stdout)
+	}
+}
+
+func TestUnknownFlag(t *testing.T) {
+	d := run(t, opts{}, dmvx, "run", "--no-such-flag", "--", testBin("hello"))
+	checkCode(t, d, exitOwnError, "usage")
+	checkNoLeftovers(t, nil)
+}
+
+func TestMissingProgram(t *testing.T) {
+	d := run(t, opts{}, dmvx, "run", "-n", "2")
+	checkCode(t, d, exitOwnError)
+}
+
+func TestVariantCountConflict(t *testing.T) {
+	hello := testBin("hello")
+	flags, argv := variantBuilds(hello, hello)
+	d := underDmvx(t, opts{}, append(flags, "-n", "3"), argv...)
+	checkCode(t, d, exitOwnError, "variant")
+	if len(d.stdout) != 0 {
+		t.Errorf("the program ran: %q", d.stdout)
+	}
+}
