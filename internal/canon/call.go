@@ -31,6 +31,9 @@ const (
 	maxArrayElem = 1 << 16
 )
 
+// errNoDecoder is a table mistake: a kind Decode does not know.
+var errNoDecoder = errors.New("no decoder for kind")
+
 // ErrTooLarge is returned when a variant passes an input larger than the
 // monitor is willing to compare.
 var ErrTooLarge = errors.New("input larger than the monitor compares")
@@ -68,7 +71,10 @@ func isNull(p uint64) uint64 {
 	return 1
 }
 
-// Decode reads the canonical form of a call from registers and memory.
+// Decode reads the canonical form of a call from registers and memory. An
+// input that cannot be read is recorded as such in Extra (the call will
+// fail with EFAULT); only an input larger than the monitor compares is an
+// error.
 func Decode(row *Row, nr uint64, raw [6]uint64, mem Mem) (*Call, error) {
 	c := &Call{Row: row, Nr: nr, Raw: raw}
 	for i, a := range row.Args {
@@ -76,8 +82,15 @@ func Decode(row *Row, nr uint64, raw [6]uint64, mem Mem) (*Call, error) {
 			break
 		}
 		v, err := decodeArg(a, i, raw, mem)
-		if err != nil {
+		if errors.Is(err, ErrTooLarge) || errors.Is(err, errNoDecoder) {
 			return nil, fmt.Errorf("%s arg %d (%s): %w", row.Name, i, a.Kind, err)
+		}
+		if err != nil {
+			// A bad pointer: the kernel will fail the call with EFAULT.
+			// Compare that fact, in words that hold no address or pid,
+			// so that variants passing the same bad pointer agree.
+			v = Value{V: isNull(raw[i])}
+			c.Extra = append(c.Extra, fmt.Sprintf("arg %d unreadable;", i)...)
 		}
 		c.Vals[i] = v
 	}
@@ -96,7 +109,19 @@ func decodeArg(a Arg, i int, raw [6]uint64, mem Mem) (Value, error) {
 	switch a.Kind {
 	case Int, Flags, FD, PID:
 		return Value{V: p}, nil
-	case Addr, OutBuf, OutStruct, OutIovec, OutSockaddr, OutArray:
+	case OutSockaddr:
+		// Remember the capacity (*len before the call): afterwards *len
+		// holds the address's full length, which may be larger.
+		v := Value{V: isNull(p)}
+		if lp := lenOf(a, raw); p != 0 && lp != 0 {
+			var b [4]byte
+			if err := mem.Read(lp, b[:]); err != nil {
+				return v, err
+			}
+			v.N = int(binary.LittleEndian.Uint32(b[:]))
+		}
+		return v, nil
+	case Addr, OutBuf, OutStruct, OutIovec, OutArray:
 		return Value{V: isNull(p)}, nil
 	case Ignore, None:
 		return Value{}, nil
@@ -189,7 +214,7 @@ func decodeArg(a Arg, i int, raw [6]uint64, mem Mem) (Value, error) {
 			v.Data = append(v.Data, b...)
 		}
 	default:
-		return v, fmt.Errorf("no decoder for kind %s", a.Kind)
+		return v, fmt.Errorf("%w %s", errNoDecoder, a.Kind)
 	}
 	return v, nil
 }
@@ -298,6 +323,8 @@ func (c *Call) String() string {
 			switch {
 			case v.V == 0:
 				sb.WriteString("NULL")
+			case a.Kind == StrVec && v.N == 0:
+				sb.WriteString("[]")
 			case a.Kind == StrVec:
 				parts := strings.Split(strings.TrimSuffix(string(v.Data), "\x00"), "\x00")
 				if len(parts) > 8 {

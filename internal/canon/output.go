@@ -59,7 +59,8 @@ func Capture(c *Call, ret int64, mem Mem) ([]Out, error) {
 				return nil, err
 			}
 			o.SockLen = binary.LittleEndian.Uint32(lb[:])
-			o.Data = make([]byte, min(o.SockLen, 4096))
+			// The kernel wrote at most the capacity the call gave it.
+			o.Data = make([]byte, min(o.SockLen, uint32(max(c.Vals[i].N, 0)), 4096))
 		case OutIovec:
 			iovs, err := ReadIovecs(mem, p, lenOf(a, c.Raw))
 			if err != nil {

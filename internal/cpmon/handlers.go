@@ -61,9 +61,17 @@ func (v *variant) preSpecial(t *task, c *canon.Call) {
 			c.Extra = append(e, b[24:32]...) // mask
 		}
 	case canon.HSendmsg:
-		if c.Raw[1] != 0 {
-			c.Vals[1].Data = nil
+		if c.Raw[1] == 0 {
+			break
+		}
+		c.Vals[1].Data = nil
+		if c.Row.Name != "sendmmsg" {
 			c.Extra = readMsghdrInput(mem, c.Raw[1])
+			break
+		}
+		for i := uint64(0); i < min(c.Raw[2], maxMmsg); i++ {
+			c.Extra = append(c.Extra, readMsghdrInput(mem, c.Raw[1]+i*mmsghdrSize)...)
+			c.Extra = append(c.Extra, '#')
 		}
 	case canon.HSelect:
 		n := fdSetBytes(c.Raw[0])
@@ -102,6 +110,8 @@ const (
 	msgControllen = 40
 	msgFlags      = 48
 	msghdrSize    = 56
+	mmsghdrSize   = 64 // msghdr, then the unsigned msg_len the kernel fills
+	maxMmsg       = 1024
 )
 
 type msghdr struct {
@@ -206,7 +216,11 @@ func (m *Monitor) specialLocked(lt *ltask, ts []*task) {
 		m.execLeaderLocked(lt, ts)
 	case canon.HSendmsg:
 		m.countLocked(c, "leader")
-		m.execLeaderLocked(lt, ts)
+		if c.Row.Name == "sendmmsg" {
+			m.leaderCustomLocked(lt, ts)
+		} else {
+			m.execLeaderLocked(lt, ts)
+		}
 	case canon.HEpollWait, canon.HRecvmsg, canon.HSelect:
 		m.countLocked(c, "leader")
 		m.leaderCustomLocked(lt, ts)
@@ -470,6 +484,8 @@ func (m *Monitor) leaderCustomLocked(lt *ltask, ts []*task) {
 				write = recvmsgOutput(c, ret, mem)
 			case canon.HSelect:
 				write = selectOutput(c, ret, mem)
+			case canon.HSendmsg:
+				write = sendmmsgOutput(c, ret, mem)
 			}
 			m.mu.Lock()
 			for i, f := range ts[1:] {
@@ -579,6 +595,23 @@ func recvmsgOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int,
 		binary.LittleEndian.PutUint64(b[:], h.controllen)
 		_ = fm.Write(f.call.Raw[1]+msgControllen, b[:])
 		_ = fm.Write(f.call.Raw[1]+msgFlags, flags[:])
+	}
+}
+
+// sendmmsgOutput copies the byte counts the kernel stored in the leader's
+// mmsghdr array for the messages it sent.
+func sendmmsgOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int, *task) {
+	if ret <= 0 || c.Raw[1] == 0 || uint64(ret) > maxMmsg {
+		return nil
+	}
+	lens := make([][4]byte, ret)
+	for i := range lens {
+		_ = mem.Read(c.Raw[1]+uint64(i)*mmsghdrSize+msghdrSize, lens[i][:])
+	}
+	return func(_ *Monitor, _ int, f *task) {
+		for i := range lens {
+			_ = ptrace.Mem{Pid: f.tid}.Write(f.call.Raw[1]+uint64(i)*mmsghdrSize+msghdrSize, lens[i][:])
+		}
 	}
 }
 

@@ -22,7 +22,7 @@ import (
 func (m *Monitor) arrive(t *task) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.failure != nil {
+	if m.failure != nil || m.finished {
 		return // killAll has sent SIGKILL; wait4 reports the end.
 	}
 	lt := t.lt
@@ -85,7 +85,10 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 	exec := row.Exec
 	if exec == canon.ExecByFD {
 		exec = canon.ExecLeader
-		if info, ok := lt.proc.fds.get(int(int32(c.Raw[row.FDArg]))); ok && info.local {
+		fd := int(int32(c.Raw[row.FDArg]))
+		if info, ok := lt.proc.fds.get(fd); fd == unix.AT_FDCWD || ok && info.local {
+			// AT_FDCWD: a path relative to the working directory, which
+			// every variant has of its own (newfstatat, statx, ...).
 			exec = canon.ExecAll
 		}
 	}
@@ -427,7 +430,9 @@ func openIsLocal(pid, fd int, c *canon.Call) bool {
 	default: // creat, openat2: leader's
 		return false
 	}
-	if flags&unix.O_ACCMODE != unix.O_RDONLY || flags&(unix.O_CREAT|unix.O_TRUNC|unix.O_TMPFILE) != 0 {
+	// O_TMPFILE includes O_DIRECTORY's bit: test it whole.
+	if flags&unix.O_ACCMODE != unix.O_RDONLY || flags&(unix.O_CREAT|unix.O_TRUNC) != 0 ||
+		flags&unix.O_TMPFILE == unix.O_TMPFILE {
 		return false
 	}
 	st, err := os.Stat(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))

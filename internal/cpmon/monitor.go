@@ -221,6 +221,10 @@ func (m *Monitor) watchdog(stop chan struct{}) {
 		case <-tick.C:
 		}
 		m.mu.Lock()
+		if m.failure != nil || m.finished {
+			m.mu.Unlock()
+			continue
+		}
 		now := time.Now()
 		for _, lt := range m.lts {
 			if lt.nArrived == 0 && lt.nExited == 0 {
@@ -287,14 +291,14 @@ func (m *Monitor) errorLocked(format string, args ...any) {
 }
 
 func (m *Monitor) errorReport(err error) *report.Report {
-	return &report.Report{Outcome: report.Error, ExitCode: ExitError, Error: err.Error()}
+	return &report.Report{Outcome: report.Error, ExitCode: ExitError, Error: err.Error(), Variants: []report.Variant{}}
 }
 
 func (m *Monitor) buildReport() *report.Report {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := &report.Report{}
-	for i, v := range m.variants {
+	for i := range m.variants {
 		rv := report.Variant{Index: i, Role: "follower", Path: m.cfg.Paths[i], Pid: m.root.tids[i]}
 		if i == 0 {
 			rv.Role = "leader"
@@ -306,7 +310,6 @@ func (m *Monitor) buildReport() *report.Report {
 				rv.ExitCode = 128 + int(es.signal)
 			}
 		}
-		_ = v
 		r.Variants = append(r.Variants, rv)
 	}
 	st := m.stats

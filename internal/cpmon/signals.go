@@ -177,8 +177,7 @@ func (v *variant) injectNow(t *task, sig syscall.Signal, restart bool) {
 // which t makes again after the handler (as after a kernel restart).
 func (v *variant) injectBefore(t *task, sig syscall.Signal) {
 	t.inject = sig
-	ptrace.Rewind(&t.regs)
-	if v.setRegs(t) {
+	if v.backOut(t) {
 		v.tgkill(t, sig)
 		v.cont(t, 0)
 	}
@@ -187,10 +186,20 @@ func (v *variant) injectBefore(t *task, sig syscall.Signal) {
 // rewindAndCont lets a task stopped at a call go back to user mode without
 // making it, so that a pending signal is delivered.
 func (v *variant) rewindAndCont(t *task) {
-	ptrace.Rewind(&t.regs)
-	if v.setRegs(t) {
+	if v.backOut(t) {
 		v.cont(t, 0)
 	}
+}
+
+// backOut undoes the call t is stopped at, so that it makes it again after
+// whatever a signal does first. A system call is rewound to its syscall
+// instruction; a trapped rdtsc still points at itself and traps again.
+func (v *variant) backOut(t *task) bool {
+	if t.call != nil && t.call.Row.Handler == hRdtsc {
+		return true
+	}
+	ptrace.Rewind(&t.regs)
+	return v.setRegs(t)
 }
 
 // terminate kills this variant's instance of process p with sig, as the

@@ -15,6 +15,7 @@ import (
 	"dmvx/internal/canon"
 	"dmvx/internal/launch"
 	"dmvx/internal/ptrace"
+	"dmvx/internal/report"
 
 	"golang.org/x/sys/unix"
 )
@@ -36,6 +37,7 @@ type variant struct {
 	doorbell int
 	active   atomic.Bool
 	rang     atomic.Bool
+	qlen     atomic.Int32
 
 	// hist is the last calls of this variant, for reports. Guarded by m.mu.
 	hist  [32]*canon.Call
@@ -98,6 +100,7 @@ type cloneInfo struct{ flags, ptid, ctid uint64 }
 func (v *variant) enqueue(f func()) {
 	v.qmu.Lock()
 	v.queue = append(v.queue, f)
+	v.qlen.Store(int32(len(v.queue)))
 	v.qmu.Unlock()
 	v.ring()
 }
@@ -112,6 +115,42 @@ func (v *variant) ring() {
 	if v.rang.CompareAndSwap(false, true) {
 		_ = unix.Kill(v.doorbell, unix.SIGUSR1)
 	}
+}
+
+// spinTime bounds how long a tracer whose task waits at a rendezvous polls
+// for the verdict before it sleeps: the other variants usually arrive within
+// a few tens of microseconds, and a sleeping tracer costs two more context
+// switches (its doorbell's and its own) per call.
+const spinTime = 150 * time.Microsecond
+
+var multiCPU = runtime.NumCPU() > 1
+
+// spinForVerdict polls, while active, for work for a task of this variant
+// that waits at a rendezvous. Never on one CPU: there the spinning would
+// keep the other variants from arriving.
+func (v *variant) spinForVerdict() bool {
+	if !multiCPU {
+		return false
+	}
+	waiting := false
+	for _, t := range v.tasks {
+		if t.awaiting {
+			waiting = true
+			break
+		}
+	}
+	if !waiting {
+		return false
+	}
+	for start := time.Now(); time.Since(start) < spinTime; {
+		if v.qlen.Load() > 0 {
+			return true
+		}
+		for i := 0; i < 50; i++ {
+			spinPause()
+		}
+	}
+	return false
 }
 
 func (v *variant) queued() bool {
@@ -188,6 +227,9 @@ func (v *variant) run(files []uintptr, started chan<- error) {
 		if len(v.tasks) == 0 {
 			return
 		}
+		if v.spinForVerdict() {
+			continue
+		}
 		v.active.Store(false)
 		if v.queued() {
 			continue
@@ -198,7 +240,7 @@ func (v *variant) run(files []uintptr, started chan<- error) {
 		switch {
 		case err == syscall.EINTR:
 		case err != nil:
-			m.fail(&failure{outcome: "error", code: ExitError, err: "wait4: " + err.Error()})
+			m.fail(&failure{outcome: report.Error, code: ExitError, err: "wait4: " + err.Error()})
 			return
 		case tid == bell:
 			v.rang.Store(false)
@@ -216,6 +258,7 @@ func (v *variant) runQueue() {
 		v.qmu.Lock()
 		q := v.queue
 		v.queue = nil
+		v.qlen.Store(0)
 		v.qmu.Unlock()
 		if len(q) == 0 {
 			return
@@ -377,15 +420,20 @@ func (v *variant) entry(t *task) {
 	row, err := amd64.Lookup(nr, args)
 	if err != nil {
 		m.mu.Lock()
-		m.errorLocked("unsupported system call %s in variant %d (tid %d): dmvx has no rule for it", err, v.idx, t.tid)
+		m.errorLocked("%v, made by variant %d (tid %d): dmvx has no rule for it", err, v.idx, t.tid)
 		m.mu.Unlock()
 		return
 	}
 	if !row.InLockstep(args) {
 		// Memory management that cannot make memory executable: each
 		// variant does its own, when it needs to (see canon.Unsynced).
+		// These rows read no memory: decoding only keeps the values
+		// for reports.
+		c, err := canon.Decode(row, nr, args, ptrace.Mem{Pid: t.tid})
+		if err != nil {
+			c = &canon.Call{Row: row, Nr: nr, Raw: args}
+		}
 		m.mu.Lock()
-		c := &canon.Call{Row: row, Nr: nr, Raw: args}
 		t.v.record(c)
 		m.countLocked(c, "unsynced")
 		m.mu.Unlock()
@@ -395,9 +443,12 @@ func (v *variant) entry(t *task) {
 	}
 	c, err := canon.Decode(row, nr, args, ptrace.Mem{Pid: t.tid})
 	if err != nil {
-		// An unreadable input (a bad pointer): the kernel would fail the
-		// call with EFAULT. Compare that fact rather than the content.
-		c = &canon.Call{Row: row, Nr: nr, Raw: args, Extra: []byte("unreadable input: " + err.Error())}
+		// Fail closed: an input the monitor will not compare must not
+		// reach the outside unchecked.
+		m.mu.Lock()
+		m.errorLocked("variant %d: %v", v.idx, err)
+		m.mu.Unlock()
+		return
 	}
 	if row.Exec == canon.ExecSpecial {
 		v.preSpecial(t, c)
@@ -540,7 +591,8 @@ func (v *variant) gone(t *task, ws unix.WaitStatus) {
 		lt.firstExit = time.Now()
 	}
 	lt.nExited++
-	if m.failure != nil {
+	if m.failure != nil || m.finished {
+		// After the end of the program, what remains is being killed.
 		return
 	}
 	if lt.arrived[v.idx] != nil {

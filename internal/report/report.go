@@ -107,7 +107,7 @@ func (r *Report) WriteDivergence(w io.Writer) {
 
 // WriteStats prints the --stats summary.
 func (s *Stats) Write(w io.Writer) {
-	fmt.Fprintf(w, "dmvx: stats: %d calls in lockstep through CP-MON (ptrace), %d rendezvous, wall %s\n",
+	fmt.Fprintf(w, "dmvx: stats: %d calls seen by CP-MON (ptrace), %d rendezvous in lockstep, the rest unsynced (counted per variant); wall %s\n",
 		s.Calls, s.Rendezvous, s.Wall.Round(time.Millisecond))
 	classes := make([]string, 0, len(s.ByClass))
 	for c := range s.ByClass {

@@ -48,11 +48,23 @@ Columns:
     placeholder with the same descriptor number otherwise.
   - ` + "`none`" + `: nobody runs it; every variant gets the fixed result shown.
   - ` + "`special`" + `: a dedicated engine handler, named after the colon.
+- **sync**: whether the call waits for the other variants.
+  - ` + "`lockstep`" + `: every variant must make the same canonical call before any
+    runs it; then the exec column decides who runs it.
+  - ` + "`unsynced`" + `: each variant runs the call itself as soon as it makes it, with
+    no rendezvous and no comparison. This is memory management whose number
+    and order depend on each variant's layout (an allocator asks for a new
+    arena sooner when its old one was badly placed).
+  - ` + "`unsynced unless PROT_EXEC`" + `: unsynced, except when the protection argument
+    has PROT_EXEC set; then the call is in lockstep, so that no variant maps
+    or makes memory executable without the others making the same call.
 - **ret**: the result: a count or status (` + "`int`" + `), a new descriptor (` + "`fd`" + `), a pid
   that followers see in the leader's numbering (` + "`pid`" + `), or an address in the
   variant's own space, never compared (` + "`addr`" + `).
-- **sensitive**: always run in lockstep through the cross-process monitor,
-  whatever the policy level.
+- **sensitive**: always run through the cross-process monitor, whatever the
+  policy level. Whether it waits for the other variants is the sync column's
+  to say: a sensitive row marked ` + "`unsynced unless PROT_EXEC`" + ` is in lockstep
+  only with PROT_EXEC, and one marked ` + "`unsynced`" + ` never is.
 - **level**: the least permissive in-process policy level that may handle the
   call (` + "`base`" + ` < ` + "`nonsocket-ro`" + ` < ` + "`nonsocket-rw`" + ` < ` + "`socket-ro`" + ` < ` + "`socket-rw`" + `);
   ` + "`never`" + ` for sensitive calls. A ` + "`by-fd`" + ` call on a socket needs a socket level.
@@ -66,8 +78,8 @@ func Markdown() string {
 	var b strings.Builder
 	b.WriteString(docIntro)
 	b.WriteString("\n## Calls with a row\n\n")
-	b.WriteString("| name | nr | args | exec | ret | sensitive | level | why |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| name | nr | args | exec | sync | ret | sensitive | level | why |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, nr := range sortedNumbers() {
 		row := Table[nr]
 		name := row.Name
@@ -103,9 +115,9 @@ func writeRow(b *strings.Builder, name string, nr uint64, row *canon.Row) {
 	if row.Sensitive {
 		sens = "yes"
 	}
-	fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %s | %s |\n",
-		cell(name), nr, cell(argsString(row)), cell(execString(row)), retString(row.Ret),
-		sens, row.Level, cell(row.Why))
+	fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n",
+		cell(name), nr, cell(argsString(row)), cell(execString(row)), syncString(row),
+		retString(row.Ret), sens, row.Level, cell(row.Why))
 }
 
 // argsString renders a row's arguments, and what selects a sub-command.
@@ -149,6 +161,18 @@ func execString(row *canon.Row) string {
 		return "special: " + row.Handler
 	}
 	return row.Exec.String()
+}
+
+func syncString(row *canon.Row) string {
+	switch row.Sync {
+	case canon.Lockstep:
+		return "lockstep"
+	case canon.Unsynced:
+		return "unsynced"
+	case canon.UnsyncedUnlessExec:
+		return "unsynced unless PROT_EXEC"
+	}
+	return "sync?"
 }
 
 func retString(r canon.Ret) string {
