@@ -231,7 +231,7 @@ var Table = map[uint64]*canon.Row{
 	SYS_FREMOVEXATTR:    {Name: "fremovexattr", Args: canon.A(canon.FDA, canon.StrA), Exec: canon.ExecLeader, Sensitive: true, Why: whyXattr},
 	SYS_TKILL:           {Name: "tkill", Args: canon.A(canon.PIDA, canon.IntA), Exec: canon.ExecLeader, Sensitive: true, Why: whySignal},
 	SYS_TIME:            {Name: "time", Args: canon.A(canon.OutStructA(SizeofTimeT)), Exec: canon.ExecLeader, Level: canon.Base},
-	SYS_FUTEX: {Name: "futex", Args: canon.A(canon.AddrA, canon.FlagsA, canon.IgnoreA, canon.IgnoreA, canon.IgnoreA, canon.IgnoreA), Exec: canon.ExecAll, Level: canon.Base,
+	SYS_FUTEX: {Name: "futex", Args: canon.A(canon.AddrA, canon.FlagsA, canon.IgnoreA, canon.IgnoreA, canon.IgnoreA, canon.IgnoreA), Exec: canon.ExecAll, Level: canon.Base, Sync: canon.Unsynced,
 		SubArg: 1, SubMask: futexOpMask, Sub: subTable(futexSubs)},
 	SYS_SCHED_SETAFFINITY: {Name: "sched_setaffinity", Args: canon.A(canon.PIDA, canon.IntA, canon.InBufA(1)), Exec: canon.ExecAll, Level: canon.Base},
 	SYS_SCHED_GETAFFINITY: {Name: "sched_getaffinity", Args: canon.A(canon.PIDA, canon.IntA, canon.OutBufA(1)), Exec: canon.ExecAll, Level: canon.Base},
@@ -359,15 +359,15 @@ var Table = map[uint64]*canon.Row{
 	SYS_OPENAT2:                 {Name: "openat2", Args: canon.A(canon.FDA, canon.StrA, canon.InStructA(SizeofOpenHow), canon.IntA), Exec: canon.ExecOpen, Ret: canon.RetFD, Sensitive: true, Why: whyOpen},
 	SYS_FACCESSAT2:              {Name: "faccessat2", Args: canon.A(canon.FDA, canon.StrA, canon.FlagsA, canon.FlagsA), Exec: canon.ExecByFD, Level: canon.NonsocketRO},
 	SYS_EPOLL_PWAIT2:            {Name: "epoll_pwait2", Args: canon.A(canon.FDA, canon.OutArrayA(2, SizeofEpollEvent), canon.IntA, canon.InStructA(SizeofTimespec), canon.InStructA(SizeofSigset), canon.IntA), Exec: canon.ExecSpecial, Handler: canon.HEpollWait, Level: canon.SocketRO},
-	SYS_FUTEX_WAITV:             {Name: "futex_waitv", Args: canon.A(canon.AddrA, canon.IntA, canon.FlagsA, canon.AddrA, canon.IntA), Exec: canon.ExecAll, Level: canon.Base},
+	SYS_FUTEX_WAITV:             {Name: "futex_waitv", Args: canon.A(canon.AddrA, canon.IntA, canon.FlagsA, canon.AddrA, canon.IntA), Exec: canon.ExecAll, Level: canon.Base, Sync: canon.Unsynced},
 	SYS_SET_MEMPOLICY_HOME_NODE: {Name: "set_mempolicy_home_node", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.IntA, canon.FlagsA), Exec: canon.ExecAll, Level: canon.Base},
 	SYS_FCHMODAT2:               {Name: "fchmodat2", Args: canon.A(canon.FDA, canon.StrA, canon.IntA, canon.FlagsA), Exec: canon.ExecLeader, Sensitive: true, Why: whyFileMut},
 	SYS_MAP_SHADOW_STACK:        {Name: "map_shadow_stack", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.FlagsA), Exec: canon.ExecAll, Ret: canon.RetAddr, Sensitive: true, Why: "maps a shadow stack (control-flow integrity state)"},
 	// futex2: the value to wait for is a futex word (may hold a tid or a
 	// pointer): not compared, as for FUTEX_WAIT.
-	SYS_FUTEX_WAKE:    {Name: "futex_wake", Args: canon.A(canon.AddrA, canon.FlagsA, canon.IntA, canon.FlagsA), Exec: canon.ExecAll, Level: canon.Base},
-	SYS_FUTEX_WAIT:    {Name: "futex_wait", Args: canon.A(canon.AddrA, canon.IgnoreA, canon.FlagsA, canon.FlagsA, canon.AddrA, canon.IntA), Exec: canon.ExecAll, Level: canon.Base},
-	SYS_FUTEX_REQUEUE: {Name: "futex_requeue", Args: canon.A(canon.AddrA, canon.FlagsA, canon.IntA, canon.IntA), Exec: canon.ExecAll, Level: canon.Base},
+	SYS_FUTEX_WAKE:    {Name: "futex_wake", Args: canon.A(canon.AddrA, canon.FlagsA, canon.IntA, canon.FlagsA), Exec: canon.ExecAll, Level: canon.Base, Sync: canon.Unsynced},
+	SYS_FUTEX_WAIT:    {Name: "futex_wait", Args: canon.A(canon.AddrA, canon.IgnoreA, canon.FlagsA, canon.FlagsA, canon.AddrA, canon.IntA), Exec: canon.ExecAll, Level: canon.Base, Sync: canon.Unsynced},
+	SYS_FUTEX_REQUEUE: {Name: "futex_requeue", Args: canon.A(canon.AddrA, canon.FlagsA, canon.IntA, canon.IntA), Exec: canon.ExecAll, Level: canon.Base, Sync: canon.Unsynced},
 	SYS_MSEAL:         {Name: "mseal", Args: canon.A(canon.IgnoreA, canon.IgnoreA, canon.FlagsA), Exec: canon.ExecAll, Level: canon.Base},
 }
 
