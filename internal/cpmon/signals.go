@@ -118,6 +118,22 @@ func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall bool) {
 		}
 		m.mu.Unlock()
 		v.cont(t, sig)
+	case inSyscall && act.disp == dispHandler && t.call != nil && !t.call.Row.InLockstep(t.call.Raw):
+		// It interrupted an unsynced blocking call (a futex wait), whose
+		// end may depend on the handler (sem_post in a handler). Run the
+		// handler now, and interrupt the followers' same task with the
+		// same signal: blocked in their own wait, they take it there too.
+		m.stats.SignalsInjected++
+		for i := 1; i < m.n; i++ {
+			if f := lt.tasks[i]; f != nil {
+				f.v.enqueue(func() {
+					f.inject = sig
+					f.v.tgkill(f, sig)
+				})
+			}
+		}
+		m.mu.Unlock()
+		v.cont(t, sig)
 	case act.disp == dispDefault:
 		// The default action ends the process: do it everywhere now,
 		// wherever each variant is (it may never make another call).
