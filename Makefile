@@ -30,7 +30,7 @@ LAUNCHER_CFLAGS := -static -nostdlib -nostartfiles -ffreestanding -fno-builtin \
 # Test and benchmark programs: the machine's gcc with its defaults (PIE).
 PROG_CFLAGS := -O2 -Wall -Werror
 
-TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio
+TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal
 TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) open_a open_b spin_yes spin_no)
 BENCH_BINS := $(addprefix bench/bin/,getcwd read_zero sched_yield)
 
@@ -63,6 +63,10 @@ testdata/bin/%: testdata/%.c
 	$(CC) $(PROG_CFLAGS) -o $@ $<
 
 testdata/bin/threads: testdata/threads.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -pthread -o $@ $<
+
+testdata/bin/sem_signal: testdata/sem_signal.c
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -pthread -o $@ $<
 

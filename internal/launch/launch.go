@@ -56,14 +56,13 @@ func path() (string, error) {
 		_, _ = unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS,
 			unix.F_SEAL_WRITE|unix.F_SEAL_GROW|unix.F_SEAL_SHRINK|unix.F_SEAL_SEAL)
 		memfdPath = fmt.Sprintf("/proc/self/fd/%d", fd)
-		// f is kept open on purpose: the path above refers to it.
-		_ = f.Fd()
-		keep = f
+		// Kept open for the life of dmvx: the path above refers to it.
+		memfdFile = f
 	})
 	return memfdPath, memfdErr
 }
 
-var keep *os.File
+var memfdFile *os.File
 
 // Seccomp return values and audit arch.
 const (

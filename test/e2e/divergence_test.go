@@ -121,3 +121,18 @@ func TestDivergenceDeadline(t *testing.T) {
 	}
 	t.Logf("deadline run took %v", d.elapsed.Round(time.Millisecond))
 }
+
+// One build crashes (SIGSEGV) where the other writes: a variant that dies
+// alone is a divergence, never the program's own exit status.
+func TestDivergenceOneVariantCrashes(t *testing.T) {
+	for _, order := range [][]string{{"segv", "hello"}, {"hello", "segv"}} {
+		t.Run(order[0]+"-leads", func(t *testing.T) {
+			flags, argv := variantBuilds(testBin(order[0]), testBin(order[1]))
+			d := underDmvx(t, opts{}, flags, argv...)
+			checkDivergence(t, d, 2)
+			if len(d.stdout) != 0 {
+				t.Errorf("stdout: %q", d.stdout)
+			}
+		})
+	}
+}

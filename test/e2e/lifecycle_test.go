@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"syscall"
 	"testing"
 	"time"
@@ -25,4 +26,48 @@ func TestNoVariantOutlivesKilledDmvx(t *testing.T) {
 		t.Errorf("dmvx exit status %d after SIGKILL", code)
 	}
 	checkNoLeftovers(t, nil)
+}
+
+// Signals sent to dmvx reach the program as they would without dmvx: a
+// default action kills every variant (exit 128+N), a handler runs in every
+// variant at the same point.
+func TestSignalsForwarded(t *testing.T) {
+	tests := []struct {
+		name     string
+		sig      syscall.Signal
+		argv     []string
+		wantCode int
+		wantOut  string
+	}{
+		{"SIGINT kills sleep", syscall.SIGINT, []string{"sleep", "30"}, 128 + int(syscall.SIGINT), ""},
+		{"SIGHUP caught by python", syscall.SIGHUP, []string{"/usr/bin/python3", "-c",
+			"import signal, sys, time\n" +
+				"def h(*a):\n    print('got HUP', flush=True)\n    sys.exit(3)\n" +
+				"signal.signal(signal.SIGHUP, h)\ntime.sleep(30)\n"}, 3, "got HUP\n"},
+		{"SIGTERM trapped by bash", syscall.SIGTERM, []string{"bash", "-c",
+			`trap 'echo term; exit 5' TERM; while :; do sleep 0.2; done`}, 5, "term\n"},
+	}
+	for _, tt := range tests {
+		for _, n := range []int{2, 3} {
+			t.Run(fmt.Sprintf("%s/n=%d", tt.name, n), func(t *testing.T) {
+				var stdout, stderr bytes.Buffer
+				argv := append([]string{dmvx, "run", "-n", fmt.Sprint(n), "--"}, tt.argv...)
+				r := start(t, opts{}, &stdout, &stderr, argv...)
+				time.Sleep(2500 * time.Millisecond) // python starts in ~0.5 s under dmvx
+				if r.exited() {
+					code, _ := r.wait(t, time.Second)
+					t.Fatalf("exited %d before the signal:\n%s", code, stderr.Bytes())
+				}
+				syscall.Kill(r.cmd.Process.Pid, tt.sig)
+				code, _ := r.wait(t, 30*time.Second)
+				if code != tt.wantCode {
+					t.Errorf("exit status %d, want %d\nstderr:\n%s", code, tt.wantCode, stderr.Bytes())
+				}
+				if got := stdout.String(); got != tt.wantOut {
+					t.Errorf("stdout %q, want %q", got, tt.wantOut)
+				}
+				checkNoLeftovers(t, nil)
+			})
+		}
+	}
 }

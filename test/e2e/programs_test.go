@@ -36,6 +36,12 @@ func TestSignals(t *testing.T) {
 	}
 }
 
+// A futex wait that only a signal handler ends: the signal must reach the
+// followers' waiting thread too.
+func TestSemaphoreWokenByHandler(t *testing.T) {
+	compare(t, opts{}, testBin("sem_signal"))
+}
+
 func TestFileIO(t *testing.T) {
 	// One directory for all runs: fileio picks a fresh name each time and
 	// unlinks it.
