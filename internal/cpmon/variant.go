@@ -420,7 +420,7 @@ func (v *variant) entry(t *task) {
 	row, err := amd64.Lookup(nr, args)
 	if err != nil {
 		m.mu.Lock()
-		m.errorLocked("%v, made by variant %d (tid %d): dmvx has no rule for it", err, v.idx, t.tid)
+		m.errorLocked("variant %d (tid %d): %v", v.idx, t.tid, err)
 		m.mu.Unlock()
 		return
 	}

@@ -57,6 +57,18 @@ func TestMissingProgram(t *testing.T) {
 	checkCode(t, d, exitOwnError)
 }
 
+// A system call with no rule stops the run: 125, the call and the variant
+// named, nothing of the program's output after it.
+func TestUnsupportedSyscall(t *testing.T) {
+	eachN(t, func(t *testing.T, n int) {
+		d := underDmvx(t, opts{}, variants(n), testBin("unsupported"))
+		checkCode(t, d, exitOwnError, "io_uring_setup", "variant")
+		if len(d.stdout) != 0 {
+			t.Errorf("the program ran past the call: %q", d.stdout)
+		}
+	})
+}
+
 func TestVariantCountConflict(t *testing.T) {
 	hello := testBin("hello")
 	flags, argv := variantBuilds(hello, hello)
