@@ -26,14 +26,7 @@ for f in "$DMVX" bench/bin/getcwd bench/bin/read_zero bench/bin/sched_yield; do
 	[ -x "$f" ] || { echo "bench: $f missing: run make build first" >&2; exit 1; }
 done
 
-tmp=$(mktemp -d /tmp/dmvx-bench.XXXXXX)
-server_pid=
-cleanup() {
-	if [ -n "$server_pid" ]; then stop_pid "$server_pid" 5; fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+scratch_dir bench
 
 log() { echo "bench: $*" >&2; }
 

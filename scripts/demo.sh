@@ -11,14 +11,7 @@ for f in "$DMVX" testdata/bin/leak_ptr; do
 	[ -x "$f" ] || { echo "demo: $f missing: run make build first" >&2; exit 1; }
 done
 
-tmp=$(mktemp -d /tmp/dmvx-demo.XXXXXX)
-server_pid=
-cleanup() {
-	if [ -n "$server_pid" ]; then stop_pid "$server_pid" 5; fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+scratch_dir demo
 
 bold=; plain=
 if [ -t 1 ]; then bold=$(tput bold 2>/dev/null || true) plain=$(tput sgr0 2>/dev/null || true); fi

@@ -51,3 +51,12 @@ stop_pid() {
 	STOP_STATUS=0
 	wait "$pid" 2>/dev/null || STOP_STATUS=$?
 }
+
+# scratch_dir NAME: sets tmp to a fresh directory, removed when the script
+# exits, with the server whose pid is in server_pid (if any) stopped first.
+scratch_dir() {
+	tmp=$(mktemp -d "/tmp/dmvx-$1.XXXXXX")
+	server_pid=
+	trap 'if [ -n "$server_pid" ]; then stop_pid "$server_pid" 5; fi; rm -rf "$tmp"' EXIT
+	trap 'exit 130' INT TERM
+}

@@ -136,13 +136,7 @@ func Start(spec Spec) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("starting launcher: %w", err)
 	}
-	var ws unix.WaitStatus
-	for {
-		_, err = unix.Wait4(pid, &ws, unix.WALL, nil)
-		if err != syscall.EINTR {
-			break
-		}
-	}
+	ws, err := waitPid(pid, unix.WALL)
 	if err != nil {
 		return 0, fmt.Errorf("waiting for launcher: %w", err)
 	}
@@ -163,13 +157,7 @@ func ProbeTSC() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	var ws unix.WaitStatus
-	for {
-		_, err = unix.Wait4(pid, &ws, 0, nil)
-		if err != syscall.EINTR {
-			break
-		}
-	}
+	ws, err := waitPid(pid, 0)
 	if err != nil {
 		return false, err
 	}
@@ -192,13 +180,7 @@ func Doorbell() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("starting doorbell: %w", err)
 	}
-	var ws unix.WaitStatus
-	for {
-		_, err = unix.Wait4(pid, &ws, unix.WALL, nil)
-		if err != syscall.EINTR {
-			break
-		}
-	}
+	ws, err := waitPid(pid, unix.WALL)
 	if err != nil || !ws.Stopped() {
 		return 0, fmt.Errorf("doorbell did not stop at exec (status %#x): %v", uint32(ws), err)
 	}
@@ -209,4 +191,15 @@ func Doorbell() (int, error) {
 		return 0, err
 	}
 	return pid, nil
+}
+
+// waitPid waits for pid's next status change, retrying on EINTR.
+func waitPid(pid, options int) (unix.WaitStatus, error) {
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(pid, &ws, options, nil)
+		if err != syscall.EINTR {
+			return ws, err
+		}
+	}
 }
