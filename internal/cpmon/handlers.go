@@ -2,7 +2,7 @@ package cpmon
 
 import (
 	"encoding/binary"
-	"strconv"
+	"fmt"
 
 	"dmvx/internal/canon"
 	"dmvx/internal/ptrace"
@@ -309,12 +309,13 @@ func (m *Monitor) cloneLocked(lt *ltask, ts []*task) {
 // the same everywhere.
 func (m *Monitor) pipeLocked(lt *ltask, ts []*task) {
 	leader := ts[0]
-	leader.followersWait = true
 	fdsArg := 0
 	if leader.call.Row.Name == "socketpair" {
 		fdsArg = 3
 	}
 	leader.v.enqueue(func() {
+		// Set on the leader's tracer, the only thread that reads it.
+		leader.followersWait = true
 		leader.v.contToExit(leader, func(ret int64) {
 			leader.followersWait = false
 			if ret < 0 {
@@ -360,10 +361,11 @@ func (m *Monitor) pipeLocked(lt *ltask, ts []*task) {
 // another order would reap other children and diverge for nothing.
 func (m *Monitor) waitLocked(lt *ltask, ts []*task) {
 	leader := ts[0]
-	leader.followersWait = true
 	c := leader.call
 	isWaitid := c.Row.Name == "waitid"
 	leader.v.enqueue(func() {
+		// Set on the leader's tracer, the only thread that reads it.
+		leader.followersWait = true
 		leader.v.contToExit(leader, func(ret int64) {
 			leader.followersWait = false
 			outs, _ := canon.Capture(c, ret, ptrace.Mem{Pid: leader.tid})
@@ -422,9 +424,9 @@ func (v *variant) waitSame(t *task, real int, ret int64, outs []canon.Out, statu
 		}
 		if got < 0 || (!isWaitid && mine != status) {
 			m.mu.Lock()
-			m.divergeLocked(t.lt, t.call.Row.Name, "a child process ended differently in variant "+itoa(v.idx)+
-				" than in the leader (status "+itoa(int(binary.LittleEndian.Uint32(mine[:])))+" vs "+
-				itoa(int(binary.LittleEndian.Uint32(status[:])))+")")
+			m.divergeLocked(t.lt, t.call.Row.Name, fmt.Sprintf(
+				"a child process ended differently in variant %d than in the leader (status %#x vs %#x, result %d)",
+				v.idx, binary.LittleEndian.Uint32(mine[:]), binary.LittleEndian.Uint32(status[:]), got))
 			m.mu.Unlock()
 			return
 		}
@@ -470,9 +472,10 @@ func (m *Monitor) epollCtlLocked(lt *ltask, ts []*task) {
 // need in their own form (epoll data, msghdr, fd_sets).
 func (m *Monitor) leaderCustomLocked(lt *ltask, ts []*task) {
 	leader := ts[0]
-	leader.followersWait = true
 	c := leader.call
 	leader.v.enqueue(func() {
+		// Set on the leader's tracer, the only thread that reads it.
+		leader.followersWait = true
 		leader.v.contToExit(leader, func(ret int64) {
 			leader.followersWait = false
 			mem := ptrace.Mem{Pid: leader.tid}
@@ -646,4 +649,3 @@ func selectOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int, 
 	}
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -238,8 +238,9 @@ func (v *variant) finishMapped(t *task, ret int64, pidRet bool) {
 // execLeaderLocked: the leader executes, followers receive the result.
 func (m *Monitor) execLeaderLocked(lt *ltask, ts []*task) {
 	leader := ts[0]
-	leader.followersWait = true
 	leader.v.enqueue(func() {
+		// Set on the leader's tracer, the only thread that reads it.
+		leader.followersWait = true
 		leader.v.contToExit(leader, func(ret int64) { leader.v.leaderDone(lt, ts, ret) })
 	})
 }
@@ -370,8 +371,9 @@ func (v *variant) placeholder(t *task, fd int, cloexec bool, outs []canon.Out) {
 // or gets a placeholder.
 func (m *Monitor) execOpenLocked(lt *ltask, ts []*task) {
 	leader := ts[0]
-	leader.followersWait = true
 	leader.v.enqueue(func() {
+		// Set on the leader's tracer, the only thread that reads it.
+		leader.followersWait = true
 		leader.v.contToExit(leader, func(ret int64) {
 			leader.followersWait = false
 			v := leader.v
