@@ -385,6 +385,14 @@ func (m *Monitor) waitLocked(lt *ltask, ts []*task) {
 			}
 			m.mu.Lock()
 			child := m.byVtid[childVtid]
+			opts := c.Raw[2]
+			if isWaitid {
+				opts = c.Raw[3]
+			}
+			if child != nil && child.nExited == m.n && opts&unix.WNOWAIT == 0 {
+				// Reaped: its pid may be reused from now on.
+				delete(m.byVtid, childVtid)
+			}
 			for i, f := range ts[1:] {
 				v := i + 1
 				if childVtid <= 0 || child == nil || child.tids[v] == 0 {

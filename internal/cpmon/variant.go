@@ -627,5 +627,13 @@ func (v *variant) gone(t *task, ws unix.WaitStatus) {
 		// children) goes with it: dmvx cannot leave variants unmonitored.
 		m.finished = true
 		m.killAllLocked()
+		return
+	}
+	// Gone everywhere: no rendezvous can involve it any more. A process
+	// stays known by its virtual pid until its parent reaps it (wait4
+	// maps it then); a thread is never reaped.
+	delete(m.lts, lt.id)
+	if t.tgid != t.tid {
+		delete(m.byVtid, lt.tids[0])
 	}
 }
