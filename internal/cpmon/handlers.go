@@ -656,4 +656,3 @@ func selectOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int, 
 		}
 	}
 }
-

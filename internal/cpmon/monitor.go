@@ -70,6 +70,8 @@ type Monitor struct {
 	finished bool // root has exited in every variant
 	stats    report.Stats
 	started  time.Time
+	// leaderGot is when the leader last received each asynchronous signal.
+	leaderGot map[syscall.Signal]time.Time
 
 	wg sync.WaitGroup
 }
@@ -95,6 +97,8 @@ func New(cfg Config) *Monitor {
 		n:      len(cfg.Paths),
 		lts:    make(map[int]*ltask),
 		byVtid: make(map[int]*ltask),
+
+		leaderGot: make(map[syscall.Signal]time.Time),
 	}
 	m.stats.ByClass = make(map[string]uint64)
 	m.stats.ByCall = make(map[string]uint64)
@@ -155,17 +159,32 @@ func (m *Monitor) Run() *report.Report {
 // Forward passes a signal that dmvx received to the program, as it would
 // have reached it natively: it goes to the leader, whose tracer then
 // delivers it to every variant at the same point of their call streams.
+//
+// The variants share dmvx's process group, so a terminal's Ctrl-C reaches
+// the leader directly as well as through dmvx. Forward therefore waits a
+// moment and sends nothing if the leader got the same signal meanwhile.
 func (m *Monitor) Forward(sig syscall.Signal) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.failure != nil || m.finished {
-		return
-	}
-	if t := m.root.tids[0]; t > 0 && m.root.exited[0] == nil {
-		m.log.Debug("forwarding signal", "signal", sig, "leader", t)
-		_ = unix.Kill(t, sig)
-	}
+	asked := time.Now()
+	time.AfterFunc(forwardGrace, func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.failure != nil || m.finished {
+			return
+		}
+		if got, ok := m.leaderGot[sig]; ok && got.After(asked.Add(-forwardGrace)) {
+			m.log.Debug("not forwarding: the leader got it directly", "signal", sig)
+			return
+		}
+		if t := m.root.tids[0]; t > 0 && m.root.exited[0] == nil {
+			m.log.Debug("forwarding signal", "signal", sig, "leader", t)
+			_ = unix.Kill(t, sig)
+		}
+	})
 }
+
+// forwardGrace is how close a signal to the leader and one to dmvx must be
+// to count as the same (a terminal's signal to the whole process group).
+const forwardGrace = 20 * time.Millisecond
 
 func (m *Monitor) newLtask(p *lproc) *ltask {
 	lt := &ltask{

@@ -1,7 +1,9 @@
 package cpmon
 
 import (
+	"slices"
 	"syscall"
+	"time"
 
 	"dmvx/internal/canon"
 	"dmvx/internal/ptrace"
@@ -23,6 +25,7 @@ import (
 //     variant then makes again (the kernel's own restart mechanism).
 
 const (
+	sigRTMin  = 32
 	siKernel  = 0x80
 	saRestart = 0x10000000
 	eintr     = 4
@@ -79,6 +82,7 @@ func synchronous(sig syscall.Signal, si ptrace.Siginfo) bool {
 func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall bool) {
 	m := v.m
 	m.mu.Lock()
+	m.leaderGot[sig] = time.Now()
 	lt := t.lt
 	act := lt.proc.sig.get(sig)
 	if h := t.held; h != nil {
@@ -157,7 +161,11 @@ func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall bool) {
 		m.mu.Unlock()
 		v.cont(t, sig)
 	default:
-		lt.pending = append(lt.pending, sig)
+		// A standard signal already pending is not queued twice, as in
+		// the kernel; real-time signals are.
+		if sig >= sigRTMin || !slices.Contains(lt.pending, sig) {
+			lt.pending = append(lt.pending, sig)
+		}
 		m.mu.Unlock()
 		if inSyscall {
 			t.silentRestart = true
