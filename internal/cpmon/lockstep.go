@@ -92,6 +92,13 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 			exec = canon.ExecAll
 		}
 	}
+	if target := m.sigkillTargetLocked(c); target != nil {
+		// SIGKILL cannot be caught, so there is no point to deliver it
+		// at: every variant kills its own instance of the target (the pid
+		// arguments are mapped), and that process's end is expected.
+		target.proc.dying = unix.SIGKILL
+		exec = canon.ExecAll
+	}
 	if m.log.Enabled(context.Background(), slog.LevelDebug) {
 		m.log.Debug("lockstep", "task", lt.id, "call", c.String(), "exec", exec.String())
 	}
@@ -115,6 +122,26 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 	default:
 		m.errorLocked("call %s has no execution rule", row.Name)
 	}
+}
+
+// sigkillTargetLocked returns the logical task that a kill, tgkill or tkill
+// with SIGKILL targets, when it is a task of this run.
+func (m *Monitor) sigkillTargetLocked(c *canon.Call) *ltask {
+	var target, sig uint64
+	switch c.Row.Name {
+	case "kill":
+		target, sig = c.Raw[0], c.Raw[1]
+	case "tgkill":
+		target, sig = c.Raw[1], c.Raw[2]
+	case "tkill":
+		target, sig = c.Raw[0], c.Raw[1]
+	default:
+		return nil
+	}
+	if sig != uint64(unix.SIGKILL) || int32(target) <= 0 {
+		return nil
+	}
+	return m.byVtid[int(int32(target))]
 }
 
 // execAllLocked lets every variant execute the call itself. Followers'

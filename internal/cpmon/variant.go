@@ -600,7 +600,7 @@ func (v *variant) gone(t *task, ws unix.WaitStatus) {
 		lt.arrived[v.idx] = nil
 		lt.nArrived--
 	}
-	if lt.nArrived > 0 {
+	if lt.nArrived > 0 && lt.proc.dying != unix.SIGKILL {
 		var other *task
 		for _, a := range lt.arrived {
 			if a != nil {

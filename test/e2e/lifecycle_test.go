@@ -71,3 +71,11 @@ func TestSignalsForwarded(t *testing.T) {
 		}
 	}
 }
+
+// SIGKILL cannot be caught and never shows as a stop: a program that sends
+// it to one of its processes, or to itself, must see the same end under
+// dmvx, in every variant.
+func TestSIGKILLFromTheProgram(t *testing.T) {
+	compare(t, opts{}, "bash", "-c", `exec 2>/dev/null; sleep 30 & kill -9 $!; wait $!; echo "child status $?"`)
+	compare(t, opts{}, "bash", "-c", `echo before; kill -9 $$; echo after`)
+}
