@@ -30,7 +30,7 @@ LAUNCHER_CFLAGS := -static -nostdlib -nostartfiles -ffreestanding -fno-builtin \
 # Test and benchmark programs: the machine's gcc with its defaults (PIE).
 PROG_CFLAGS := -O2 -Wall -Werror
 
-TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported
+TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls
 TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) open_a open_b spin_yes spin_no)
 BENCH_BINS := $(addprefix bench/bin/,getcwd read_zero sched_yield)
 

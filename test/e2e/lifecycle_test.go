@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -30,7 +32,8 @@ func TestNoVariantOutlivesKilledDmvx(t *testing.T) {
 
 // Signals sent to dmvx reach the program as they would without dmvx: a
 // default action kills every variant (exit 128+N), a handler runs in every
-// variant at the same point.
+// variant at the same point. Each program creates READY (its first
+// argument after the script) once its handler is in place.
 func TestSignalsForwarded(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -39,24 +42,32 @@ func TestSignalsForwarded(t *testing.T) {
 		wantCode int
 		wantOut  string
 	}{
-		{"SIGINT kills sleep", syscall.SIGINT, []string{"sleep", "30"}, 128 + int(syscall.SIGINT), ""},
+		// A non-interactive bash waiting for a child survives a SIGINT of
+		// its own (natively too): sleep, exec'd, dies of it.
+		{"SIGINT kills sleep", syscall.SIGINT, []string{"bash", "-c",
+			`touch "$0"; exec sleep 30`}, 128 + int(syscall.SIGINT), ""},
 		{"SIGHUP caught by python", syscall.SIGHUP, []string{"/usr/bin/python3", "-c",
 			"import signal, sys, time\n" +
 				"def h(*a):\n    print('got HUP', flush=True)\n    sys.exit(3)\n" +
-				"signal.signal(signal.SIGHUP, h)\ntime.sleep(30)\n"}, 3, "got HUP\n"},
+				"signal.signal(signal.SIGHUP, h)\nopen(sys.argv[1], 'w').close()\ntime.sleep(30)\n"}, 3, "got HUP\n"},
 		{"SIGTERM trapped by bash", syscall.SIGTERM, []string{"bash", "-c",
-			`trap 'echo term; exit 5' TERM; while :; do sleep 0.2; done`}, 5, "term\n"},
+			`trap 'echo term; exit 5' TERM; touch "$0"; while :; do sleep 0.2; done`}, 5, "term\n"},
 	}
 	for _, tt := range tests {
 		for _, n := range []int{2, 3} {
 			t.Run(fmt.Sprintf("%s/n=%d", tt.name, n), func(t *testing.T) {
 				var stdout, stderr bytes.Buffer
+				ready := filepath.Join(t.TempDir(), "READY")
 				argv := append([]string{dmvx, "run", "-n", fmt.Sprint(n), "--"}, tt.argv...)
-				r := start(t, opts{}, &stdout, &stderr, argv...)
-				time.Sleep(2500 * time.Millisecond) // python starts in ~0.5 s under dmvx
-				if r.exited() {
-					code, _ := r.wait(t, time.Second)
-					t.Fatalf("exited %d before the signal:\n%s", code, stderr.Bytes())
+				r := start(t, opts{}, &stdout, &stderr, append(argv, ready)...)
+				for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+					if _, err := os.Stat(ready); err == nil {
+						break
+					}
+					if r.exited() || time.Now().After(deadline) {
+						code, _ := r.wait(t, time.Second)
+						t.Fatalf("not ready (exit %d):\n%s", code, stderr.Bytes())
+					}
 				}
 				syscall.Kill(r.cmd.Process.Pid, tt.sig)
 				code, _ := r.wait(t, 30*time.Second)
