@@ -212,8 +212,7 @@ func (m *Monitor) specialLocked(lt *ltask, ts []*task) {
 		m.waitLocked(lt, ts)
 	case canon.HEpollCtl:
 		m.countLocked(c, "leader")
-		m.epollCtlLocked(lt, ts)
-		m.execLeaderLocked(lt, ts)
+		m.execLeaderThenLocked(lt, ts, m.epollCtlAfter(lt, ts))
 	case canon.HSendmsg:
 		m.countLocked(c, "leader")
 		if c.Row.Name == "sendmmsg" {
@@ -449,30 +448,44 @@ func (v *variant) waitSame(t *task, real int, ret int64, outs []canon.Out, statu
 	})
 }
 
-func (m *Monitor) epollCtlLocked(lt *ltask, ts []*task) {
+// epollCtlAfter records, once the leader's epoll_ctl has succeeded, each
+// variant's epoll_event.data for the descriptor (a failed ADD, say EEXIST,
+// must not replace the mapping of the one that is registered).
+func (m *Monitor) epollCtlAfter(lt *ltask, ts []*task) func(ret int64) {
 	c := ts[0].call
 	epfd, op, fd := int(int32(c.Raw[0])), int(c.Raw[1]), int(int32(c.Raw[2]))
-	em := lt.proc.fds.epoll[epfd]
-	if em == nil {
-		em = &epollMap{data: make(map[int][]uint64), rev: make(map[uint64]int)}
-		lt.proc.fds.epoll[epfd] = em
+	d := make([]uint64, m.n)
+	for i, t := range ts {
+		d[i] = t.aux
 	}
-	switch op {
-	case unix.EPOLL_CTL_ADD, unix.EPOLL_CTL_MOD:
-		d := make([]uint64, m.n)
-		for i, t := range ts {
-			d[i] = t.aux
+	return func(ret int64) {
+		if ret != 0 {
+			return
 		}
-		if old, ok := em.data[fd]; ok {
+		em := lt.proc.fds.epoll[epfd]
+		if em == nil {
+			em = &epollMap{data: make(map[int][]uint64), rev: make(map[uint64]int)}
+			lt.proc.fds.epoll[epfd] = em
+		}
+		old, had := em.data[fd]
+		switch op {
+		case unix.EPOLL_CTL_ADD, unix.EPOLL_CTL_MOD:
+			em.data[fd] = d
+			em.rev[d[0]] = fd
+		case unix.EPOLL_CTL_DEL:
+			delete(em.data, fd)
+		}
+		if had && em.rev[old[0]] == fd && (op == unix.EPOLL_CTL_DEL || old[0] != d[0]) {
+			// Programs may register several descriptors with the same
+			// data: the value still names whichever of them remains.
 			delete(em.rev, old[0])
+			for ofd, od := range em.data {
+				if od[0] == old[0] {
+					em.rev[old[0]] = ofd
+					break
+				}
+			}
 		}
-		em.data[fd] = d
-		em.rev[d[0]] = fd
-	case unix.EPOLL_CTL_DEL:
-		if old, ok := em.data[fd]; ok {
-			delete(em.rev, old[0])
-		}
-		delete(em.data, fd)
 	}
 }
 

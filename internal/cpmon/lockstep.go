@@ -264,11 +264,25 @@ func (v *variant) finishMapped(t *task, ret int64, pidRet bool) {
 
 // execLeaderLocked: the leader executes, followers receive the result.
 func (m *Monitor) execLeaderLocked(lt *ltask, ts []*task) {
+	m.execLeaderThenLocked(lt, ts, nil)
+}
+
+// execLeaderThenLocked is execLeaderLocked with after run, under m.mu, on
+// the leader's result before the followers are released: the monitor's
+// own bookkeeping that depends on the call having succeeded.
+func (m *Monitor) execLeaderThenLocked(lt *ltask, ts []*task, after func(ret int64)) {
 	leader := ts[0]
 	leader.v.enqueue(func() {
 		// Set on the leader's tracer, the only thread that reads it.
 		leader.followersWait = true
-		leader.v.contToExit(leader, func(ret int64) { leader.v.leaderDone(lt, ts, ret) })
+		leader.v.contToExit(leader, func(ret int64) {
+			if after != nil {
+				m.mu.Lock()
+				after(ret)
+				m.mu.Unlock()
+			}
+			leader.v.leaderDone(lt, ts, ret)
+		})
 	})
 }
 
@@ -303,32 +317,70 @@ func (v *variant) leaderDone(lt *ltask, ts []*task, ret int64) {
 		}
 		m.mu.Unlock()
 	}
-	if signalsSelf[c.Row.Name] && ret >= 0 {
-		// The signal the call sent may be delivered to the leader on its
-		// way back to user mode, before any other instruction (raise()
-		// relies on that). Hold the followers until the leader's next
-		// stop says whether it was.
-		t.held = release
-		t.heldPC = ptrace.PC(&t.regs)
-	} else {
-		release(0)
+	var mirror syscall.Signal
+	if ret == 0 {
+		mirror = m.selfSignal(t, c)
 	}
+	if mirror != 0 {
+		// The call made a signal pending for the caller itself (raise).
+		// Make it pending in every variant at this same point: the kernel
+		// then delivers it in each at once, or when the program unblocks
+		// it, and the leader's copy goes straight through.
+		t.expect(mirror)
+	}
+	release(mirror)
 	v.cont(t, 0)
 }
 
-// signalsSelf are the calls that can make a signal pending for the caller.
-var signalsSelf = map[string]bool{
-	"kill": true, "tgkill": true, "tkill": true,
-	"rt_sigqueueinfo": true, "rt_tgsigqueueinfo": true,
+// selfSignal returns the signal a kill-family call that the leader
+// completed sent to the calling task's own thread or process, if any.
+func (m *Monitor) selfSignal(t *task, c *canon.Call) syscall.Signal {
+	var target, sig uint64
+	var thread bool
+	switch c.Row.Name {
+	case "kill":
+		target, sig = c.Raw[0], c.Raw[1]
+	case "tgkill":
+		target, sig, thread = c.Raw[1], c.Raw[2], true
+	case "tkill":
+		target, sig, thread = c.Raw[0], c.Raw[1], true
+	case "rt_sigqueueinfo":
+		target, sig = c.Raw[0], c.Raw[1]
+	case "rt_tgsigqueueinfo":
+		target, sig, thread = c.Raw[1], c.Raw[2], true
+	default:
+		return 0
+	}
+	s := syscall.Signal(sig)
+	if s <= 0 || s == syscall.SIGKILL || s == syscall.SIGSTOP || sigBit(s) == 0 {
+		return 0
+	}
+	if !(thread && int(int32(target)) == t.tid || !thread && int(int32(target)) == t.tgid) {
+		return 0
+	}
+	if blockedSignals(t.tid)&sigBit(s) != 0 {
+		// Blocked: the program may take it with signalfd or sigwait,
+		// which only the leader executes; a copy left pending in a
+		// follower would be delivered when the program unblocks it. The
+		// leader's copy is then delivered as an asynchronous signal.
+		return 0
+	}
+	return s
 }
 
-// releaseHeld lets the followers go on from a call the leader finished,
-// when the leader's next stop is not that call's signal.
-func (t *task) releaseHeld() {
-	if h := t.held; h != nil {
-		t.held = nil
-		h(0)
+// blockedSignals reads a task's blocked-signal mask (bit sig-1).
+func blockedSignals(tid int) uint64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", tid))
+	if err != nil {
+		return 0
 	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "SigBlk:"); ok {
+			m, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return m
+		}
+	}
+	return 0
 }
 
 // skipAndInject ends a follower's call like skip, with sig delivered on the
@@ -338,7 +390,7 @@ func (v *variant) skipAndInject(t *task, ret int64, outs []canon.Out, sig syscal
 		_ = canon.Apply(t.call, outs, ptrace.Mem{Pid: t.tid})
 	}
 	ptrace.Skip(&t.regs, ret)
-	t.inject = sig
+	t.expect(sig)
 	if v.setRegs(t) {
 		v.tgkill(t, sig)
 		v.cont(t, 0)

@@ -33,8 +33,7 @@ const (
 
 // signalStop handles a signal-delivery stop.
 func (v *variant) signalStop(t *task, sig syscall.Signal) {
-	if t.inject != 0 && sig == t.inject {
-		t.inject = 0
+	if t.expected(sig) {
 		v.cont(t, sig)
 		return
 	}
@@ -85,21 +84,7 @@ func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall bool) {
 	m.leaderGot[sig] = time.Now()
 	lt := t.lt
 	act := lt.proc.sig.get(sig)
-	if h := t.held; h != nil {
-		t.held = nil
-		if act.disp == dispHandler && ptrace.PC(&t.regs) == t.heldPC {
-			// The signal the leader's call sent itself, delivered on the
-			// way out of that call: the followers get it at the same point.
-			m.stats.SignalsInjected++
-			m.mu.Unlock()
-			h(sig)
-			v.cont(t, sig)
-			return
-		}
-		m.mu.Unlock()
-		h(0)
-		m.mu.Lock()
-	}
+
 	ignored := act.disp == dispIgnore ||
 		act.disp == dispDefault && (defaultIgnored(sig) || stopSignal(sig))
 	switch {
@@ -131,7 +116,7 @@ func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall bool) {
 		for i := 1; i < m.n; i++ {
 			if f := lt.tasks[i]; f != nil {
 				f.v.enqueue(func() {
-					f.inject = sig
+					f.expect(sig)
 					f.v.tgkill(f, sig)
 				})
 			}
@@ -178,7 +163,7 @@ func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall bool) {
 // signal ended the leader's, and queues the signal so that it is delivered
 // on the way back to user mode.
 func (v *variant) injectNow(t *task, sig syscall.Signal, restart bool) {
-	t.inject = sig
+	t.expect(sig)
 	if t.call != nil && t.call.Row.Name == "rt_sigsuspend" {
 		// Its temporary mask must be in force when the signal arrives:
 		// run the call itself; the pending signal ends it at once.
@@ -200,7 +185,7 @@ func (v *variant) injectNow(t *task, sig syscall.Signal, restart bool) {
 // injectBefore delivers a pending signal before the call t is entering,
 // which t makes again after the handler (as after a kernel restart).
 func (v *variant) injectBefore(t *task, sig syscall.Signal) {
-	t.inject = sig
+	t.expect(sig)
 	if v.backOut(t) {
 		v.tgkill(t, sig)
 		v.cont(t, 0)
@@ -233,7 +218,7 @@ func (v *variant) terminate(p *lproc, tgid int, sig syscall.Signal) {
 		if t.lt == nil || t.lt.proc != p {
 			continue
 		}
-		t.inject = sig
+		t.expect(sig)
 		if t.awaiting {
 			v.rewindAndCont(t)
 		}

@@ -71,8 +71,9 @@ type task struct {
 	// restarting that call after the monitor suppressed the signal.
 	interrupted   int64
 	silentRestart bool
-	// inject is a signal the monitor queued and must let through.
-	inject syscall.Signal
+	// injects are the signals (bit sig-1) the monitor queued for this task
+	// and must let through at their delivery stop.
+	injects uint64
 	// launching: 1 until the launcher's execve, 2 until its exec event.
 	launching int
 	// started: the task's first stop has been seen.
@@ -87,14 +88,29 @@ type task struct {
 	tgid int
 	// rdtscLen is the length of the trapped rdtsc/rdtscp instruction.
 	rdtscLen int
-	// held releases the followers from a call the leader finished, once
-	// the leader's next stop shows whether a signal came with it; heldPC is
-	// where the leader returned to.
-	held   func(sig syscall.Signal)
-	heldPC uint64
 }
 
 type cloneInfo struct{ flags, ptid, ctid uint64 }
+
+func sigBit(sig syscall.Signal) uint64 {
+	if sig <= 0 || sig > 64 {
+		return 0
+	}
+	return 1 << (sig - 1)
+}
+
+// expect marks sig as queued by the monitor: its delivery stop passes.
+func (t *task) expect(sig syscall.Signal) { t.injects |= sigBit(sig) }
+
+// expected consumes such a mark.
+func (t *task) expected(sig syscall.Signal) bool {
+	b := sigBit(sig)
+	if b == 0 || t.injects&b == 0 {
+		return false
+	}
+	t.injects &^= b
+	return true
+}
 
 // enqueue hands an action for one of this variant's tasks to its tracer.
 func (v *variant) enqueue(f func()) {
@@ -289,9 +305,6 @@ func (v *variant) handle(tid int, ws unix.WaitStatus) {
 		return
 	}
 	sig := ws.StopSignal()
-	if t.held != nil && (sig&0x7f == syscall.SIGTRAP || !t.started) {
-		t.releaseHeld()
-	}
 	switch {
 	case sig == syscall.SIGTRAP|0x80:
 		v.exitStop(t)
@@ -575,7 +588,6 @@ func pruneClosed(fds *fdTable, pid int) {
 
 // gone: a task exited or was killed.
 func (v *variant) gone(t *task, ws unix.WaitStatus) {
-	t.releaseHeld()
 	delete(v.tasks, t.tid)
 	m := v.m
 	m.mu.Lock()
