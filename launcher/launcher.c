@@ -34,6 +34,7 @@ typedef unsigned char u8;
 #define SYS_seccomp 317
 
 #define PR_SET_NO_NEW_PRIVS 38
+#define PR_SET_PDEATHSIG 1
 #define PR_SET_TSC 26
 #define PR_TSC_SIGSEGV 2
 #define SECCOMP_SET_MODE_FILTER 1
@@ -162,6 +163,14 @@ static int run(long argc, char **argv, char **envp)
 	}
 	if (r < 0)
 		die("seccomp(SET_MODE_FILTER) failed: errno", r);
+
+	/*
+	 * dmvx started us with PR_SET_PDEATHSIG(SIGKILL) to cover the moment
+	 * before its tracer set PTRACE_O_EXITKILL; that is set by now, and the
+	 * program must find the parent-death signal unset, as a fresh child of
+	 * its parent would.
+	 */
+	sys3(SYS_prctl, PR_SET_PDEATHSIG, 0, 0);
 
 	/* argv[4..] becomes the program's argv; argv[4] is its argv[0]. */
 	r = sys3(SYS_execve, argv[3], argv + 4, envp);

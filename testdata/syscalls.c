@@ -3,9 +3,11 @@
 // whose content is the same on every run: results, errno names and
 // booleans, never addresses, pids, times, inode numbers or port numbers.
 //
-// Usage: syscalls DIR. DIR is a fresh, empty directory: the program works
-// inside it and leaves a fixed set of files there, so that a test can compare
-// what a native run and a dmvx run wrote.
+// Usage: syscalls DIR [SECTION...]. DIR is a fresh, empty directory: the
+// program works inside it and leaves a fixed set of files there, so that a
+// test can compare what a native run and a dmvx run wrote. Named SECTIONs
+// (see sections[] at the end) run only those, to look at one part alone;
+// "threads_lockstep" runs only when named.
 //
 // Where glibc's wrapper goes through the generic call (open -> openat, stat ->
 // newfstatat, fork -> clone, ...), the amd64-only number is also made
@@ -15,7 +17,8 @@
 // would stop with exit 125): rt_sigpending (sigpending), rt_sigtimedwait
 // (sigwait, sigtimedwait), recvmmsg, timer_create, SysV IPC, io_uring, AIO.
 // SCM_RIGHTS is skipped too (docs/limits.md: descriptors received in a
-// control message are not replicated).
+// control message are not replicated), and so is sigqueue's si_value
+// (docs/limits.md: followers' siginfo is dmvx's tgkill's).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -40,6 +43,7 @@
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/personality.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -61,6 +65,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <utime.h>
@@ -239,7 +244,7 @@ static void t_stat(void) {
 	r = fstatat(ro, "", &st, AT_EMPTY_PATH);
 	printf("newfstatat AT_EMPTY_PATH: %s size %lld\n", rs(r), (long long)st.st_size);
 	r = stat(".", &st);
-	printf("stat dir: %s dir %s mode %o\n", rs(r), YN(S_ISDIR(st.st_mode)), st.st_mode & 07777);
+	printf("stat dir: %s dir %s\n", rs(r), YN(S_ISDIR(st.st_mode)));
 	printf("stat missing: %s\n", rs(stat("missing.txt", &st)));
 
 	struct statx sx;
@@ -261,8 +266,10 @@ static void t_truncate(void) {
 	section("truncate/sync/fallocate");
 	put("t.txt", "0123456789abcdefghij");
 	int fd = open("t.txt", O_RDWR);
-	printf("ftruncate 50: %s size %lld\n", rs(ftruncate(fd, 50)), fsize("t.txt"));
-	printf("truncate 8: %s size %lld\n", rs(truncate("t.txt", 8)), fsize("t.txt"));
+	const char *res = rs(ftruncate(fd, 50));
+	printf("ftruncate 50: %s size %lld\n", res, fsize("t.txt"));
+	res = rs(truncate("t.txt", 8));
+	printf("truncate 8: %s size %lld\n", res, fsize("t.txt"));
 	printf("truncate missing: %s\n", rs(truncate("missing.txt", 1)));
 	printf("fsync: %s\n", rs(fsync(fd)));
 	printf("fdatasync: %s\n", rs(fdatasync(fd)));
@@ -275,8 +282,8 @@ static void t_truncate(void) {
 		printf("fallocate: ok size %lld\n", fsize("t.txt"));
 	else
 		printf("fallocate: %s\n", en(errno));
-	r = fallocate(fd, FALLOC_FL_KEEP_SIZE, 4096, 4096);
-	printf("fallocate KEEP_SIZE: %s size %lld\n", r == 0 ? "ok" : en(errno), fsize("t.txt"));
+	res = rs(fallocate(fd, FALLOC_FL_KEEP_SIZE, 4096, 4096));
+	printf("fallocate KEEP_SIZE: %s size %lld\n", res, fsize("t.txt"));
 	printf("posix_fadvise: %s\n", en(posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)));
 	printf("readahead: %s\n", rs(readahead(fd, 0, 4096)));
 	char buf[9] = {0};
@@ -529,7 +536,8 @@ static void t_fds(void) {
 	printf("dup3 to 51 O_CLOEXEC: %d\n", dup3(fd, 51, O_CLOEXEC));
 	printf("dup3 same fd: %s\n", rs(dup3(fd, fd, 0)));
 	printf("F_GETFD 50: %d, 51: %d\n", fcntl(50, F_GETFD), fcntl(51, F_GETFD));
-	printf("F_SETFD 51 0: %s, now %d\n", rs(fcntl(51, F_SETFD, 0)), fcntl(51, F_GETFD));
+	const char *res = rs(fcntl(51, F_SETFD, 0));
+	printf("F_SETFD 51 0: %s, now %d\n", res, fcntl(51, F_GETFD));
 	int e = fcntl(fd, F_DUPFD, 60);
 	printf("F_DUPFD 60: %d\n", e);
 	int c = fcntl(fd, F_DUPFD_CLOEXEC, 60);
@@ -540,11 +548,14 @@ static void t_fds(void) {
 	printf("F_SETFL O_NONBLOCK: %s\n", rs(fcntl(fd, F_SETFL, fl | O_NONBLOCK)));
 	fl = fcntl(50, F_GETFL);
 	printf("F_GETFL via dup: nonblock %s\n", YN(fl & O_NONBLOCK));
-	printf("ioctl FIOCLEX: %s cloexec %s\n", rs(ioctl(50, FIOCLEX)), YN(fcntl(50, F_GETFD) & FD_CLOEXEC));
-	printf("ioctl FIONCLEX: %s cloexec %s\n", rs(ioctl(50, FIONCLEX)), YN(fcntl(50, F_GETFD) & FD_CLOEXEC));
+	res = rs(ioctl(50, FIOCLEX));
+	printf("ioctl FIOCLEX: %s cloexec %s\n", res, YN(fcntl(50, F_GETFD) & FD_CLOEXEC));
+	res = rs(ioctl(50, FIONCLEX));
+	printf("ioctl FIONCLEX: %s cloexec %s\n", res, YN(fcntl(50, F_GETFD) & FD_CLOEXEC));
 	printf("fcntl bad fd: %s\n", rs(fcntl(999, F_GETFD)));
 	printf("write via dup: %zd\n", write(d, "via dup\n", 8));
-	printf("close 50: %s, again: %s\n", rs(close(50)), rs(close(50)));
+	res = rs(close(50));
+	printf("close 50: %s, again: %s\n", res, rs(close(50)));
 	close(51);
 	close(e);
 	close(c);
@@ -568,7 +579,8 @@ static void t_locks(void) {
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 4};
 	printf("F_SETLK write 0-4: %s\n", rs(fcntl(fd, F_SETLK, &fl)));
 	struct flock q = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10};
-	printf("F_GETLK own lock: %s type unlck %s\n", rs(fcntl(fd2, F_GETLK, &q)), YN(q.l_type == F_UNLCK));
+	const char *res = rs(fcntl(fd2, F_GETLK, &q));
+	printf("F_GETLK own lock: %s type unlck %s\n", res, YN(q.l_type == F_UNLCK));
 
 	// Another process sees the conflict and who holds it.
 	pid_t me = getpid();
@@ -595,7 +607,8 @@ static void t_locks(void) {
 	struct flock o = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
 	printf("F_OFD_SETLK: %s\n", rs(fcntl(fd, F_OFD_SETLK, &o)));
 	struct flock oq = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 5, .l_len = 1};
-	printf("F_OFD_GETLK other open: %s type wrlck %s pid -1 %s\n", rs(fcntl(fd2, F_OFD_GETLK, &oq)),
+	res = rs(fcntl(fd2, F_OFD_GETLK, &oq));
+	printf("F_OFD_GETLK other open: %s type wrlck %s pid -1 %s\n", res,
 	       YN(oq.l_type == F_WRLCK), YN(oq.l_pid == -1));
 	struct flock ow = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
 	printf("F_OFD_SETLK other open: %s\n", rs(fcntl(fd2, F_OFD_SETLK, &ow)));
@@ -623,17 +636,20 @@ static void t_pipes(void) {
 	printf("poll empty timeout 100ms: %d\n", poll(&pf, 1, 100));
 	printf("write: %zd\n", write(q[1], "ping", 4));
 	int n = 0;
-	printf("FIONREAD: %s %d\n", rs(ioctl(q[0], FIONREAD, &n)), n);
+	const char *res = rs(ioctl(q[0], FIONREAD, &n));
+	printf("FIONREAD: %s %d\n", res, n);
 	pf.revents = 0;
-	printf("poll timeout 0: %d revents POLLIN %s\n", poll(&pf, 1, 0), YN(pf.revents & POLLIN));
+	int pr = poll(&pf, 1, 0);
+	printf("poll timeout 0: %d revents POLLIN %s\n", pr, YN(pf.revents & POLLIN));
 	pf.revents = 0;
-	printf("poll(2) timeout 100ms: %ld revents POLLIN %s\n", syscall(SYS_poll, &pf, 1, 100),
-	       YN(pf.revents & POLLIN));
+	r = syscall(SYS_poll, &pf, 1, 100);
+	printf("poll(2) timeout 100ms: %ld revents POLLIN %s\n", r, YN(pf.revents & POLLIN));
 	struct timespec zero = {0, 0};
 	pf.revents = 0;
 	printf("ppoll: %d\n", ppoll(&pf, 1, &zero, NULL));
 	struct pollfd pw = {.fd = q[1], .events = POLLOUT};
-	printf("poll write end: %d POLLOUT %s\n", poll(&pw, 1, 0), YN(pw.revents & POLLOUT));
+	pr = poll(&pw, 1, 0);
+	printf("poll write end: %d POLLOUT %s\n", pr, YN(pw.revents & POLLOUT));
 
 	fd_set rf;
 	FD_ZERO(&rf);
@@ -655,7 +671,12 @@ static void t_pipes(void) {
 
 	printf("read: %zd '%s'\n", read(q[0], buf, sizeof buf), buf);
 	printf("F_GETPIPE_SZ >= 4096: %s\n", YN(fcntl(p[0], F_GETPIPE_SZ) >= 4096));
-	printf("F_SETPIPE_SZ 8192: %s size %d\n", rs(fcntl(p[0], F_SETPIPE_SZ, 8192)), fcntl(p[0], F_GETPIPE_SZ));
+	res = rs(fcntl(p[0], F_SETPIPE_SZ, 8192));
+	printf("F_SETPIPE_SZ 8192: %s size %d\n", res, fcntl(p[0], F_GETPIPE_SZ));
+	struct termios tio;
+	printf("ioctl TCGETS on a pipe: %s\n", rs(ioctl(p[0], TCGETS, &tio)));
+	struct winsize ws;
+	printf("ioctl TIOCGWINSZ on a pipe: %s\n", rs(ioctl(p[0], TIOCGWINSZ, &ws)));
 
 	// Large write through the blocking pipe in pieces.
 	char big[3000];
@@ -682,7 +703,8 @@ static void t_pipes(void) {
 	if (pipe(s) || pipe(t))
 		die("pipe");
 	loff_t off = 0;
-	printf("splice file->pipe: %zd off %lld\n", splice(f, &off, s[1], NULL, 13, 0), (long long)off);
+	ssize_t sp = splice(f, &off, s[1], NULL, 13, 0);
+	printf("splice file->pipe: %zd off %lld\n", sp, (long long)off);
 	printf("tee: %zd\n", tee(s[0], t[1], 13, 0));
 	memset(buf, 0, sizeof buf);
 	printf("read tee copy: %zd %s", read(t[0], buf, sizeof buf), buf);
@@ -702,7 +724,8 @@ static void t_eventfd(void) {
 	uint64_t v = 4;
 	printf("write 4: %zd\n", write(e, &v, 8));
 	v = 0;
-	printf("read: %zd value %" PRIu64 "\n", read(e, &v, 8), v);
+	ssize_t got = read(e, &v, 8);
+	printf("read: %zd value %" PRIu64 "\n", got, v);
 	printf("read empty: %s\n", rs(read(e, &v, 8)));
 	close(e);
 	long r = syscall(SYS_eventfd, 2);
@@ -719,10 +742,12 @@ static void t_eventfd(void) {
 	struct itimerspec its = {{0, 0}, {0, 10000000}}, old;
 	printf("timerfd_settime 10ms: %s\n", rs(timerfd_settime(t, 0, &its, &old)));
 	struct itimerspec cur;
-	printf("timerfd_gettime armed: %s %s\n", rs(timerfd_gettime(t, &cur)),
+	const char *res = rs(timerfd_gettime(t, &cur));
+	printf("timerfd_gettime armed: %s %s\n", res,
 	       YN(cur.it_value.tv_sec || cur.it_value.tv_nsec));
 	uint64_t exp = 0;
-	printf("read: %zd expirations >= 1 %s\n", read(t, &exp, 8), YN(exp >= 1));
+	got = read(t, &exp, 8);
+	printf("read: %zd expirations >= 1 %s\n", got, YN(exp >= 1));
 	timerfd_gettime(t, &cur);
 	printf("disarmed after: %s\n", YN(!cur.it_value.tv_sec && !cur.it_value.tv_nsec));
 	close(t);
@@ -864,6 +889,32 @@ static void t_epoll(void) {
 	}
 }
 
+// Two descriptors registered with the same data.ptr (one object behind
+// two descriptors, as a connection with separate read and write ends); one is
+// removed, and the other's event must still carry the variant's own pointer.
+static void t_epoll_shared(void) {
+	section("epoll shared data");
+	int a[2], b[2];
+	if (pipe(a) || pipe(b))
+		die("pipe");
+	int ep = epoll_create1(0);
+	static struct tag both = {"shared-tag", -1};
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &both};
+	printf("ADD a shared ptr: %s\n", rs(epoll_ctl(ep, EPOLL_CTL_ADD, a[0], &ev)));
+	printf("ADD b shared ptr: %s\n", rs(epoll_ctl(ep, EPOLL_CTL_ADD, b[0], &ev)));
+	printf("DEL a: %s\n", rs(epoll_ctl(ep, EPOLL_CTL_DEL, a[0], NULL)));
+	if (write(b[1], "B", 1) != 1)
+		die("write b");
+	struct epoll_event out[4];
+	int n = epoll_wait(ep, out, 4, 1000);
+	printf("epoll_wait: %d names %s\n", n, n == 1 && out[0].data.ptr == &both ? both.name : "?");
+	close(ep);
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+
 // ---------------------------------------------------------------- sockets
 
 static void t_unix(void) {
@@ -918,7 +969,8 @@ static void t_unix(void) {
 	printf("recv MSG_DONTWAIT empty: %s\n", rs(recv(sv[0], b, sizeof b, MSG_DONTWAIT)));
 	int type = 0;
 	socklen_t tl = sizeof type;
-	printf("getsockopt SO_TYPE: %s stream %s\n", rs(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &tl)),
+	const char *res = rs(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &tl));
+	printf("getsockopt SO_TYPE: %s stream %s\n", res,
 	       YN(type == SOCK_STREAM));
 	printf("shutdown SHUT_WR: %s\n", rs(shutdown(sv[0], SHUT_WR)));
 	printf("read after peer shutdown: %zd\n", read(sv[1], b, sizeof b));
@@ -982,7 +1034,8 @@ static void t_inet(void) {
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	printf("bind 127.0.0.1:0: %s\n", rs(bind(u, (struct sockaddr *)&a, sizeof a)));
 	socklen_t al = sizeof a;
-	printf("getsockname: %s family inet %s port set %s\n", rs(getsockname(u, (struct sockaddr *)&a, &al)),
+	const char *res = rs(getsockname(u, (struct sockaddr *)&a, &al));
+	printf("getsockname: %s family inet %s port set %s\n", res,
 	       YN(a.sin_family == AF_INET), YN(a.sin_port != 0));
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
 	printf("sendto: %zd\n", sendto(s, "udp-data", 8, 0, (struct sockaddr *)&a, sizeof a));
@@ -1014,7 +1067,8 @@ static void t_inet(void) {
 	int one = 1, v = 0;
 	socklen_t vl = sizeof v;
 	printf("setsockopt SO_REUSEADDR: %s\n", rs(setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one)));
-	printf("getsockopt SO_REUSEADDR: %s on %s\n", rs(getsockopt(l, SOL_SOCKET, SO_REUSEADDR, &v, &vl)),
+	res = rs(getsockopt(l, SOL_SOCKET, SO_REUSEADDR, &v, &vl));
+	printf("getsockopt SO_REUSEADDR: %s on %s\n", res,
 	       YN(v != 0));
 	a.sin_port = 0;
 	printf("bind: %s\n", rs(bind(l, (struct sockaddr *)&a, sizeof a)));
@@ -1025,7 +1079,8 @@ static void t_inet(void) {
 	printf("setsockopt TCP_NODELAY: %s\n", rs(setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one)));
 	v = 0;
 	vl = sizeof v;
-	printf("getsockopt TCP_NODELAY: %s on %s\n", rs(getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &v, &vl)),
+	res = rs(getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &v, &vl));
+	printf("getsockopt TCP_NODELAY: %s on %s\n", res,
 	       YN(v != 0));
 	printf("connect: %s\n", rs(connect(c, (struct sockaddr *)&a, sizeof a)));
 	struct sockaddr_in peer;
@@ -1035,18 +1090,20 @@ static void t_inet(void) {
 	       YN(fcntl(sv, F_GETFD) & FD_CLOEXEC));
 	struct sockaddr_in x;
 	socklen_t xl = sizeof x;
-	printf("getpeername: %s family inet %s\n", rs(getpeername(c, (struct sockaddr *)&x, &xl)),
+	res = rs(getpeername(c, (struct sockaddr *)&x, &xl));
+	printf("getpeername: %s family inet %s\n", res,
 	       YN(x.sin_family == AF_INET));
 	xl = sizeof x;
-	printf("getsockname accepted: %s same port as listener %s\n",
-	       rs(getsockname(sv, (struct sockaddr *)&x, &xl)), YN(x.sin_port == a.sin_port));
+	res = rs(getsockname(sv, (struct sockaddr *)&x, &xl));
+	printf("getsockname accepted: %s same port as listener %s\n", res, YN(x.sin_port == a.sin_port));
 	printf("write: %zd\n", write(c, "ping", 4));
 	memset(buf, 0, sizeof buf);
 	printf("read: %zd '%s'\n", read(sv, buf, sizeof buf), buf);
 	int avail = -1;
 	printf("send MSG_NOSIGNAL: %zd\n", send(sv, "pong!", 5, MSG_NOSIGNAL));
 	usleep(10000);
-	printf("FIONREAD socket: %s %d\n", rs(ioctl(c, FIONREAD, &avail)), avail);
+	res = rs(ioctl(c, FIONREAD, &avail));
+	printf("FIONREAD socket: %s %d\n", res, avail);
 	memset(buf, 0, sizeof buf);
 	printf("recv: %zd '%s'\n", recv(c, buf, sizeof buf, 0), buf);
 
@@ -1084,7 +1141,8 @@ static void t_inet(void) {
 	printf("poll POLLOUT: %d\n", poll(&pf, 1, 2000));
 	int err = -1;
 	socklen_t el = sizeof err;
-	printf("SO_ERROR: %s %d\n", rs(getsockopt(nb, SOL_SOCKET, SO_ERROR, &err, &el)), err);
+	res = rs(getsockopt(nb, SOL_SOCKET, SO_ERROR, &err, &el));
+	printf("SO_ERROR: %s %d\n", res, err);
 	int a2 = accept(l, NULL, NULL);
 	printf("accept: %s\n", rs(a2));
 	close(a2);
@@ -1115,7 +1173,8 @@ static void t_memory(void) {
 	       YN(m2 != MAP_FAILED && m2[0] == 'm' && m2[3 * pg - 1] == 'm' && m2[3 * pg] == 0));
 	if (m2 != MAP_FAILED)
 		m = m2;
-	printf("madvise DONTNEED: %s page 0 zero %s\n", rs(madvise(m, pg, MADV_DONTNEED)), YN(m[0] == 0));
+	const char *res = rs(madvise(m, pg, MADV_DONTNEED));
+	printf("madvise DONTNEED: %s page 0 zero %s\n", res, YN(m[0] == 0));
 	printf("madvise WILLNEED: %s\n", rs(madvise(m, pg, MADV_WILLNEED)));
 	unsigned char vec[6];
 	printf("mincore: %s\n", rs(mincore(m, 6 * pg, vec)));
@@ -1274,7 +1333,11 @@ static void t_process(void) {
 	printf("kill 0 to reaped child: %s\n", rs(kill(c, 0)));
 	printf("kill 0 to self: %s\n", rs(kill(me, 0)));
 
-	// Process groups.
+	// Process groups. The child reports on pp and waits on back, so that
+	// it still exists while the parent asks for its group.
+	int back[2];
+	if (pipe(back))
+		die("pipe");
 	fflush(stdout);
 	c = fork();
 	if (c == 0) {
@@ -1283,7 +1346,7 @@ static void t_process(void) {
 		ok = ok && getsid(0) == getsid(getppid());
 		if (write(pp[1], "g", 1) != 1)
 			_exit(99);
-		if (read(pp[0], &ch, 1) != 1)
+		if (read(back[0], &ch, 1) != 1)
 			_exit(98);
 		_exit(ok ? 0 : 1);
 	}
@@ -1292,12 +1355,60 @@ static void t_process(void) {
 	int pg_ok = getpgid(c) == c;
 	printf("child setpgid: parent sees getpgid(child) == child %s\n", YN(pg_ok));
 	printf("parent group unchanged: %s\n", YN(getpgrp() != c));
-	if (write(pp[1], "x", 1) != 1)
+	if (write(back[1], "x", 1) != 1)
 		die("write go");
+	close(back[0]);
+	close(back[1]);
 	waitpid(c, &st, 0);
 	printf("child's own getpgid/getpgrp/getsid checks: %s\n", YN(WIFEXITED(st) && WEXITSTATUS(st) == 0));
 	printf("getsid: %s\n", rs(getsid(0)));
 	printf("getpgid missing pid: %s\n", rs(getpgid(c)));
+
+	// setsid in a child.
+	fflush(stdout);
+	c = fork();
+	if (c == 0)
+		_exit(setsid() == getpid() && getsid(0) == getpid() ? 0 : 1);
+	waitpid(c, &st, 0);
+	printf("child setsid: new session led by itself %s\n", YN(WIFEXITED(st) && WEXITSTATUS(st) == 0));
+
+	// execveat.
+	fflush(stdout);
+	c = fork();
+	if (c == 0) {
+		char *args[] = {"sh", "-c", "exit 6", NULL};
+		syscall(SYS_execveat, AT_FDCWD, "/bin/sh", args, environ, 0);
+		_exit(127);
+	}
+	waitpid(c, &st, 0);
+	printf("fork + execveat /bin/sh -c 'exit 6': status %d\n", WEXITSTATUS(st));
+
+	// pidfd_open, poll on it, pidfd_send_signal.
+	if (pipe(back))
+		die("pipe");
+	fflush(stdout);
+	c = fork();
+	if (c == 0) {
+		if (write(back[1], "r", 1) != 1)
+			_exit(99);
+		for (;;)
+			pause();
+	}
+	if (read(back[0], &ch, 1) != 1)
+		die("read ready");
+	long pfd = syscall(SYS_pidfd_open, c, 0);
+	printf("pidfd_open: %s\n", rs(pfd));
+	struct pollfd pp1 = {.fd = pfd, .events = POLLIN};
+	printf("poll pidfd while alive: %d\n", poll(&pp1, 1, 0));
+	printf("pidfd_send_signal SIGKILL: %s\n", rs(syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0)));
+	pp1.revents = 0;
+	int pr = poll(&pp1, 1, 5000);
+	printf("poll pidfd after kill: %d POLLIN %s\n", pr, YN(pp1.revents & POLLIN));
+	waitpid(c, &st, 0);
+	printf("child killed by SIGKILL: %s\n", YN(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL));
+	close(pfd);
+	close(back[0]);
+	close(back[1]);
 	close(pp[0]);
 	close(pp[1]);
 }
@@ -1308,13 +1419,15 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int arrived, go, total, tid_differs;
 
+// No lockstep call is made while the mutex is held: the threads take it in
+// a different order in each variant (see t_threads_lockstep).
 static void *worker(void *arg) {
 	int id = (int)(intptr_t)arg;
+	int differs = syscall(SYS_gettid) != getpid();
 	pthread_mutex_lock(&mu);
 	arrived++;
 	total += id * 10;
-	if (syscall(SYS_gettid) != getpid())
-		tid_differs++;
+	tid_differs += differs;
 	pthread_cond_broadcast(&cv);
 	while (!go)
 		pthread_cond_wait(&cv, &mu);
@@ -1346,6 +1459,38 @@ static void t_threads(void) {
 	printf("main gettid == getpid: %s\n", YN(syscall(SYS_gettid) == getpid()));
 }
 
+// Not run by default (name it after DIR): each thread makes a lockstep
+// call (getppid) while it holds a mutex. Natively the output is the same
+// whatever order the threads take the mutex in; under dmvx, the order differs
+// between variants, and the run can stop at the deadline: thread A holds the
+// mutex in the leader and waits at getppid for its follower twin, which is
+// blocked on the mutex held by thread B, whose leader twin is blocked on the
+// mutex held by A.
+static pthread_mutex_t mu2 = PTHREAD_MUTEX_INITIALIZER;
+static int in_lock_calls;
+
+static void *locked_worker(void *arg) {
+	(void)arg;
+	for (int i = 0; i < 20; i++) {
+		pthread_mutex_lock(&mu2);
+		if (getppid() > 0)
+			in_lock_calls++;
+		pthread_mutex_unlock(&mu2);
+	}
+	return NULL;
+}
+
+static void t_threads_lockstep(void) {
+	section("threads with a lockstep call under a mutex");
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++)
+		if (pthread_create(&th[i], NULL, locked_worker, NULL) != 0)
+			die("pthread_create");
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	printf("calls made under the mutex: %d\n", in_lock_calls);
+}
+
 // ---------------------------------------------------------------- signals
 
 static volatile sig_atomic_t usr1, alrm, on_alt;
@@ -1375,7 +1520,8 @@ static void t_signals(void) {
 	printf("old handler default: %s\n", YN(old.sa_handler == SIG_DFL));
 	sigaction(SIGUSR1, NULL, &old);
 	printf("query handler is ours: %s\n", YN(old.sa_handler == h_usr1));
-	printf("raise: %s handled %d\n", rs(raise(SIGUSR1)), usr1);
+	const char *res = rs(raise(SIGUSR1));
+	printf("raise: %s handled %d\n", res, usr1);
 
 	sigset_t m, prev;
 	sigemptyset(&m);
@@ -1387,9 +1533,12 @@ static void t_signals(void) {
 	sigset_t cur;
 	sigprocmask(SIG_BLOCK, NULL, &cur);
 	printf("mask has SIGUSR1: %s\n", YN(sigismember(&cur, SIGUSR1)));
-	printf("sigprocmask unblock: %s handled %d\n", rs(sigprocmask(SIG_SETMASK, &prev, NULL)), usr1);
-	printf("kill self: %s handled %d\n", rs(kill(getpid(), SIGUSR1)), usr1);
-	printf("tgkill self: %s handled %d\n", rs(syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1)), usr1);
+	res = rs(sigprocmask(SIG_SETMASK, &prev, NULL));
+	printf("sigprocmask unblock: %s handled %d\n", res, usr1);
+	res = rs(kill(getpid(), SIGUSR1));
+	printf("kill self: %s handled %d\n", res, usr1);
+	res = rs(syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1));
+	printf("tgkill self: %s handled %d\n", res, usr1);
 	printf("sigaction SIGKILL: %s\n", rs(sigaction(SIGKILL, &sa, NULL)));
 
 	// sigaltstack.
@@ -1483,7 +1632,8 @@ static void t_time(void) {
 	       YN(clock_getres(CLOCK_MONOTONIC, &a) == 0 && a.tv_sec == 0 && a.tv_nsec > 0 && a.tv_nsec <= 1000000));
 	struct timeval tv;
 	clock_gettime(CLOCK_REALTIME, &a);
-	printf("gettimeofday: %s within 5s of realtime %s\n", rs(gettimeofday(&tv, NULL)),
+	const char *res = rs(gettimeofday(&tv, NULL));
+	printf("gettimeofday: %s within 5s of realtime %s\n", res,
 	       YN(tv.tv_sec - a.tv_sec < 5 && a.tv_sec - tv.tv_sec < 5));
 	time_t t1 = 0;
 	long t2 = syscall(SYS_time, &t1);
@@ -1499,9 +1649,11 @@ static void t_identity(void) {
 	section("identity and limits");
 	uid_t r, e, s;
 	gid_t gr, ge, gs;
-	printf("getresuid: %s matches getuid/geteuid %s\n", rs(getresuid(&r, &e, &s)),
+	const char *res = rs(getresuid(&r, &e, &s));
+	printf("getresuid: %s matches getuid/geteuid %s\n", res,
 	       YN(r == getuid() && e == geteuid()));
-	printf("getresgid: %s matches getgid/getegid %s\n", rs(getresgid(&gr, &ge, &gs)),
+	res = rs(getresgid(&gr, &ge, &gs));
+	printf("getresgid: %s matches getgid/getegid %s\n", res,
 	       YN(gr == getgid() && ge == getegid()));
 	int ng = getgroups(0, NULL);
 	gid_t groups[256];
@@ -1538,13 +1690,15 @@ static void t_identity(void) {
 	printf("times: %s\n", times(&tm) == (clock_t)-1 ? en(errno) : "ok");
 	cpu_set_t cs;
 	CPU_ZERO(&cs);
-	printf("sched_getaffinity: %s >= 1 CPU %s\n", rs(sched_getaffinity(0, sizeof cs, &cs)),
+	res = rs(sched_getaffinity(0, sizeof cs, &cs));
+	printf("sched_getaffinity: %s >= 1 CPU %s\n", res,
 	       YN(CPU_COUNT(&cs) >= 1));
 	printf("sched_setaffinity same set: %s\n", rs(sched_setaffinity(0, sizeof cs, &cs)));
 	printf("sched_yield: %s\n", rs(sched_yield()));
 	printf("sched_getscheduler: %s\n", sched_getscheduler(0) == SCHED_OTHER ? "SCHED_OTHER" : "other");
 	struct sched_param sp;
-	printf("sched_getparam: %s priority %d\n", rs(sched_getparam(0, &sp)), sp.sched_priority);
+	res = rs(sched_getparam(0, &sp));
+	printf("sched_getparam: %s priority %d\n", res, sp.sched_priority);
 	printf("sched_get_priority_max FIFO: %d\n", sched_get_priority_max(SCHED_FIFO));
 	printf("sched_get_priority_min FIFO: %d\n", sched_get_priority_min(SCHED_FIFO));
 	struct timespec rr;
@@ -1558,16 +1712,28 @@ static void t_identity(void) {
 	unsigned cpu, node;
 	printf("getcpu: %s\n", rs(syscall(SYS_getcpu, &cpu, &node, NULL)));
 	printf("getppid nonzero: %s\n", YN(getppid() > 0));
+	printf("personality query: %s\n", rs(personality(0xffffffff)));
+	long mb = syscall(SYS_membarrier, 0 /* MEMBARRIER_CMD_QUERY */, 0, 0);
+	printf("membarrier query: %s\n", rs(mb));
+	struct {
+		uint32_t version;
+		int pid;
+	} ch = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
+	uint32_t cd[6];
+	printf("capget: %s\n", rs(syscall(SYS_capget, &ch, cd)));
+	printf("ioprio_get: %s\n", rs(syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0)));
 }
 
 static void t_prctl(void) {
 	section("prctl");
 	printf("PR_SET_NAME: %s\n", rs(prctl(PR_SET_NAME, "dmvx-sc-test", 0, 0, 0)));
 	char name[16] = {0};
-	printf("PR_GET_NAME: %s '%s'\n", rs(prctl(PR_GET_NAME, name, 0, 0, 0)), name);
+	const char *res = rs(prctl(PR_GET_NAME, name, 0, 0, 0));
+	printf("PR_GET_NAME: %s '%s'\n", res, name);
 	printf("PR_GET_DUMPABLE: %d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
 	int sig = -1;
-	printf("PR_GET_PDEATHSIG: %s %d\n", rs(prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0)), sig);
+	res = rs(prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0));
+	printf("PR_GET_PDEATHSIG: %s %d\n", res, sig);
 	printf("PR_SET_TIMERSLACK: %s\n", rs(prctl(PR_SET_TIMERSLACK, 50000, 0, 0, 0)));
 	printf("PR_GET_TIMERSLACK: %d\n", prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0));
 }
@@ -1600,7 +1766,7 @@ static void t_memfd(void) {
 	close(dst);
 	int fd = open("cfr-dst.txt", O_RDONLY);
 	memset(buf, 0, sizeof buf);
-	printf("dst: %zd %s\n", read(fd, buf, sizeof buf), buf);
+	printf("dst: %zd %s", read(fd, buf, sizeof buf), buf);
 	close(fd);
 }
 
@@ -1615,9 +1781,30 @@ static void cleanup(void) {
 			printf("cleanup %s: %s\n", rm[i], en(errno));
 }
 
+static const struct {
+	const char *name;
+	void (*fn)(void);
+	int optin; // runs only when named
+} sections[] = {
+	{"open", t_open},         {"readwrite", t_readwrite}, {"stat", t_stat},
+	{"truncate", t_truncate}, {"names", t_names},         {"dirs", t_dirs},
+	{"modes", t_modes},       {"xattr", t_xattr},         {"fds", t_fds},
+	{"locks", t_locks},       {"pipes", t_pipes},         {"eventfd", t_eventfd},
+	{"epoll", t_epoll},       {"epoll_shared", t_epoll_shared},
+	{"unix", t_unix},         {"inet", t_inet},           {"memory", t_memory},
+	{"process", t_process},   {"threads", t_threads},     {"signals", t_signals},
+	{"time", t_time},         {"identity", t_identity},   {"prctl", t_prctl},
+	{"memfd", t_memfd},
+	// Not run by default: see t_threads_lockstep.
+	{"threads_lockstep", t_threads_lockstep, 1},
+};
+
+// With only DIR, every section runs in order. Names after DIR run just those
+// sections (to look at one failure on its own); "open readwrite" first
+// makes the files some later sections use.
 int main(int argc, char **argv) {
 	if (argc < 2) {
-		fprintf(stderr, "usage: syscalls DIR\n");
+		fprintf(stderr, "usage: syscalls DIR [SECTION...]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1630,30 +1817,24 @@ int main(int argc, char **argv) {
 	if (dfd < 0)
 		die("open .");
 
-	t_open();
-	t_readwrite();
-	t_stat();
-	t_truncate();
-	t_names();
-	t_dirs();
-	t_modes();
-	t_xattr();
-	t_fds();
-	t_locks();
-	t_pipes();
-	t_eventfd();
-	t_epoll();
-	t_unix();
-	t_inet();
-	t_memory();
-	t_process();
-	t_threads();
-	t_signals();
-	t_time();
-	t_identity();
-	t_prctl();
-	t_memfd();
-	cleanup();
+	size_t ns = sizeof sections / sizeof sections[0];
+	if (argc == 2) {
+		for (size_t i = 0; i < ns; i++)
+			if (!sections[i].optin)
+				sections[i].fn();
+		cleanup();
+	} else {
+		for (int a = 2; a < argc; a++) {
+			size_t i = 0;
+			while (i < ns && strcmp(sections[i].name, argv[a]) != 0)
+				i++;
+			if (i == ns) {
+				fprintf(stderr, "syscalls: no section %s\n", argv[a]);
+				return 2;
+			}
+			sections[i].fn();
+		}
+	}
 	close(dfd);
 	printf("all done\n");
 	return 0;

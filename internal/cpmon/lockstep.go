@@ -1,8 +1,8 @@
 package cpmon
 
 import (
-	"bufio"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"os"
@@ -99,6 +99,19 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 		target.proc.dying = unix.SIGKILL
 		exec = canon.ExecAll
 	}
+	if target := m.pidfdSigkillTargetLocked(lt, ts[0], c); target != nil {
+		// The followers hold placeholders, not pidfds: the leader sends
+		// it through its pidfd, the monitor kills the followers' instances.
+		target.proc.dying = unix.SIGKILL
+		for v := 1; v < m.n; v++ {
+			if target.tids[v] > 0 {
+				_ = unix.Kill(target.tids[v], unix.SIGKILL)
+			}
+		}
+	}
+	if c.Row.Name == "rt_sigprocmask" {
+		m.unblockPendingLocked(lt, ts)
+	}
 	if m.log.Enabled(context.Background(), slog.LevelDebug) {
 		m.log.Debug("lockstep", "task", lt.id, "call", c.String(), "exec", exec.String())
 	}
@@ -133,8 +146,10 @@ func (m *Monitor) sigkillTargetLocked(c *canon.Call) *ltask {
 		target, sig = c.Raw[0], c.Raw[1]
 	case "tgkill":
 		target, sig = c.Raw[1], c.Raw[2]
-	case "tkill":
+	case "tkill", "rt_sigqueueinfo":
 		target, sig = c.Raw[0], c.Raw[1]
+	case "rt_tgsigqueueinfo":
+		target, sig = c.Raw[1], c.Raw[2]
 	default:
 		return nil
 	}
@@ -142,6 +157,76 @@ func (m *Monitor) sigkillTargetLocked(c *canon.Call) *ltask {
 		return nil
 	}
 	return m.byVtid[int(int32(target))]
+}
+
+// pidfdSigkillTargetLocked returns the task of the run that a
+// pidfd_send_signal with SIGKILL targets, from the leader's pidfd.
+func (m *Monitor) pidfdSigkillTargetLocked(lt *ltask, leader *task, c *canon.Call) *ltask {
+	if c.Row.Name != "pidfd_send_signal" || c.Raw[1] != uint64(unix.SIGKILL) {
+		return nil
+	}
+	pid := procField(fmt.Sprintf("/proc/%d/fdinfo/%d", leader.tid, int32(c.Raw[0])), "Pid:", 10)
+	if pid <= 0 {
+		return nil
+	}
+	return m.byVtid[int(pid)]
+}
+
+// unblockPendingLocked: an rt_sigprocmask that unblocks signals pending in
+// the leader makes the kernel deliver them on the way out of the call.
+// Queue the same signals in each follower before its own rt_sigprocmask,
+// so that its unblocking delivers them at the same point, and let the
+// leader's copies through.
+func (m *Monitor) unblockPendingLocked(lt *ltask, ts []*task) {
+	c := ts[0].call
+	how, set := c.Raw[0], c.Vals[1]
+	if set.V == 0 || len(set.Data) < 8 || how == unix.SIG_BLOCK {
+		return
+	}
+	leader := ts[0]
+	status := fmt.Sprintf("/proc/%d/status", leader.tid)
+	pending := procField(status, "SigPnd:", 16) | procField(status, "ShdPnd:", 16)
+	if pending == 0 {
+		return
+	}
+	mask := binary.LittleEndian.Uint64(set.Data)
+	unblocked := mask // SIG_UNBLOCK
+	if how == unix.SIG_SETMASK {
+		unblocked = procField(status, "SigBlk:", 16) &^ mask
+	}
+	sigs := pending & unblocked
+	if sigs == 0 {
+		return
+	}
+	m.stats.SignalsInjected++
+	for i, t := range ts {
+		t.v.enqueue(func() {
+			for s := syscall.Signal(1); s <= 64; s++ {
+				if sigs&sigBit(s) == 0 {
+					continue
+				}
+				t.expect(s)
+				if i > 0 {
+					t.v.tgkill(t, s)
+				}
+			}
+		})
+	}
+}
+
+// procField reads one numeric field of a /proc file ("Pid:", "SigPnd:").
+func procField(path, key string, base int) uint64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key); ok {
+			n, _ := strconv.ParseUint(strings.TrimSpace(v), base, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // execAllLocked lets every variant execute the call itself. Followers'
@@ -370,17 +455,7 @@ func (m *Monitor) selfSignal(t *task, c *canon.Call) syscall.Signal {
 
 // blockedSignals reads a task's blocked-signal mask (bit sig-1).
 func blockedSignals(tid int) uint64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", tid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "SigBlk:"); ok {
-			m, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			return m
-		}
-	}
-	return 0
+	return procField(fmt.Sprintf("/proc/%d/status", tid), "SigBlk:", 16)
 }
 
 // skipAndInject ends a follower's call like skip, with sig delivered on the
@@ -525,17 +600,5 @@ func openIsLocal(pid, fd int, c *canon.Call) bool {
 
 // fdCloexec reads a descriptor's close-on-exec flag from /proc.
 func fdCloexec(pid, fd int) bool {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd))
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "flags:"); ok {
-			fl, err := strconv.ParseUint(strings.TrimSpace(v), 8, 64)
-			return err == nil && fl&unix.O_CLOEXEC != 0
-		}
-	}
-	return false
+	return procField(fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd), "flags:", 8)&unix.O_CLOEXEC != 0
 }
