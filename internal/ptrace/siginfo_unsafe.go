@@ -26,7 +26,9 @@ func GetSiginfo(tid int) (Siginfo, error) {
 	return Siginfo{
 		Signo: int32(binary.LittleEndian.Uint32(buf[0:])),
 		Code:  int32(binary.LittleEndian.Uint32(buf[8:])),
-		Pid:   int32(binary.LittleEndian.Uint32(buf[16:])),
-		Addr:  binary.LittleEndian.Uint64(buf[16:]),
+		// si_pid and si_addr share offset 16: siginfo's fields after
+		// si_code are a union, read as whichever the signal uses.
+		Pid:  int32(binary.LittleEndian.Uint32(buf[16:])),
+		Addr: binary.LittleEndian.Uint64(buf[16:]),
 	}, nil
 }
