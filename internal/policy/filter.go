@@ -1,0 +1,91 @@
+package policy
+
+import (
+	"errors"
+
+	"golang.org/x/net/bpf"
+)
+
+// Seccomp return values and the amd64 audit arch.
+const (
+	RetKillProcess = 0x80000000
+	RetTrap        = 0x00030000
+	RetTrace       = 0x7ff00000
+	RetAllow       = 0x7fff0000
+
+	auditArchAMD64 = 0xc000003e
+	x32Bit         = 0x40000000
+)
+
+// Offsets in struct seccomp_data.
+const (
+	offNr   = 0
+	offArch = 4
+	offIPLo = 8  // instruction_pointer, low half (little-endian)
+	offIPHi = 12 // high half
+)
+
+// FilterSpec is what one variant's filter enforces.
+type FilterSpec struct {
+	// Gate is the address right after IP-MON's syscall instruction, which
+	// is what the kernel reports as instruction_pointer.
+	Gate uint64
+	// IPMON is the sorted list of call numbers that IP-MON may take.
+	IPMON []uint32
+}
+
+// ErrTooLarge: seccomp takes at most 4096 instructions.
+var ErrTooLarge = errors.New("policy filter exceeds BPF_MAXINSNS")
+
+// Filter builds the seccomp filter of a variant with IP-MON:
+//
+//	arch != amd64 or x32 call            -> KILL_PROCESS
+//	from the gate, number in IPMON       -> ALLOW (IP-MON executes it)
+//	elsewhere,     number in IPMON       -> TRAP (SIGSYS into IP-MON)
+//	anything else, from anywhere         -> TRACE (CP-MON, in lockstep)
+//
+// The gate is compared on all 64 bits. Each set membership test is a run of
+// "jeq nr; ret" pairs, whose jumps never exceed BPF's 8-bit offsets
+// however long the list.
+func Filter(spec FilterSpec) ([]bpf.RawInstruction, error) {
+	prog := []bpf.Instruction{
+		bpf.LoadAbsolute{Off: offArch, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: auditArchAMD64, SkipTrue: 1},
+		bpf.RetConstant{Val: RetKillProcess},
+		bpf.LoadAbsolute{Off: offNr, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: x32Bit, SkipFalse: 1},
+		bpf.RetConstant{Val: RetKillProcess},
+	}
+	// From the gate? A mismatch on either half jumps to the "elsewhere"
+	// block, whose start is 2*len+2 instructions after the gate block's
+	// own start: too far for an 8-bit jump, so the test is inverted into a
+	// short jump over an unconditional one.
+	gateBlock := membership(spec.IPMON, RetAllow)
+	prog = append(prog,
+		bpf.LoadAbsolute{Off: offIPLo, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(spec.Gate), SkipTrue: 1},
+		bpf.Jump{Skip: uint32(3 + len(gateBlock))},
+		bpf.LoadAbsolute{Off: offIPHi, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(spec.Gate >> 32), SkipTrue: 1},
+		bpf.Jump{Skip: uint32(len(gateBlock))},
+	)
+	prog = append(prog, gateBlock...)
+	prog = append(prog, membership(spec.IPMON, RetTrap)...)
+	if len(prog) > 4096 {
+		return nil, ErrTooLarge
+	}
+	return bpf.Assemble(prog)
+}
+
+// membership loads the call number and returns ret for each number in nrs,
+// RET_TRACE for any other.
+func membership(nrs []uint32, ret uint32) []bpf.Instruction {
+	out := []bpf.Instruction{bpf.LoadAbsolute{Off: offNr, Size: 4}}
+	for _, nr := range nrs {
+		out = append(out,
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: nr, SkipFalse: 1},
+			bpf.RetConstant{Val: ret},
+		)
+	}
+	return append(out, bpf.RetConstant{Val: RetTrace})
+}

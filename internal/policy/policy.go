@@ -1,0 +1,85 @@
+// Package policy decides, per policy level, which system calls the
+// in-process monitor (IP-MON) may handle without the cross-process monitor,
+// and builds the seccomp filter that enforces it.
+//
+// In a nutshell: a call made from IP-MON's own syscall gate (its address
+// compared in full, 64 bits) whose number the level gives to IP-MON is
+// allowed; a sensitive or unknown call always traps to CP-MON (RET_TRACE),
+// from the gate or not; any other known, non-sensitive call made from
+// anywhere else traps into IP-MON as SIGSYS (RET_TRAP), the slow path that
+// lets IP-MON take calls its direct path missed. So jumping to the gate
+// with a sensitive call gains an attacker nothing: the filter, not IP-MON,
+// decides.
+//
+// The level is a run-time value (ReMon made it a compile-time constant).
+package policy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"dmvx/internal/canon"
+)
+
+// Levels, least permissive first (cumulative, as in ReMon).
+var Levels = []canon.Level{canon.Base, canon.NonsocketRO, canon.NonsocketRW, canon.SocketRO, canon.SocketRW}
+
+// Default is the level when none is asked for.
+const Default = canon.SocketRW
+
+// ParseLevel reads a level by name ("base", ..., "socket-rw").
+func ParseLevel(s string) (canon.Level, error) {
+	var names []string
+	for _, l := range Levels {
+		if l.String() == s {
+			return l, nil
+		}
+		names = append(names, l.String())
+	}
+	return 0, fmt.Errorf("unknown policy level %q: want one of %s", s, strings.Join(names, ", "))
+}
+
+// ForIPMON reports whether, at level, IP-MON may take the call that row
+// describes. A multiplexed call (ioctl, fcntl, prctl, futex) qualifies only
+// when every sub-command does: the filter sees the call number, and the
+// sub-command is an argument it does not inspect.
+func ForIPMON(row *canon.Row, level canon.Level) bool {
+	if row == nil || row.Sensitive || row.Level == canon.Never || row.Level > level {
+		return false
+	}
+	for _, sub := range row.Sub {
+		if !ForIPMON(sub, level) {
+			return false
+		}
+	}
+	return true
+}
+
+// Sensitive reports whether a call must always go to CP-MON: sensitive, or
+// multiplexed with a sensitive sub-command.
+func Sensitive(row *canon.Row) bool {
+	if row.Sensitive {
+		return true
+	}
+	for _, sub := range row.Sub {
+		if Sensitive(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// IPMONCalls lists, sorted, the numbers of the calls in table that IP-MON
+// may take at level. Every other number (sensitive calls, calls the level
+// keeps for CP-MON, numbers with no row) goes to CP-MON.
+func IPMONCalls(table map[uint64]*canon.Row, level canon.Level) []uint32 {
+	var nrs []uint32
+	for nr, row := range table {
+		if ForIPMON(row, level) {
+			nrs = append(nrs, uint32(nr))
+		}
+	}
+	sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
+	return nrs
+}

@@ -1,0 +1,174 @@
+package policy
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"dmvx/internal/abi/amd64"
+	"dmvx/internal/canon"
+
+	"golang.org/x/net/bpf"
+)
+
+// seccompData lays out struct seccomp_data in host order (little-endian),
+// then byte-swaps each 32-bit word for x/net/bpf's VM, which loads words
+// big-endian as packets do. The filter loads only aligned 32-bit words.
+func seccompData(nr, arch uint32, ip uint64) []byte {
+	b := make([]byte, 64)
+	binary.LittleEndian.PutUint32(b[0:], nr)
+	binary.LittleEndian.PutUint32(b[4:], arch)
+	binary.LittleEndian.PutUint64(b[8:], ip)
+	out := make([]byte, 64)
+	for i := 0; i < 64; i += 4 {
+		binary.BigEndian.PutUint32(out[i:], binary.LittleEndian.Uint32(b[i:]))
+	}
+	return out
+}
+
+func vmFor(t *testing.T, spec FilterSpec) *bpf.VM {
+	t.Helper()
+	raw, err := Filter(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, ok := bpf.Disassemble(raw)
+	if !ok {
+		t.Fatal("filter does not disassemble")
+	}
+	vm, err := bpf.NewVM(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vm
+}
+
+func run(t *testing.T, vm *bpf.VM, nr, arch uint32, ip uint64) uint32 {
+	t.Helper()
+	r, err := vm.Run(seccompData(nr, arch, ip))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uint32(r)
+}
+
+func TestParseLevel(t *testing.T) {
+	for _, l := range Levels {
+		got, err := ParseLevel(l.String())
+		if err != nil || got != l {
+			t.Errorf("ParseLevel(%q) = %v, %v", l, got, err)
+		}
+	}
+	if _, err := ParseLevel("never"); err == nil {
+		t.Error("never is not a level a user may pick")
+	}
+	if _, err := ParseLevel("socket"); err == nil {
+		t.Error("unknown level accepted")
+	}
+}
+
+// Levels are cumulative, and sensitive calls are never IP-MON's.
+func TestIPMONCallsCumulativeAndNeverSensitive(t *testing.T) {
+	var prev map[uint32]bool
+	for _, l := range Levels {
+		cur := map[uint32]bool{}
+		for _, nr := range IPMONCalls(amd64.Table, l) {
+			cur[nr] = true
+			if Sensitive(amd64.Table[uint64(nr)]) {
+				t.Errorf("%s: sensitive %s given to IP-MON", l, amd64.Name(uint64(nr)))
+			}
+		}
+		for nr := range prev {
+			if !cur[nr] {
+				t.Errorf("%s drops %s, which a lower level allows", l, amd64.Name(uint64(nr)))
+			}
+		}
+		prev = cur
+	}
+	for _, name := range []string{"execve", "mprotect", "ptrace", "socket", "connect", "kill", "prctl", "seccomp", "openat"} {
+		nr, ok := amd64.Number(name)
+		if !ok {
+			t.Fatalf("no number for %s", name)
+		}
+		if ForIPMON(amd64.Table[nr], canon.SocketRW) {
+			t.Errorf("%s is IP-MON's at socket-rw", name)
+		}
+	}
+	want := map[string]canon.Level{"getcwd": canon.Base, "read": canon.NonsocketRO, "write": canon.NonsocketRW, "sendto": canon.SocketRW}
+	for name, lvl := range want {
+		nr, _ := amd64.Number(name)
+		if !ForIPMON(amd64.Table[nr], lvl) {
+			t.Errorf("%s not IP-MON's at %s", name, lvl)
+		}
+	}
+}
+
+func TestFilterVerdicts(t *testing.T) {
+	const gate = 0x00007f12_3456_7890
+	getcwd, _ := amd64.Number("getcwd")
+	execve, _ := amd64.Number("execve")
+	write, _ := amd64.Number("write")
+	sendto, _ := amd64.Number("sendto")
+	spec := FilterSpec{Gate: gate, IPMON: IPMONCalls(amd64.Table, canon.NonsocketRW)}
+	if len(spec.IPMON) < 50 {
+		t.Fatalf("only %d calls for IP-MON at nonsocket-rw", len(spec.IPMON))
+	}
+	vm := vmFor(t, spec)
+	const other = 0x00005555_5555_1234
+	tests := []struct {
+		name string
+		nr   uint64
+		arch uint32
+		ip   uint64
+		want uint32
+	}{
+		{"getcwd from the gate", getcwd, auditArchAMD64, gate, RetAllow},
+		{"write from the gate", write, auditArchAMD64, gate, RetAllow},
+		{"getcwd elsewhere traps into IP-MON", getcwd, auditArchAMD64, other, RetTrap},
+		{"execve from the gate still goes to CP-MON", execve, auditArchAMD64, gate, RetTrace},
+		{"execve elsewhere", execve, auditArchAMD64, other, RetTrace},
+		{"sendto is CP-MON's at nonsocket-rw", sendto, auditArchAMD64, gate, RetTrace},
+		{"unknown number from the gate", 999, auditArchAMD64, gate, RetTrace},
+		// Only the low half matches: the whole 64 bits are compared.
+		{"gate's low half only", getcwd, auditArchAMD64, gate&0xffffffff | 0x1234<<32, RetTrap},
+		{"gate's high half only", getcwd, auditArchAMD64, gate&^0xffffffff | 0x1111, RetTrap},
+		{"x32 from the gate", 0x40000000 | getcwd, auditArchAMD64, gate, RetKillProcess},
+		{"i386", getcwd, 0x40000003, gate, RetKillProcess},
+	}
+	for _, tt := range tests {
+		if got := run(t, vm, uint32(tt.nr), tt.arch, tt.ip); got != tt.want {
+			t.Errorf("%s: %#x, want %#x", tt.name, got, tt.want)
+		}
+	}
+	// Every call of the table gets the verdict its row implies.
+	for nr, row := range amd64.Table {
+		want := uint32(RetTrace)
+		if ForIPMON(row, canon.NonsocketRW) {
+			want = RetAllow
+		}
+		if got := run(t, vm, uint32(nr), auditArchAMD64, gate); got != want {
+			t.Errorf("%s from the gate: %#x, want %#x", row.Name, got, want)
+		}
+	}
+}
+
+// The largest level still fits seccomp's 4096 instructions, with the jumps
+// of the gate test spanning the whole first membership block.
+func TestFilterSizeAtSocketRW(t *testing.T) {
+	spec := FilterSpec{Gate: 0x7fff00001000, IPMON: IPMONCalls(amd64.Table, canon.SocketRW)}
+	raw, err := Filter(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) > 4096 {
+		t.Fatalf("%d instructions", len(raw))
+	}
+	vm := vmFor(t, spec)
+	for _, nr := range spec.IPMON {
+		if got := run(t, vm, nr, auditArchAMD64, spec.Gate); got != RetAllow {
+			t.Errorf("%s from the gate: %#x", amd64.Name(uint64(nr)), got)
+		}
+		if got := run(t, vm, nr, auditArchAMD64, spec.Gate+16); got != RetTrap {
+			t.Errorf("%s elsewhere: %#x", amd64.Name(uint64(nr)), got)
+		}
+	}
+}
