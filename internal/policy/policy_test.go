@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/binary"
+	"os"
 	"testing"
 
 	"dmvx/internal/abi/amd64"
@@ -170,5 +171,17 @@ func TestFilterSizeAtSocketRW(t *testing.T) {
 		if got := run(t, vm, nr, auditArchAMD64, spec.Gate+16); got != RetTrap {
 			t.Errorf("%s elsewhere: %#x", amd64.Name(uint64(nr)), got)
 		}
+	}
+}
+
+// docs/policy.md is generated; it must match the rules.
+func TestPolicyDocUpToDate(t *testing.T) {
+	const path = "../../docs/policy.md"
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v: run go run ./internal/policy/gendoc", err)
+	}
+	if string(got) != Markdown() {
+		t.Fatalf("%s is stale: run go run ./internal/policy/gendoc", path)
 	}
 }
