@@ -1,0 +1,179 @@
+package rb
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Errors.
+var (
+	// ErrFull: the slowest follower is too far behind for the record; the
+	// leader waits (futex on the leader word) and tries again.
+	ErrFull = errors.New("replication buffer full")
+	// ErrEmpty: nothing new for this follower yet.
+	ErrEmpty = errors.New("replication buffer empty")
+	// ErrTampered: the shared memory holds what no leader writes.
+	ErrTampered = errors.New("replication buffer tampered with")
+)
+
+// Buffer is one replication buffer over shared memory.
+type Buffer struct {
+	mem  []byte
+	size uint64 // data area, a power of two
+	n    int    // followers
+}
+
+// Init lays out a new buffer over mem (header plus a power-of-two data
+// area) for n followers.
+func Init(mem []byte, n int) (*Buffer, error) {
+	if len(mem) <= HeaderSize || !aligned(mem) {
+		return nil, errors.New("rb: memory too small or not 8-aligned")
+	}
+	size := uint64(len(mem) - HeaderSize)
+	if size&(size-1) != 0 || size < 2*RecordSize {
+		return nil, fmt.Errorf("rb: data area of %d bytes is not a power of two", size)
+	}
+	if n < 1 || n > MaxFollowers {
+		return nil, fmt.Errorf("rb: %d followers (1..%d)", n, MaxFollowers)
+	}
+	clear(mem[:HeaderSize])
+	binary.LittleEndian.PutUint64(mem[offMagic:], Magic)
+	binary.LittleEndian.PutUint32(mem[offVersion:], Version)
+	binary.LittleEndian.PutUint32(mem[offNFollowers:], uint32(n))
+	binary.LittleEndian.PutUint64(mem[offDataSize:], size)
+	return &Buffer{mem: mem, size: size, n: n}, nil
+}
+
+// Open attaches to a buffer another process laid out, checking its header.
+// The sizes are taken from what the caller mapped, never from the header
+// alone: the header must agree with them.
+func Open(mem []byte, n int) (*Buffer, error) {
+	if len(mem) <= HeaderSize || !aligned(mem) {
+		return nil, errors.New("rb: memory too small or not 8-aligned")
+	}
+	size := uint64(len(mem) - HeaderSize)
+	if binary.LittleEndian.Uint64(mem[offMagic:]) != Magic ||
+		binary.LittleEndian.Uint32(mem[offVersion:]) != Version ||
+		binary.LittleEndian.Uint32(mem[offNFollowers:]) != uint32(n) ||
+		binary.LittleEndian.Uint64(mem[offDataSize:]) != size {
+		return nil, fmt.Errorf("rb: header does not match: %w", ErrTampered)
+	}
+	return &Buffer{mem: mem, size: size, n: n}, nil
+}
+
+// Record is one call's entry.
+type Record struct {
+	Seq    uint64
+	Nr     uint32
+	Digest uint64
+	Ret    int64
+	Out    []byte
+}
+
+func recLen(out int) uint64 { return (uint64(RecordSize+out) + Align - 1) &^ (Align - 1) }
+
+// minTail is the slowest follower's position.
+func (b *Buffer) minTail() uint64 {
+	t := b.load64(offTail)
+	for i := 1; i < b.n; i++ {
+		t = min(t, b.load64(offTail+8*i))
+	}
+	return t
+}
+
+// Append writes r (its Seq is the buffer's next) and publishes it. It
+// returns ErrFull, writing nothing, when the slowest follower has not
+// consumed enough.
+func (b *Buffer) Append(seq uint64, nr uint32, digest uint64, ret int64, out []byte) error {
+	need := recLen(len(out))
+	if need > b.size/2 {
+		return fmt.Errorf("rb: record of %d bytes in a %d-byte buffer", need, b.size)
+	}
+	head := b.load64(offHead)
+	pos := head % b.size
+	pad := uint64(0)
+	if pos+need > b.size {
+		pad = b.size - pos // the record starts again at offset 0
+	}
+	if head+pad+need-b.minTail() > b.size {
+		return ErrFull
+	}
+	if pad > 0 {
+		// A pad may be as short as 8 bytes: it has its size and kind only.
+		r := b.mem[HeaderSize+pos:]
+		binary.LittleEndian.PutUint32(r[recSize:], uint32(pad))
+		binary.LittleEndian.PutUint32(r[recKind:], KindPad)
+		pos = 0
+	}
+	b.putHeader(pos, uint32(need), KindCall, seq, nr, uint32(len(out)), digest, ret)
+	copy(b.mem[HeaderSize+pos+RecordSize:], out)
+	// Publish: the record is complete before head moves past it.
+	b.store64(offHead, head+pad+need)
+	b.add32(offFollowerFutex, 1)
+	return nil
+}
+
+func (b *Buffer) putHeader(pos uint64, size, kind uint32, seq uint64, nr, outLen uint32, digest uint64, ret int64) {
+	r := b.mem[HeaderSize+pos:]
+	binary.LittleEndian.PutUint32(r[recSize:], size)
+	binary.LittleEndian.PutUint32(r[recKind:], kind)
+	binary.LittleEndian.PutUint64(r[recSeq:], seq)
+	binary.LittleEndian.PutUint32(r[recNr:], nr)
+	binary.LittleEndian.PutUint32(r[recOutLen:], outLen)
+	binary.LittleEndian.PutUint64(r[recDigest:], digest)
+	binary.LittleEndian.PutUint64(r[recRet:], uint64(ret))
+}
+
+// Next reads follower f's next record, expected to carry sequence number
+// seq, and consumes it. Every field is read once and checked: sizes must
+// fit the area and what was published, the kind and sequence number must be
+// the expected ones.
+func (b *Buffer) Next(f int, seq uint64) (Record, error) {
+	if f < 0 || f >= b.n {
+		return Record{}, fmt.Errorf("rb: follower %d of %d", f, b.n)
+	}
+	head := b.load64(offHead)
+	tail := b.load64(offTail + 8*f)
+	for {
+		if tail == head {
+			return Record{}, ErrEmpty
+		}
+		if head-tail > b.size || tail%Align != 0 {
+			return Record{}, fmt.Errorf("rb: head %d, tail %d: %w", head, tail, ErrTampered)
+		}
+		pos := tail % b.size
+		r := b.mem[HeaderSize+pos:]
+		size := uint64(binary.LittleEndian.Uint32(r[recSize:]))
+		kind := binary.LittleEndian.Uint32(r[recKind:])
+		if size < Align || size%Align != 0 || size > b.size-pos || size > head-tail {
+			return Record{}, fmt.Errorf("rb: record size %d at %d: %w", size, pos, ErrTampered)
+		}
+		if kind == KindPad {
+			if pos+size != b.size {
+				return Record{}, fmt.Errorf("rb: pad record does not end the area: %w", ErrTampered)
+			}
+			tail += size
+			continue
+		}
+		if kind != KindCall || size < RecordSize || b.size-pos < RecordSize {
+			return Record{}, fmt.Errorf("rb: record kind %d size %d: %w", kind, size, ErrTampered)
+		}
+		rec := Record{
+			Seq:    binary.LittleEndian.Uint64(r[recSeq:]),
+			Nr:     binary.LittleEndian.Uint32(r[recNr:]),
+			Digest: binary.LittleEndian.Uint64(r[recDigest:]),
+			Ret:    int64(binary.LittleEndian.Uint64(r[recRet:])),
+		}
+		outLen := uint64(binary.LittleEndian.Uint32(r[recOutLen:]))
+		if rec.Seq != seq {
+			return Record{}, fmt.Errorf("rb: sequence %d, expected %d: %w", rec.Seq, seq, ErrTampered)
+		}
+		if outLen > size-RecordSize {
+			return Record{}, fmt.Errorf("rb: output of %d bytes in a %d-byte record: %w", outLen, size, ErrTampered)
+		}
+		rec.Out = append([]byte(nil), r[RecordSize:RecordSize+outLen]...)
+		b.store64(offTail+8*f, tail+size)
+		return rec, nil
+	}
+}

@@ -1,0 +1,185 @@
+package rb
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// newMem returns 8-aligned memory for a buffer with a data area of size.
+func newMem(size int) []byte {
+	return unsafeBytes(make([]uint64, (HeaderSize+size+7)/8))[:HeaderSize+size]
+}
+
+func TestRoundTripWithWraparound(t *testing.T) {
+	mem := newMem(256)
+	b, err := Init(mem, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Records of varied sizes go round the 256-byte area many times, each
+	// consumed by both followers before the next is needed.
+	for seq := uint64(1); seq <= 200; seq++ {
+		out := bytes.Repeat([]byte{byte(seq)}, int(seq%50))
+		if err := b.Append(seq, uint32(seq), seq*7, int64(-seq), out); err != nil {
+			t.Fatalf("append %d: %v", seq, err)
+		}
+		for f := 0; f < 2; f++ {
+			r, err := b.Next(f, seq)
+			if err != nil {
+				t.Fatalf("follower %d, record %d: %v", f, seq, err)
+			}
+			if r.Nr != uint32(seq) || r.Digest != seq*7 || r.Ret != int64(-seq) || !bytes.Equal(r.Out, out) {
+				t.Fatalf("follower %d got %+v", f, r)
+			}
+		}
+		if _, err := b.Next(0, seq+1); !errors.Is(err, ErrEmpty) {
+			t.Fatalf("after %d: %v, want ErrEmpty", seq, err)
+		}
+	}
+}
+
+// The leader never overwrites what the slowest follower has not read: it
+// gets ErrFull, and can go on once that follower catches up.
+func TestFullBlocksOnSlowestFollower(t *testing.T) {
+	b, err := Init(newMem(512), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := uint64(1)
+	for ; ; seq++ {
+		err := b.Append(seq, 1, 0, 0, make([]byte, 24))
+		if errors.Is(err, ErrFull) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Next(0, seq); err != nil { // follower 0 keeps up
+			t.Fatal(err)
+		}
+	}
+	if seq < 5 {
+		t.Fatalf("full after %d records", seq)
+	}
+	// Follower 1 reads everything; then the leader can append again, and
+	// nothing was lost on the way.
+	for s := uint64(1); s < seq; s++ {
+		if _, err := b.Next(1, s); err != nil {
+			t.Fatalf("follower 1, record %d: %v", s, err)
+		}
+	}
+	if err := b.Append(seq, 1, 0, 0, make([]byte, 24)); err != nil {
+		t.Fatalf("after catching up: %v", err)
+	}
+}
+
+// A variant that writes the shared memory cannot make a follower trust a
+// record the leader did not write.
+func TestTamperingIsDetected(t *testing.T) {
+	tamper := map[string]func(mem []byte){
+		"size not a multiple of 8": func(m []byte) { m[HeaderSize+recSize] = 41 },
+		"size past the area":       func(m []byte) { putU32(m[HeaderSize+recSize:], 4096) },
+		"size past head":           func(m []byte) { putU32(m[HeaderSize+recSize:], 128) },
+		"unknown kind":             func(m []byte) { m[HeaderSize+recKind] = 9 },
+		"sequence number":          func(m []byte) { m[HeaderSize+recSeq] = 5 },
+		"output longer than record": func(m []byte) {
+			putU32(m[HeaderSize+recOutLen:], 200)
+		},
+		"head moved back": func(m []byte) { putU64(m[offHead:], 0); putU64(m[offTail:], 56) },
+		"head too far":    func(m []byte) { putU64(m[offHead:], 1<<40) },
+		"pad in the middle": func(m []byte) {
+			m[HeaderSize+recKind] = KindPad
+		},
+	}
+	for name, f := range tamper {
+		t.Run(name, func(t *testing.T) {
+			mem := newMem(256)
+			b, err := Init(mem, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Append(1, 3, 4, 5, []byte("output")); err != nil {
+				t.Fatal(err)
+			}
+			f(mem)
+			if _, err := b.Next(0, 1); !errors.Is(err, ErrTampered) {
+				t.Fatalf("got %v, want ErrTampered", err)
+			}
+		})
+	}
+	mem := newMem(256)
+	if _, err := Init(mem, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(mem, 2); !errors.Is(err, ErrTampered) {
+		t.Errorf("Open with another follower count: %v", err)
+	}
+	if _, err := Open(mem[:HeaderSize+128], 1); !errors.Is(err, ErrTampered) {
+		t.Errorf("Open with another size: %v", err)
+	}
+	if _, err := Open(mem, 1); err != nil {
+		t.Errorf("Open: %v", err)
+	}
+}
+
+func TestInitRejects(t *testing.T) {
+	if _, err := Init(newMem(200), 1); err == nil {
+		t.Error("data area not a power of two accepted")
+	}
+	if _, err := Init(newMem(256), MaxFollowers+1); err == nil {
+		t.Error("too many followers accepted")
+	}
+	if _, err := Init(newMem(256)[1:], 1); err == nil {
+		t.Error("unaligned memory accepted")
+	}
+}
+
+// The C side (ipmon/rb.h) and this package describe one layout: compile
+// the header with the machine's C compiler and compare every offset.
+func TestLayoutMatchesC(t *testing.T) {
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("no gcc: the C side is checked where IP-MON is built")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "layout.c")
+	prog := `#include "rb.h"
+#include <stdio.h>
+#include <stddef.h>
+int main(void) {
+	printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu\n",
+		sizeof(struct dmvx_rb_header), offsetof(struct dmvx_rb_header, data_size),
+		offsetof(struct dmvx_rb_header, head), offsetof(struct dmvx_rb_header, tail),
+		offsetof(struct dmvx_rb_header, leader_futex), offsetof(struct dmvx_rb_header, follower_futex),
+		sizeof(struct dmvx_rb_record), offsetof(struct dmvx_rb_record, digest),
+		offsetof(struct dmvx_rb_record, ret));
+	printf("%d %llx %d\n", DMVX_RB_MAX_FOLLOWERS, DMVX_RB_MAGIC, DMVX_RB_VERSION);
+	return 0;
+}
+`
+	if err := os.WriteFile(src, []byte(prog), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "layout")
+	if out, err := exec.Command(cc, "-I", "../../ipmon", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("compiling ipmon/rb.h: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "256 16 24 32 88 92 40 24 32\n7 3130425258564d44 1\n"
+	if got := string(out); got != want {
+		t.Errorf("C layout:\n%s\nGo layout:\n%s", got, want)
+	}
+	if !strings.HasPrefix(want, "256 ") || HeaderSize != 256 || offDataSize != 16 || offHead != 24 ||
+		offTail != 32 || offLeaderFutex != 88 || offFollowerFutex != 92 || RecordSize != 40 ||
+		recDigest != 24 || recRet != 32 || MaxFollowers != 7 || Magic != 0x3130425258564d44 || Version != 1 {
+		t.Error("Go constants changed without the C header")
+	}
+}

@@ -1,0 +1,19 @@
+package rb
+
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// The header's counters are shared with other processes: access them with
+// atomic operations on the buffer's own memory. Offsets are 8-aligned and
+// the buffer is 8-aligned (New checks).
+
+func (b *Buffer) u64(off int) *uint64 { return (*uint64)(unsafe.Pointer(&b.mem[off])) }
+func (b *Buffer) u32(off int) *uint32 { return (*uint32)(unsafe.Pointer(&b.mem[off])) }
+
+func (b *Buffer) load64(off int) uint64     { return atomic.LoadUint64(b.u64(off)) }
+func (b *Buffer) store64(off int, v uint64) { atomic.StoreUint64(b.u64(off), v) }
+func (b *Buffer) add32(off int, v uint32)   { atomic.AddUint32(b.u32(off), v) }
+
+func aligned(mem []byte) bool { return uintptr(unsafe.Pointer(&mem[0]))%Align == 0 }

@@ -1,0 +1,62 @@
+/*
+ * The replication buffer (RB): one per logical thread, in memory shared by
+ * every variant's IP-MON on a host. The leader's thread appends a record per
+ * call (canonical call number, argument digest, result, output bytes); each
+ * follower's twin reads it, checks its own call against it and copies the
+ * result. The same layout is described in Go (internal/rb/layout.go); a Go
+ * test compiles this header and compares every offset.
+ *
+ * Single producer (the leader), one consumer per follower. The leader only
+ * writes head and the records; follower i only writes tail[i]. Everything a
+ * reader takes from shared memory is read once and checked before use: a
+ * compromised variant can write this memory.
+ */
+#ifndef DMVX_RB_H
+#define DMVX_RB_H
+
+typedef unsigned long long dmvx_u64;
+typedef long long dmvx_i64;
+typedef unsigned int dmvx_u32;
+
+#define DMVX_RB_MAGIC 0x3130425258564d44ULL /* "DMVXRB01" */
+#define DMVX_RB_VERSION 1
+#define DMVX_RB_MAX_FOLLOWERS 7
+#define DMVX_RB_HEADER_SIZE 256
+#define DMVX_RB_ALIGN 8
+
+/* Record kinds. */
+#define DMVX_RB_CALL 1 /* one call's result */
+#define DMVX_RB_PAD 2  /* filler to the end of the data area */
+
+struct dmvx_rb_header {
+	dmvx_u64 magic;
+	dmvx_u32 version;
+	dmvx_u32 nfollowers;
+	dmvx_u64 data_size; /* bytes of the data area after the header; power of two */
+	dmvx_u64 head;      /* bytes the leader has published (never wraps) */
+	dmvx_u64 tail[DMVX_RB_MAX_FOLLOWERS]; /* bytes each follower has consumed */
+	dmvx_u32 leader_futex;   /* the leader sleeps here while the buffer is full */
+	dmvx_u32 follower_futex; /* bumped at each publish; followers sleep here */
+	unsigned char reserved[DMVX_RB_HEADER_SIZE - 96];
+};
+
+struct dmvx_rb_record {
+	dmvx_u32 size;    /* whole record, header included, a multiple of 8 */
+	dmvx_u32 kind;    /* DMVX_RB_CALL or DMVX_RB_PAD */
+	dmvx_u64 seq;     /* 1, 2, 3... per buffer */
+	dmvx_u32 nr;      /* canonical call number */
+	dmvx_u32 out_len; /* bytes of output that follow this header */
+	dmvx_u64 digest;  /* digest of the canonical arguments */
+	dmvx_i64 ret;     /* the call's result */
+};
+
+#define DMVX_RB_RECORD_SIZE 40
+
+_Static_assert(sizeof(struct dmvx_rb_header) == DMVX_RB_HEADER_SIZE, "rb header size");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, head) == 24, "rb head");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, tail) == 32, "rb tail");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, leader_futex) == 88, "rb leader_futex");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, follower_futex) == 92, "rb follower_futex");
+_Static_assert(sizeof(struct dmvx_rb_record) == DMVX_RB_RECORD_SIZE, "rb record size");
+
+#endif
