@@ -318,11 +318,7 @@ func (m *Monitor) pipeLocked(lt *ltask, ts []*task) {
 		leader.v.contToExit(leader, func(ret int64) {
 			leader.followersWait = false
 			if ret < 0 {
-				m.mu.Lock()
-				for _, f := range ts[1:] {
-					f.v.enqueue(func() { f.v.skip(f, ret, nil) })
-				}
-				m.mu.Unlock()
+				m.skipFollowers(ts, ret)
 				leader.v.cont(leader, 0)
 				return
 			}

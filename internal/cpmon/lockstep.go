@@ -140,23 +140,26 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 // sigkillTargetLocked returns the logical task that a kill, tgkill or tkill
 // with SIGKILL targets, when it is a task of this run.
 func (m *Monitor) sigkillTargetLocked(c *canon.Call) *ltask {
-	var target, sig uint64
+	target, sig, _, ok := signalTarget(c)
+	if !ok || sig != unix.SIGKILL || target <= 0 {
+		return nil
+	}
+	return m.byVtid[target]
+}
+
+// signalTarget reads the target and signal of a kill-family call; thread
+// says the target is a thread id rather than a process id.
+func signalTarget(c *canon.Call) (target int, sig syscall.Signal, thread, ok bool) {
+	a := c.Raw
 	switch c.Row.Name {
-	case "kill":
-		target, sig = c.Raw[0], c.Raw[1]
-	case "tgkill":
-		target, sig = c.Raw[1], c.Raw[2]
-	case "tkill", "rt_sigqueueinfo":
-		target, sig = c.Raw[0], c.Raw[1]
-	case "rt_tgsigqueueinfo":
-		target, sig = c.Raw[1], c.Raw[2]
-	default:
-		return nil
+	case "kill", "rt_sigqueueinfo":
+		return int(int32(a[0])), syscall.Signal(a[1]), false, true
+	case "tkill":
+		return int(int32(a[0])), syscall.Signal(a[1]), true, true
+	case "tgkill", "rt_tgsigqueueinfo":
+		return int(int32(a[1])), syscall.Signal(a[2]), true, true
 	}
-	if sig != uint64(unix.SIGKILL) || int32(target) <= 0 {
-		return nil
-	}
-	return m.byVtid[int(int32(target))]
+	return 0, 0, false, false
 }
 
 // pidfdSigkillTargetLocked returns the task of the run that a
@@ -420,27 +423,11 @@ func (v *variant) leaderDone(lt *ltask, ts []*task, ret int64) {
 // selfSignal returns the signal a kill-family call that the leader
 // completed sent to the calling task's own thread or process, if any.
 func (m *Monitor) selfSignal(t *task, c *canon.Call) syscall.Signal {
-	var target, sig uint64
-	var thread bool
-	switch c.Row.Name {
-	case "kill":
-		target, sig = c.Raw[0], c.Raw[1]
-	case "tgkill":
-		target, sig, thread = c.Raw[1], c.Raw[2], true
-	case "tkill":
-		target, sig, thread = c.Raw[0], c.Raw[1], true
-	case "rt_sigqueueinfo":
-		target, sig = c.Raw[0], c.Raw[1]
-	case "rt_tgsigqueueinfo":
-		target, sig, thread = c.Raw[1], c.Raw[2], true
-	default:
+	target, s, thread, ok := signalTarget(c)
+	if !ok || s <= 0 || s == syscall.SIGKILL || s == syscall.SIGSTOP || sigBit(s) == 0 {
 		return 0
 	}
-	s := syscall.Signal(sig)
-	if s <= 0 || s == syscall.SIGKILL || s == syscall.SIGSTOP || sigBit(s) == 0 {
-		return 0
-	}
-	if !(thread && int(int32(target)) == t.tid || !thread && int(int32(target)) == t.tgid) {
+	if !(thread && target == t.tid || !thread && target == t.tgid) {
 		return 0
 	}
 	if blockedSignals(t.tid)&sigBit(s) != 0 {
@@ -456,6 +443,16 @@ func (m *Monitor) selfSignal(t *task, c *canon.Call) syscall.Signal {
 // blockedSignals reads a task's blocked-signal mask (bit sig-1).
 func blockedSignals(tid int) uint64 {
 	return procField(fmt.Sprintf("/proc/%d/status", tid), "SigBlk:", 16)
+}
+
+// skipFollowers lets every follower skip its call with the leader's
+// result, when the leader's call failed and left nothing to replicate.
+func (m *Monitor) skipFollowers(ts []*task, ret int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, f := range ts[1:] {
+		f.v.enqueue(func() { f.v.skip(f, ret, nil) })
+	}
 }
 
 // skipAndInject ends a follower's call like skip, with sig delivered on the
@@ -532,11 +529,7 @@ func (m *Monitor) execOpenLocked(lt *ltask, ts []*task) {
 			leader.followersWait = false
 			v := leader.v
 			if ret < 0 {
-				m.mu.Lock()
-				for _, f := range ts[1:] {
-					f.v.enqueue(func() { f.v.skip(f, ret, nil) })
-				}
-				m.mu.Unlock()
+				m.skipFollowers(ts, ret)
 				v.cont(leader, 0)
 				return
 			}
