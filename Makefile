@@ -19,6 +19,15 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 CC := gcc
 
+IPMON_SRC := ipmon/ipmon.c
+IPMON := internal/ipmon/blob/ipmon.so
+# IP-MON lives inside the variant: freestanding, position-independent, no
+# libc, no red zone (it calls its gate from inline assembly), only the
+# wrappers exported.
+IPMON_CFLAGS := -shared -fPIC -nostdlib -ffreestanding -fno-builtin -fno-stack-protector \
+	-mno-red-zone -fvisibility=hidden -fno-tree-loop-distribute-patterns \
+	-fno-asynchronous-unwind-tables -O2 -Wall -Werror -Wl,-z,now -Wl,-z,noexecstack
+
 LAUNCHER_SRC := launcher/launcher.c
 LAUNCHER := internal/launch/blob/launcher
 # The launcher runs before the program's first instruction, inside the
@@ -52,9 +61,13 @@ $(LAUNCHER): $(LAUNCHER_SRC) $(wildcard launcher/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(LAUNCHER_CFLAGS) -o $@ $(LAUNCHER_SRC)
 
+$(IPMON): $(IPMON_SRC) $(wildcard ipmon/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(IPMON_CFLAGS) -o $@ $(IPMON_SRC)
+
 # go build is incremental and knows the Go dependencies (embedded files
 # included), so it runs every time; FORCE keeps make from second-guessing it.
-bin/dmvx: $(LAUNCHER) FORCE
+bin/dmvx: $(LAUNCHER) $(IPMON) FORCE
 	@mkdir -p $(@D)
 	$(GO) build -o $@ ./cmd/dmvx
 
@@ -118,6 +131,6 @@ bench: deps
 	bench/run.sh
 
 clean:
-	rm -rf bin testdata/bin bench/bin $(LAUNCHER)
+	rm -rf bin testdata/bin bench/bin $(LAUNCHER) $(IPMON)
 
 FORCE:

@@ -19,7 +19,7 @@ typedef long long dmvx_i64;
 typedef unsigned int dmvx_u32;
 
 #define DMVX_RB_MAGIC 0x3130425258564d44ULL /* "DMVXRB01" */
-#define DMVX_RB_VERSION 1
+#define DMVX_RB_VERSION 2
 #define DMVX_RB_MAX_FOLLOWERS 7
 #define DMVX_RB_HEADER_SIZE 256
 #define DMVX_RB_ALIGN 8
@@ -27,6 +27,7 @@ typedef unsigned int dmvx_u32;
 /* Record kinds. */
 #define DMVX_RB_CALL 1 /* one call's result */
 #define DMVX_RB_PAD 2  /* filler to the end of the data area */
+#define DMVX_RB_CPMON 3 /* the leader made this call through CP-MON (written by CP-MON) */
 
 struct dmvx_rb_header {
 	dmvx_u64 magic;
@@ -37,7 +38,15 @@ struct dmvx_rb_header {
 	dmvx_u64 tail[DMVX_RB_MAX_FOLLOWERS]; /* bytes each follower has consumed */
 	dmvx_u32 leader_futex;   /* the leader sleeps here while the buffer is full */
 	dmvx_u32 follower_futex; /* bumped at each publish; followers sleep here */
-	unsigned char reserved[DMVX_RB_HEADER_SIZE - 96];
+	dmvx_u32 leader_sleeping;    /* the leader waits for room: wake it */
+	dmvx_u32 followers_sleeping; /* followers waiting for records: wake them */
+	dmvx_u32 closed;             /* CP-MON: the leader's thread is gone */
+	dmvx_u32 reserved0;
+	dmvx_u64 seen[DMVX_RB_MAX_FOLLOWERS]; /* records each follower consumed */
+	dmvx_u64 seq;                         /* records the leader published */
+	dmvx_u64 calls[DMVX_RB_MAX_FOLLOWERS + 1]; /* IP-MON calls, per variant */
+	dmvx_u64 leader_waits;   /* times the leader found the buffer full */
+	dmvx_u64 follower_waits; /* times a follower slept for a record */
 };
 
 struct dmvx_rb_record {
@@ -57,6 +66,10 @@ _Static_assert(__builtin_offsetof(struct dmvx_rb_header, head) == 24, "rb head")
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, tail) == 32, "rb tail");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, leader_futex) == 88, "rb leader_futex");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, follower_futex) == 92, "rb follower_futex");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, seen) == 112, "rb seen");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, seq) == 168, "rb seq");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, calls) == 176, "rb calls");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, follower_waits) == 248, "rb follower_waits");
 _Static_assert(sizeof(struct dmvx_rb_record) == DMVX_RB_RECORD_SIZE, "rb record size");
 
 #endif

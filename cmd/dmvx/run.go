@@ -14,6 +14,7 @@ import (
 
 	"dmvx/internal/cpmon"
 	"dmvx/internal/launch"
+	"dmvx/internal/policy"
 	"dmvx/internal/report"
 
 	"github.com/spf13/cobra"
@@ -27,6 +28,8 @@ type runFlags struct {
 	verbose  bool
 	logLevel string
 	deadline time.Duration
+	policy   string
+	noIPMON  bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -56,6 +59,9 @@ if given, is then only the program's argv[0].`,
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log monitor decisions (same as --log-level debug)")
 	fl.StringVar(&f.logLevel, "log-level", "", "structured log level: debug, info, warn or error (default: off)")
 	fl.DurationVar(&f.deadline, "deadline", 10*time.Second, "how long variants wait at a call for one that does not arrive")
+	fl.StringVar(&f.policy, "policy", policy.Default.String(),
+		"which calls the in-process monitor may take: base, nonsocket-ro, nonsocket-rw, socket-ro or socket-rw (cumulative)")
+	fl.BoolVar(&f.noIPMON, "no-ipmon", false, "run every call through the cross-process monitor (ptrace), without IP-MON")
 	return c
 }
 
@@ -83,6 +89,10 @@ func run(cmd *cobra.Command, f *runFlags, args []string) error {
 	}
 	if f.deadline <= 0 {
 		return usageErr(cmd, "--deadline must be positive")
+	}
+	level, err := policy.ParseLevel(f.policy)
+	if err != nil {
+		return usageErr(cmd, "--policy: %v", err)
 	}
 
 	var paths []string
@@ -120,6 +130,7 @@ func run(cmd *cobra.Command, f *runFlags, args []string) error {
 	m := cpmon.New(cpmon.Config{
 		Paths: paths, Argv: args, Env: os.Environ(),
 		Deadline: f.deadline, TrapTSC: trap, Log: logger,
+		Policy: level, NoIPMON: f.noIPMON,
 	})
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)

@@ -223,6 +223,8 @@ func (m *Monitor) specialLocked(lt *ltask, ts []*task) {
 	case canon.HEpollWait, canon.HRecvmsg, canon.HSelect:
 		m.countLocked(c, "leader")
 		m.leaderCustomLocked(lt, ts)
+	case hIPMONRegister:
+		m.registerLocked(lt, ts)
 	case hRdtsc:
 		m.stats.RdtscCalls++
 		m.countLocked(c, "leader")

@@ -34,6 +34,9 @@ func (m *Monitor) arrive(t *task) {
 		t.v.enqueue(func() { t.v.rewindAndCont(t) })
 		return
 	}
+	if !m.markArrivalLocked(t) {
+		return
+	}
 	t.awaiting = true
 	lt.arrived[v] = t
 	if lt.nArrived == 0 {
@@ -59,6 +62,9 @@ func (m *Monitor) arrive(t *task) {
 			return
 		}
 	}
+	if !m.consumeMarkersLocked(lt, ts) {
+		return
+	}
 	m.stats.Rendezvous++
 	m.stats.LockstepWait += time.Since(lt.firstArrival)
 	for i := range lt.arrived {
@@ -69,6 +75,9 @@ func (m *Monitor) arrive(t *task) {
 	if len(lt.pending) > 0 {
 		sig := lt.pending[0]
 		lt.pending = lt.pending[1:]
+		if len(lt.pending) == 0 {
+			m.requestSyncLocked(lt, false)
+		}
 		m.stats.SignalsInjected++
 		for _, t := range ts {
 			t.v.enqueue(func() { t.v.injectBefore(t, sig) })

@@ -29,6 +29,7 @@ import (
 	"dmvx/internal/canon"
 	"dmvx/internal/report"
 
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -50,6 +51,10 @@ type Config struct {
 	Deadline time.Duration
 	// TrapTSC makes rdtsc trap (PR_SET_TSC) so that its value is replicated.
 	TrapTSC bool
+	// Policy is the IP-MON policy level; NoIPMON runs every call through
+	// CP-MON.
+	Policy  canon.Level
+	NoIPMON bool
 	Log     *slog.Logger
 }
 
@@ -72,6 +77,11 @@ type Monitor struct {
 	started  time.Time
 	// leaderGot is when the leader last received each asynchronous signal.
 	leaderGot map[syscall.Signal]time.Time
+	// ipm is the run's IP-MON setup; env and filters what variants start
+	// with.
+	ipm     *ipmonRun
+	env     []string
+	filters [][]bpf.RawInstruction
 
 	wg sync.WaitGroup
 }
@@ -128,6 +138,7 @@ func (m *Monitor) Run() *report.Report {
 		root.fds.set(fd, fdInfo{})
 	}
 	m.root = m.newLtask(root)
+	m.env, m.filters = m.setupIPMON()
 
 	devnull, err := os.OpenFile("/dev/null", os.O_RDWR, 0)
 	if err != nil {
@@ -195,6 +206,7 @@ func (m *Monitor) newLtask(p *lproc) *ltask {
 		arrived: make([]*task, m.n),
 		exited:  make([]*exitStatus, m.n),
 		current: make([]string, m.n),
+		slot:    -1,
 	}
 	m.nextID++
 	m.lts[lt.id] = lt
@@ -333,6 +345,7 @@ func (m *Monitor) buildReport() *report.Report {
 	}
 	st := m.stats
 	st.Wall = time.Since(m.started)
+	m.ipmonStatsLocked(&st)
 	r.Stats = &st
 	if f := m.failure; f != nil {
 		r.Outcome, r.ExitCode, r.Error, r.Divergence = f.outcome, f.code, f.err, f.div

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"dmvx/internal/canon"
+	"dmvx/internal/ipmon"
 	"dmvx/internal/ptrace"
 
 	"golang.org/x/sys/unix"
@@ -55,7 +56,10 @@ func (v *variant) signalStop(t *task, sig syscall.Signal) {
 		v.cont(t, sig)
 		return
 	}
-	inSyscall := int64(t.regs.Orig_rax) >= 0 && restartCode(int64(t.regs.Rax))
+	// A call made through IP-MON's gate is not one CP-MON knows of: the
+	// kernel restarts it by itself, or CP-MON redirects it (resync).
+	gate := v.inGate(t)
+	inSyscall := int64(t.regs.Orig_rax) >= 0 && restartCode(int64(t.regs.Rax)) && !gate
 	v.m.log.Debug("signal", "variant", v.idx, "tid", t.tid, "signal", sig, "code", si.Code,
 		"in_syscall", inSyscall, "nr", int64(t.regs.Orig_rax), "rax", int64(t.regs.Rax),
 		"interrupted", t.interrupted, "followers_wait", t.followersWait)
@@ -66,7 +70,7 @@ func (v *variant) signalStop(t *task, sig syscall.Signal) {
 		v.cont(t, 0)
 		return
 	}
-	v.leaderSignal(t, sig, inSyscall)
+	v.leaderSignal(t, sig, inSyscall, gate)
 }
 
 // synchronous: a fault the kernel raised for an instruction of this task.
@@ -78,7 +82,7 @@ func synchronous(sig syscall.Signal, si ptrace.Siginfo) bool {
 	return false
 }
 
-func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall bool) {
+func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall, gate bool) {
 	m := v.m
 	m.mu.Lock()
 	m.leaderGot[sig] = time.Now()
@@ -151,9 +155,20 @@ func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall bool) {
 		if sig >= sigRTMin || !slices.Contains(lt.pending, sig) {
 			lt.pending = append(lt.pending, sig)
 		}
+		// With IP-MON, the leader's thread may never stop at CP-MON by
+		// itself: ask its IP-MON to bring the next call, and end a call
+		// it waits in at the gate with the code that makes IP-MON remake
+		// it through CP-MON, where the signal is delivered everywhere.
+		m.requestSyncLocked(lt, true)
 		m.mu.Unlock()
 		if inSyscall {
 			t.silentRestart = true
+		}
+		if gate {
+			ptrace.SetRet(&t.regs, ipmon.Resync)
+			if !v.setRegs(t) {
+				return
+			}
 		}
 		v.cont(t, 0)
 	}

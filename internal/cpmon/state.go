@@ -33,6 +33,9 @@ type ltask struct {
 	cloneFlags uint64
 	// waiters run once tids[0] (the virtual tid) is known.
 	waiters []func(vtid int)
+	// slot is the task's IP-MON thread slot: -1 none yet, -2 none to be
+	// had (it runs with the dead page).
+	slot int
 }
 
 // whenVtidLocked runs f with the task's virtual tid, now or once known.
@@ -50,6 +53,8 @@ type lproc struct {
 	sig *sigTable
 	// dying is the signal the process is being killed with, everywhere.
 	dying syscall.Signal
+	// ipm is the process image's IP-MON, if it registered.
+	ipm *ipmonProc
 }
 
 // fdInfo says how a descriptor is handled. Its number is the same in every
@@ -70,6 +75,8 @@ type fdTable struct {
 	// variant's epoll_event.data (often a pointer, so per variant), and the
 	// leader's data back to the descriptor.
 	epoll map[int]*epollMap
+	// ipm receives every change, for IP-MON's descriptor map.
+	ipm *ipmonProc
 }
 
 type epollMap struct {
@@ -81,7 +88,12 @@ func newFDTable() *fdTable {
 	return &fdTable{fds: make(map[int]fdInfo), epoll: make(map[int]*epollMap)}
 }
 
-func (t *fdTable) set(fd int, i fdInfo) { t.fds[fd] = i }
+func (t *fdTable) set(fd int, i fdInfo) {
+	t.fds[fd] = i
+	if t.ipm != nil {
+		t.ipm.fdChanged(fd, i, true)
+	}
+}
 
 func (t *fdTable) get(fd int) (fdInfo, bool) {
 	i, ok := t.fds[fd]
@@ -91,6 +103,9 @@ func (t *fdTable) get(fd int) (fdInfo, bool) {
 func (t *fdTable) close(fd int) {
 	delete(t.fds, fd)
 	delete(t.epoll, fd)
+	if t.ipm != nil {
+		t.ipm.fdChanged(fd, fdInfo{}, false)
+	}
 }
 
 func (t *fdTable) clone() *fdTable {

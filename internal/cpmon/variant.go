@@ -13,10 +13,12 @@ import (
 
 	"dmvx/internal/abi/amd64"
 	"dmvx/internal/canon"
+	"dmvx/internal/ipmon"
 	"dmvx/internal/launch"
 	"dmvx/internal/ptrace"
 	"dmvx/internal/report"
 
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -54,6 +56,14 @@ func newVariant(m *Monitor, idx int) *variant {
 
 func (v *variant) leader() bool { return v.idx == 0 }
 
+// filter is the variant's seccomp filter, nil for the CP-MON-only one.
+func (v *variant) filter() []bpf.RawInstruction {
+	if v.idx < len(v.m.filters) {
+		return v.m.filters[v.idx]
+	}
+	return nil
+}
+
 // task is one thread of this variant. Only the tracer goroutine touches it.
 type task struct {
 	tid  int
@@ -88,6 +98,8 @@ type task struct {
 	tgid int
 	// rdtscLen is the length of the trapped rdtsc/rdtscp instruction.
 	rdtscLen int
+	// parentIPM is the IP-MON region the task inherited at its creation.
+	parentIPM *ipmonProc
 }
 
 type cloneInfo struct{ flags, ptid, ctid uint64 }
@@ -212,8 +224,8 @@ func (v *variant) run(files []uintptr, started chan<- error) {
 		_, _ = unix.Wait4(bell, &ws, unix.WALL, nil)
 	}()
 	pid, err := launch.Start(launch.Spec{
-		Path: m.cfg.Paths[v.idx], Argv: m.cfg.Argv, Env: m.cfg.Env,
-		Files: files, TrapTSC: m.cfg.TrapTSC,
+		Path: m.cfg.Paths[v.idx], Argv: m.cfg.Argv, Env: m.env,
+		Files: files, TrapTSC: m.cfg.TrapTSC, Filter: v.filter(),
 	})
 	if err == nil {
 		err = unix.PtraceSetOptions(pid, ptrace.Options)
@@ -429,6 +441,10 @@ func (v *variant) entry(t *task) {
 		}
 	}
 	args := ptrace.Args(&t.regs)
+	if nr == ipmon.NrRegister || nr == ipmon.NrDiverge {
+		v.ipmonEntry(t, nr, args)
+		return
+	}
 	row, err := amd64.Lookup(nr, args)
 	if err != nil {
 		m.mu.Lock()
@@ -493,6 +509,7 @@ func (v *variant) cloneEvent(t *task) {
 	}
 	ct.lt = clt
 	ct.clone = t.clone
+	ct.parentIPM = t.lt.proc.ipm
 	m.attachLocked(v.idx, clt, ct)
 	m.mu.Unlock()
 	if ws, ok := v.orphans[child]; ok {
@@ -521,6 +538,7 @@ func (m *Monitor) attachLocked(v int, lt *ltask, t *task) {
 // childStarted is a new task's first stop (its SIGSTOP): it may run once
 // the memory the kernel filled with its real tid holds the virtual one.
 func (v *variant) childStarted(t *task) {
+	v.ipmonChildStart(t)
 	if v.leader() {
 		v.cont(t, 0)
 		return
@@ -569,6 +587,7 @@ func (v *variant) execEvent(t *task) {
 	}
 	m.mu.Lock()
 	if v.leader() {
+		m.releaseIPMONLocked(t.lt.proc)
 		t.lt.proc.sig.execReset()
 		pruneClosed(t.lt.proc.fds, t.tid)
 	}
@@ -602,6 +621,7 @@ func (v *variant) gone(t *task, ws unix.WaitStatus) {
 		lt.firstExit = time.Now()
 	}
 	lt.nExited++
+	m.ipmonTaskGoneLocked(lt, v.idx, lt.nExited == m.n)
 	if m.failure != nil || m.finished {
 		// After the end of the program, what remains is being killed.
 		return

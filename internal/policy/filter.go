@@ -32,6 +32,13 @@ type FilterSpec struct {
 	Gate uint64
 	// IPMON is the sorted list of call numbers that IP-MON may take.
 	IPMON []uint32
+	// Trap sends IP-MON's calls made from anywhere but the gate to IP-MON
+	// as SIGSYS (RET_TRAP) instead of to CP-MON (RET_TRACE). dmvx runs
+	// without it: under ptrace every signal stops the variant for the
+	// tracer first, so a SIGSYS costs a ptrace stop as well (see
+	// docs/architecture.md), and a filter with RET_TRAP outlives execve
+	// into images whose loader has no IP-MON to catch the signal.
+	Trap bool
 }
 
 // ErrTooLarge: seccomp takes at most 4096 instructions.
@@ -41,7 +48,8 @@ var ErrTooLarge = errors.New("policy filter exceeds BPF_MAXINSNS")
 //
 //	arch != amd64 or x32 call            -> KILL_PROCESS
 //	from the gate, number in IPMON       -> ALLOW (IP-MON executes it)
-//	elsewhere,     number in IPMON       -> TRAP (SIGSYS into IP-MON)
+//	elsewhere,     number in IPMON       -> TRAP (SIGSYS into IP-MON) if Trap
+//	                                        TRACE (CP-MON) otherwise
 //	anything else, from anywhere         -> TRACE (CP-MON, in lockstep)
 //
 // The gate is compared on all 64 bits. Each set membership test is a run of
@@ -70,7 +78,11 @@ func Filter(spec FilterSpec) ([]bpf.RawInstruction, error) {
 		bpf.Jump{Skip: uint32(len(gateBlock))},
 	)
 	prog = append(prog, gateBlock...)
-	prog = append(prog, membership(spec.IPMON, RetTrap)...)
+	if spec.Trap {
+		prog = append(prog, membership(spec.IPMON, RetTrap)...)
+	} else {
+		prog = append(prog, bpf.RetConstant{Val: RetTrace})
+	}
 	if len(prog) > 4096 {
 		return nil, ErrTooLarge
 	}

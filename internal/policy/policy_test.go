@@ -109,7 +109,7 @@ func TestFilterVerdicts(t *testing.T) {
 	execve, _ := amd64.Number("execve")
 	write, _ := amd64.Number("write")
 	sendto, _ := amd64.Number("sendto")
-	spec := FilterSpec{Gate: gate, IPMON: IPMONCalls(amd64.Table, canon.NonsocketRW)}
+	spec := FilterSpec{Gate: gate, IPMON: IPMONCalls(amd64.Table, canon.NonsocketRW), Trap: true}
 	if len(spec.IPMON) < 50 {
 		t.Fatalf("only %d calls for IP-MON at nonsocket-rw", len(spec.IPMON))
 	}
@@ -140,6 +140,20 @@ func TestFilterVerdicts(t *testing.T) {
 			t.Errorf("%s: %#x, want %#x", tt.name, got, tt.want)
 		}
 	}
+	// Without Trap, what IP-MON may take goes to CP-MON from anywhere but
+	// the gate.
+	noTrap := spec
+	noTrap.Trap = false
+	vm2 := vmFor(t, noTrap)
+	for _, tt := range []struct {
+		name string
+		ip   uint64
+		want uint32
+	}{{"getcwd from the gate", gate, RetAllow}, {"getcwd elsewhere", other, RetTrace}, {"gate's low half only", gate&0xffffffff | 0x1234<<32, RetTrace}} {
+		if got := run(t, vm2, uint32(getcwd), auditArchAMD64, tt.ip); got != tt.want {
+			t.Errorf("no trap, %s: %#x, want %#x", tt.name, got, tt.want)
+		}
+	}
 	// Every call of the table gets the verdict its row implies.
 	for nr, row := range amd64.Table {
 		want := uint32(RetTrace)
@@ -155,7 +169,7 @@ func TestFilterVerdicts(t *testing.T) {
 // The largest level still fits seccomp's 4096 instructions, with the jumps
 // of the gate test spanning the whole first membership block.
 func TestFilterSizeAtSocketRW(t *testing.T) {
-	spec := FilterSpec{Gate: 0x7fff00001000, IPMON: IPMONCalls(amd64.Table, canon.SocketRW)}
+	spec := FilterSpec{Gate: 0x7fff00001000, IPMON: IPMONCalls(amd64.Table, canon.SocketRW), Trap: true}
 	raw, err := Filter(spec)
 	if err != nil {
 		t.Fatal(err)

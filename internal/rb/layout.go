@@ -18,20 +18,28 @@ package rb
 // Layout, as in ipmon/rb.h.
 const (
 	Magic        = 0x3130425258564d44 // "DMVXRB01", little-endian
-	Version      = 1
+	Version      = 2
 	MaxFollowers = 7
 	HeaderSize   = 256
 	RecordSize   = 40
 	Align        = 8
 
-	offMagic         = 0
-	offVersion       = 8
-	offNFollowers    = 12
-	offDataSize      = 16
-	offHead          = 24
-	offTail          = 32 // MaxFollowers uint64s
-	offLeaderFutex   = 88
-	offFollowerFutex = 92
+	offMagic             = 0
+	offVersion           = 8
+	offNFollowers        = 12
+	offDataSize          = 16
+	offHead              = 24
+	offTail              = 32 // MaxFollowers uint64s
+	offLeaderFutex       = 88
+	offFollowerFutex     = 92
+	offLeaderSleeping    = 96
+	offFollowersSleeping = 100
+	offClosed            = 104
+	offSeen              = 112 // MaxFollowers uint64s
+	offSeq               = 168
+	offCalls             = 176 // MaxFollowers+1 uint64s
+	offLeaderWaits       = 240
+	offFollowerWaits     = 248
 
 	recSize   = 0
 	recKind   = 4
@@ -44,6 +52,7 @@ const (
 
 // Record kinds.
 const (
-	KindCall = 1
-	KindPad  = 2
+	KindCall  = 1
+	KindPad   = 2
+	KindCPMON = 3 // the leader made this call through CP-MON (CP-MON's record)
 )

@@ -64,11 +64,13 @@ func Open(mem []byte, n int) (*Buffer, error) {
 
 // Record is one call's entry.
 type Record struct {
+	Kind   uint32
 	Seq    uint64
 	Nr     uint32
 	Digest uint64
 	Ret    int64
 	Out    []byte
+	size   uint64
 }
 
 func recLen(out int) uint64 { return (uint64(RecordSize+out) + Align - 1) &^ (Align - 1) }
@@ -109,8 +111,9 @@ func (b *Buffer) Append(seq uint64, nr uint32, digest uint64, ret int64, out []b
 	b.putHeader(pos, uint32(need), KindCall, seq, nr, uint32(len(out)), digest, ret)
 	copy(b.mem[HeaderSize+pos+RecordSize:], out)
 	// Publish: the record is complete before head moves past it.
+	b.store64(offSeq, seq)
 	b.store64(offHead, head+pad+need)
-	b.add32(offFollowerFutex, 1)
+	b.wakeFollowers()
 	return nil
 }
 
@@ -126,10 +129,27 @@ func (b *Buffer) putHeader(pos uint64, size, kind uint32, seq uint64, nr, outLen
 }
 
 // Next reads follower f's next record, expected to carry sequence number
-// seq, and consumes it. Every field is read once and checked: sizes must
-// fit the area and what was published, the kind and sequence number must be
-// the expected ones.
+// seq, and consumes it. Only call records qualify.
 func (b *Buffer) Next(f int, seq uint64) (Record, error) {
+	r, err := b.Peek(f)
+	if err != nil {
+		return Record{}, err
+	}
+	if r.Kind != KindCall {
+		return Record{}, fmt.Errorf("rb: record kind %d: %w", r.Kind, ErrTampered)
+	}
+	if r.Seq != seq {
+		return Record{}, fmt.Errorf("rb: sequence %d, expected %d: %w", r.Seq, seq, ErrTampered)
+	}
+	b.Consume(f, r)
+	return r, nil
+}
+
+// Peek reads follower f's next record without consuming it (pads on the
+// way are consumed). Every field is read once and checked: sizes must fit
+// the area and what was published, the kind must be known, the sequence
+// number the one after what f has seen.
+func (b *Buffer) Peek(f int) (Record, error) {
 	if f < 0 || f >= b.n {
 		return Record{}, fmt.Errorf("rb: follower %d of %d", f, b.n)
 	}
@@ -154,26 +174,113 @@ func (b *Buffer) Next(f int, seq uint64) (Record, error) {
 				return Record{}, fmt.Errorf("rb: pad record does not end the area: %w", ErrTampered)
 			}
 			tail += size
+			b.store64(offTail+8*f, tail)
 			continue
 		}
-		if kind != KindCall || size < RecordSize || b.size-pos < RecordSize {
+		if kind != KindCall && kind != KindCPMON || size < RecordSize {
 			return Record{}, fmt.Errorf("rb: record kind %d size %d: %w", kind, size, ErrTampered)
 		}
 		rec := Record{
+			Kind:   kind,
 			Seq:    binary.LittleEndian.Uint64(r[recSeq:]),
 			Nr:     binary.LittleEndian.Uint32(r[recNr:]),
 			Digest: binary.LittleEndian.Uint64(r[recDigest:]),
 			Ret:    int64(binary.LittleEndian.Uint64(r[recRet:])),
+			size:   size,
 		}
 		outLen := uint64(binary.LittleEndian.Uint32(r[recOutLen:]))
-		if rec.Seq != seq {
-			return Record{}, fmt.Errorf("rb: sequence %d, expected %d: %w", rec.Seq, seq, ErrTampered)
+		if want := b.load64(offSeen+8*f) + 1; rec.Seq != want {
+			return Record{}, fmt.Errorf("rb: sequence %d, expected %d: %w", rec.Seq, want, ErrTampered)
 		}
 		if outLen > size-RecordSize {
 			return Record{}, fmt.Errorf("rb: output of %d bytes in a %d-byte record: %w", outLen, size, ErrTampered)
 		}
 		rec.Out = append([]byte(nil), r[RecordSize:RecordSize+outLen]...)
-		b.store64(offTail+8*f, tail+size)
 		return rec, nil
 	}
+}
+
+// Consume moves follower f past r, which Peek returned, and wakes the
+// leader if it waits for room.
+func (b *Buffer) Consume(f int, r Record) {
+	b.store64(offSeen+8*f, b.load64(offSeen+8*f)+1)
+	b.store64(offTail+8*f, b.load64(offTail+8*f)+r.size)
+	if b.load32(offLeaderSleeping) != 0 {
+		b.add32(offLeaderFutex, 1)
+		b.wake(offLeaderFutex)
+	}
+}
+
+// AppendMarker publishes a CP-MON record: the leader's thread made call nr
+// through CP-MON. IP-MON always leaves room for one (MarkerRoom), and the
+// leader's thread is stopped while CP-MON writes, so it never waits.
+func (b *Buffer) AppendMarker(nr uint32) error {
+	head := b.load64(offHead)
+	pos := head % b.size
+	pad := uint64(0)
+	if pos+RecordSize > b.size {
+		pad = b.size - pos
+	}
+	if head+pad+RecordSize-b.minTail() > b.size {
+		return ErrFull
+	}
+	if pad > 0 {
+		r := b.mem[HeaderSize+pos:]
+		binary.LittleEndian.PutUint32(r[recSize:], uint32(pad))
+		binary.LittleEndian.PutUint32(r[recKind:], KindPad)
+		pos = 0
+	}
+	seq := b.load64(offSeq) + 1
+	b.putHeader(pos, RecordSize, KindCPMON, seq, nr, 0, 0, 0)
+	b.store64(offSeq, seq)
+	b.store64(offHead, head+pad+RecordSize)
+	b.wakeFollowers()
+	return nil
+}
+
+// MarkerRoom is the room IP-MON's leader keeps free for CP-MON's record:
+// the record and a pad before it.
+const MarkerRoom = 2 * RecordSize
+
+// Close tells followers that the leader's thread is gone: one that waits
+// for a record goes to CP-MON instead.
+func (b *Buffer) Close() {
+	b.store32(offClosed, 1)
+	b.add32(offFollowerFutex, 1)
+	b.wake(offFollowerFutex)
+}
+
+func (b *Buffer) wakeFollowers() {
+	if b.load32(offFollowersSleeping) != 0 {
+		b.add32(offFollowerFutex, 1)
+		b.wake(offFollowerFutex)
+	}
+}
+
+// Counters are what IP-MON counted in a buffer.
+type Counters struct {
+	Calls         [MaxFollowers + 1]uint64 // calls IP-MON took, per variant
+	LeaderWaits   uint64                   // the leader found the buffer full
+	FollowerWaits uint64                   // a follower slept for a record
+}
+
+// Add accumulates o.
+func (c *Counters) Add(o Counters) {
+	for i := range c.Calls {
+		c.Calls[i] += o.Calls[i]
+	}
+	c.LeaderWaits += o.LeaderWaits
+	c.FollowerWaits += o.FollowerWaits
+}
+
+// Counters reads the buffer's counters (shared memory: any variant can
+// write them; they are statistics, never decisions).
+func (b *Buffer) Counters() Counters {
+	var c Counters
+	for i := range c.Calls {
+		c.Calls[i] = b.load64(offCalls + 8*i)
+	}
+	c.LeaderWaits = b.load64(offLeaderWaits)
+	c.FollowerWaits = b.load64(offFollowerWaits)
+	return c
 }

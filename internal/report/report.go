@@ -40,9 +40,12 @@ type DivVariant struct {
 // Div describes a divergence.
 type Div struct {
 	// Call is the canonical name of the call where variants differed.
-	Call     string       `json:"call"`
-	Reason   string       `json:"reason"`
-	Task     int          `json:"logical_task"`
+	Call   string `json:"call"`
+	Reason string `json:"reason"`
+	Task   int    `json:"logical_task"`
+	// By says which monitor saw it: "cp-mon" (lockstep) or "ip-mon" (a
+	// follower's in-process check, or the replication buffer).
+	By       string       `json:"detected_by,omitempty"`
 	Variants []DivVariant `json:"variants"`
 }
 
@@ -57,7 +60,19 @@ type Stats struct {
 	SignalsInjected uint64            `json:"signals_injected"`
 	RdtscTrapped    bool              `json:"rdtsc_trapped"`
 	RdtscCalls      uint64            `json:"rdtsc_calls"`
-	Wall            time.Duration     `json:"wall_ns"`
+	// IPMON says whether the in-process monitor ran ("on, policy L") or
+	// why not ("off: ...").
+	IPMON string `json:"ipmon"`
+	// DirectCalls are the leader's calls IP-MON took (direct path);
+	// SigsysCalls those that reached IP-MON as SIGSYS (dmvx's filter has
+	// no SIGSYS path: see docs/architecture.md).
+	DirectCalls      uint64        `json:"direct_calls"`
+	SigsysCalls      uint64        `json:"sigsys_calls"`
+	IPMONRegistered  uint64        `json:"ipmon_registrations"`
+	IPMONDivergences uint64        `json:"ipmon_divergences"`
+	RBLeaderWaits    uint64        `json:"rb_leader_waits"`
+	RBFollowerWaits  uint64        `json:"rb_follower_waits"`
+	Wall             time.Duration `json:"wall_ns"`
 }
 
 // Report is the whole run.
@@ -140,6 +155,21 @@ func (s *Stats) Write(w io.Writer) {
 	fmt.Fprintf(w, "dmvx: stats: time in lockstep waits (first to last arrival, summed): %s\n",
 		s.LockstepWait.Round(time.Microsecond))
 	fmt.Fprintf(w, "dmvx: stats: signals delivered in lockstep: %d\n", s.SignalsInjected)
+	if s.IPMON != "" {
+		fmt.Fprintf(w, "dmvx: stats: IP-MON: %s\n", s.IPMON)
+		cp := s.Rendezvous
+		total := s.DirectCalls + s.SigsysCalls + cp
+		pct := func(x uint64) float64 {
+			if total == 0 {
+				return 0
+			}
+			return 100 * float64(x) / float64(total)
+		}
+		fmt.Fprintf(w, "dmvx: stats: calls by path (leader): direct %d (%.1f%%), SIGSYS %d (%.1f%%), CP-MON %d (%.1f%%)\n",
+			s.DirectCalls, pct(s.DirectCalls), s.SigsysCalls, pct(s.SigsysCalls), cp, pct(cp))
+		fmt.Fprintf(w, "dmvx: stats: replication buffers: leader waited for room %d times, followers slept for a record %d times\n",
+			s.RBLeaderWaits, s.RBFollowerWaits)
+	}
 	if s.RdtscTrapped {
 		fmt.Fprintf(w, "dmvx: stats: rdtsc: trapped and replicated (%d executions)\n", s.RdtscCalls)
 	} else {

@@ -116,7 +116,10 @@ func TestDivergenceDeadline(t *testing.T) {
 	if d.elapsed < 2*time.Second || d.elapsed > 30*time.Second {
 		t.Errorf("run took %v with --deadline 2s", d.elapsed)
 	}
-	if len(d.stdout) != 0 {
+	// The leader's write is not sensitive: IP-MON lets it out without
+	// waiting for the followers (asynchronous replication); what the
+	// deadline holds back is the exit.
+	if s := string(d.stdout); s != "" && s != "x\n" {
 		t.Errorf("stdout: %q", d.stdout)
 	}
 	t.Logf("deadline run took %v", d.elapsed.Round(time.Millisecond))

@@ -1,0 +1,792 @@
+package cpmon
+
+import (
+	"bufio"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"dmvx/internal/abi/amd64"
+	"dmvx/internal/canon"
+	"dmvx/internal/ipmon"
+	"dmvx/internal/policy"
+	"dmvx/internal/ptrace"
+	"dmvx/internal/rb"
+	"dmvx/internal/report"
+
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+)
+
+// IP-MON in a nutshell (CP-MON's side): every variant of a dynamically
+// linked program gets IP-MON with LD_PRELOAD and a seccomp filter that lets
+// the calls IP-MON may take through from one address, its gate, which
+// CP-MON maps at a random address of its choosing. IP-MON's constructor
+// makes a registration call; CP-MON checks where it comes from, in lockstep
+// with the other variants, and only then maps the gate, the control pages
+// and the replication buffers into the variant (by injecting the calls),
+// and points the thread's %gs base at its control page. From then on the
+// program's hot calls reach IP-MON by a function call and the kernel by the
+// gate, with no stop; CP-MON still sees every other call, and adds a record
+// to the thread's buffer whenever the leader stops at one, so that a
+// follower's IP-MON and CP-MON both know where the leader's thread went.
+
+// ipmonRun is a run's IP-MON setup.
+type ipmonRun struct {
+	on      bool
+	why     string // why it is off
+	path    string // the installed object
+	level   canon.Level
+	allowed []uint32 // calls IP-MON takes at this level
+	gates   []uint64 // per variant
+	key     uint64
+	spin    uint32
+	sockets uint32
+	// counters of released regions.
+	counters rb.Counters
+	procs    map[*ipmonProc]bool
+}
+
+// ipmonProc is one process image's IP-MON: its region and, per variant,
+// the process it lives in.
+type ipmonProc struct {
+	reg  *ipmon.Region
+	pids []int
+	live int // slots in use
+}
+
+const hIPMONRegister = "ipmon_register"
+
+var registerRow = &canon.Row{Name: "ipmon_register", Args: canon.A(canon.IntA, canon.IntA),
+	Exec: canon.ExecSpecial, Handler: hIPMONRegister}
+
+// setupIPMON decides whether this run uses IP-MON and prepares what the
+// variants start with: the environment and each variant's filter.
+func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
+	ip := &ipmonRun{level: m.cfg.Policy, procs: make(map[*ipmonProc]bool)}
+	m.ipm = ip
+	env = m.cfg.Env
+	switch {
+	case m.cfg.NoIPMON:
+		ip.why = "switched off (--no-ipmon)"
+	case m.n < 2 || m.n > rb.MaxFollowers+1:
+		ip.why = fmt.Sprintf("%d variants: IP-MON takes 2 to %d", m.n, rb.MaxFollowers+1)
+	}
+	for i, p := range m.cfg.Paths {
+		if ip.why != "" {
+			break
+		}
+		if static, err := staticBinary(p); err != nil || static {
+			ip.why = fmt.Sprintf("variant %d (%s) is statically linked: LD_PRELOAD cannot load IP-MON, every call goes to CP-MON", i, p)
+		}
+	}
+	var obj []byte
+	var err error
+	if ip.why == "" {
+		if obj, err = ipmon.Object(); err != nil {
+			ip.why = err.Error()
+		}
+	}
+	var impl []uint32
+	if ip.why == "" {
+		if impl, err = ipmon.Calls(obj); err != nil {
+			ip.why = err.Error()
+		}
+	}
+	if ip.why == "" {
+		if ip.path, err = ipmon.Install(obj); err != nil {
+			ip.why = err.Error()
+			m.log.Warn("IP-MON off", "err", err)
+		}
+	}
+	if ip.why != "" {
+		return env, nil
+	}
+	ip.on = true
+	level := policy.IPMONCalls(amd64.Table, m.cfg.Policy)
+	ip.allowed = intersect(level, impl)
+	ip.key = ipmon.RandomKey()
+	if m.n <= runtime.NumCPU() {
+		// Followers poll before they sleep, when each variant can have a
+		// CPU of its own (on fewer CPUs, polling steals the leader's).
+		ip.spin = 20000
+	}
+	if m.cfg.Policy >= canon.SocketRO {
+		ip.sockets |= ipmon.SockRead
+	}
+	if m.cfg.Policy >= canon.SocketRW {
+		ip.sockets |= ipmon.SockWr
+	}
+	// The gate set adds futex, which IP-MON's buffer waits need (the
+	// program's own futex calls do not come from the gate), and
+	// restart_syscall is how the kernel resumes such a wait (a timed
+	// futex) that a signal interrupted: from the gate again.
+	gateSet := append(append([]uint32(nil), ip.allowed...), unix.SYS_FUTEX, unix.SYS_RESTART_SYSCALL)
+	sortU32(gateSet)
+	for v := 0; v < m.n; v++ {
+		g := ipmon.RandomBase(ipmon.Page)
+		ip.gates = append(ip.gates, g)
+		prog, err := policy.Filter(policy.FilterSpec{Gate: g + 2, IPMON: gateSet})
+		if err != nil {
+			ip.on, ip.why = false, err.Error()
+			return m.cfg.Env, nil
+		}
+		filters = append(filters, prog)
+	}
+	preload := ip.path
+	var out []string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "LD_PRELOAD="); ok && v != "" {
+			preload = ip.path + ":" + v
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "LD_PRELOAD="+preload), filters
+}
+
+func intersect(a, b []uint32) []uint32 {
+	in := make(map[uint32]bool, len(b))
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []uint32
+	for _, x := range a {
+		if in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func sortU32(s []uint32) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// staticBinary reports whether path has no program interpreter (a static
+// binary, or static-pie), where LD_PRELOAD does nothing.
+func staticBinary(path string) (bool, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		// Not ELF (a script): its interpreter decides, and is dynamic
+		// on any system dmvx supports.
+		return false, nil
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// ipmonEntry handles IP-MON's pseudo-calls.
+func (v *variant) ipmonEntry(t *task, nr uint64, args [6]uint64) {
+	m := v.m
+	switch nr {
+	case ipmon.NrRegister:
+		if !m.ipm.on {
+			v.skipNow(t, -int64(unix.ENOSYS))
+			return
+		}
+		c, err := canon.Decode(registerRow, nr, args, ptrace.Mem{Pid: t.tid})
+		if err != nil {
+			c = &canon.Call{Row: registerRow, Nr: nr, Raw: args}
+		}
+		t.call = c
+		m.arrive(t)
+	case ipmon.NrDiverge:
+		v.ipmonDiverge(t, args)
+	}
+}
+
+// skipNow ends the call t is stopped at with ret, unexecuted.
+func (v *variant) skipNow(t *task, ret int64) {
+	ptrace.Skip(&t.regs, ret)
+	if v.setRegs(t) {
+		v.cont(t, 0)
+	}
+}
+
+// registerLocked: every variant's IP-MON asked to register. Check each,
+// then give each its region.
+func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
+	m.countLocked(ts[0].call, "all")
+	refuse := func(errno syscall.Errno, why string) {
+		m.log.Warn("IP-MON registration refused", "reason", why)
+		for _, t := range ts {
+			t.v.enqueue(func() { t.v.skipNow(t, -int64(errno)) })
+		}
+	}
+	for _, o := range m.lts {
+		if o != lt && o.proc == lt.proc && o.nExited < m.n {
+			// Other threads would run IP-MON with no control page.
+			refuse(unix.EBUSY, "the process has several threads already")
+			return
+		}
+	}
+	for i, t := range ts {
+		if err := fromObject(t.tid, t.regs.Rip, m.ipm.path); err != nil {
+			refuse(unix.EPERM, fmt.Sprintf("variant %d: %v", i, err))
+			return
+		}
+	}
+	reg, err := ipmon.NewRegion(m.n)
+	if err != nil {
+		refuse(unix.ENOMEM, err.Error())
+		return
+	}
+	m.releaseIPMONLocked(lt.proc)
+	slot, _ := reg.Alloc()
+	ip := &ipmonProc{reg: reg, pids: append([]int(nil), lt.tids...), live: 1}
+	m.ipm.procs[ip] = true
+	lt.proc.ipm = ip
+	lt.proc.fds.ipm = ip
+	lt.slot = slot
+	fdmap := m.fdMapLocked(lt.proc.fds, lt.tids[0])
+	m.stats.IPMONRegistered++
+	for i, t := range ts {
+		ctl := reg.Ctl(m.ctlSpec(i, slot))
+		t.v.enqueue(func() {
+			if err := t.v.injectRegister(t, reg, slot, ctl, fdmap); err != nil {
+				m.mu.Lock()
+				m.errorLocked("variant %d: setting up IP-MON: %v", i, err)
+				m.mu.Unlock()
+			}
+		})
+	}
+}
+
+func (m *Monitor) ctlSpec(v, slot int) ipmon.CtlSpec {
+	return ipmon.CtlSpec{Variant: v, Slot: slot, Gate: m.ipm.gates[v], Spin: m.ipm.spin,
+		Key: m.ipm.key, Sockets: m.ipm.sockets, Allowed: m.ipm.allowed}
+}
+
+// fromObject checks that pc lies in a mapping of the installed IP-MON.
+func fromObject(pid int, pc uint64, path string) error {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 6 {
+			continue
+		}
+		lo, hi, ok := strings.Cut(fields[0], "-")
+		if !ok {
+			continue
+		}
+		a, err1 := strconv.ParseUint(lo, 16, 64)
+		b, err2 := strconv.ParseUint(hi, 16, 64)
+		if err1 != nil || err2 != nil || pc < a || pc >= b {
+			continue
+		}
+		if fields[5] != path || !strings.Contains(fields[1], "x") {
+			return fmt.Errorf("the registration call comes from %s, not from IP-MON", fields[5])
+		}
+		return nil
+	}
+	return errors.New("the registration call comes from unmapped memory")
+}
+
+// fdMapLocked encodes a descriptor table as IP-MON's map.
+func (m *Monitor) fdMapLocked(fds *fdTable, leaderPid int) []byte {
+	b := make([]byte, ipmon.MaxFD)
+	for fd, info := range fds.fds {
+		if fd >= 0 && fd < ipmon.MaxFD {
+			b[fd] = fdClass(info, leaderPid, fd)
+		}
+	}
+	return b
+}
+
+func fdClass(info fdInfo, leaderPid, fd int) byte {
+	if info.local {
+		// What /proc and /sys say depends on who reads: each variant
+		// reads its own, and the contents are not compared.
+		if p, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", leaderPid, fd)); err == nil &&
+			(strings.HasPrefix(p, "/proc/") || strings.HasPrefix(p, "/sys/")) {
+			return ipmon.FDOwn
+		}
+		return ipmon.FDLocal
+	}
+	if st, err := os.Stat(fmt.Sprintf("/proc/%d/fd/%d", leaderPid, fd)); err == nil && st.Mode()&os.ModeSocket != 0 {
+		return ipmon.FDSocket
+	}
+	return ipmon.FDLeader
+}
+
+// fdChanged updates every variant's map for one descriptor. Called with
+// m.mu held, from fdTable.
+func (ip *ipmonProc) fdChanged(fd int, info fdInfo, open bool) {
+	if fd < 0 || fd >= ipmon.MaxFD {
+		return
+	}
+	var c byte
+	if open {
+		c = fdClass(info, ip.pids[0], fd)
+	}
+	for v, pid := range ip.pids {
+		_ = ptrace.Mem{Pid: pid}.Write(ip.reg.FDMapAddr(v)+uint64(fd), []byte{c})
+	}
+}
+
+// injectRegister maps the region and the gate into t's process and points
+// t's %gs at its control page, then ends the registration call with 0.
+func (v *variant) injectRegister(t *task, reg *ipmon.Region, slot int, ctl, fdmap []byte) error {
+	in := &injector{v: v, t: t, saved: t.regs}
+	mem := ptrace.Mem{Pid: t.tid}
+	// The path goes below the red zone of the stack, and away again.
+	path := append([]byte(reg.Path()), 0)
+	pathAt := (t.regs.Rsp - 1024) &^ 15
+	if err := mem.Write(pathAt, path); err != nil {
+		return err
+	}
+	atFDCWD := int64(unix.AT_FDCWD)
+	fd, err := in.call(unix.SYS_OPENAT, uint64(atFDCWD), pathAt, unix.O_RDWR|unix.O_CLOEXEC)
+	_ = mem.Write(pathAt, make([]byte, len(path)))
+	if err == nil && fd < 0 {
+		err = fmt.Errorf("opening the buffers: %w", syscall.Errno(-fd))
+	}
+	if err != nil {
+		return in.abandon(err)
+	}
+	base := reg.Bases[v.idx]
+	steps := []struct {
+		what string
+		nr   uint64
+		args []uint64
+		want uint64
+	}{
+		{"control pages", unix.SYS_MMAP, []uint64{base, ipmon.CtlSpan, unix.PROT_READ,
+			unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_FIXED_NOREPLACE, ^uint64(0), 0}, base},
+		{"buffers", unix.SYS_MMAP, []uint64{reg.BuffersAddr(v.idx), ipmon.Slots * ipmon.RBSpan, unix.PROT_READ | unix.PROT_WRITE,
+			unix.MAP_SHARED | unix.MAP_FIXED_NOREPLACE, uint64(fd), 0}, reg.BuffersAddr(v.idx)},
+		{"close", unix.SYS_CLOSE, []uint64{uint64(fd)}, 0},
+		{"gate", unix.SYS_MMAP, []uint64{v.m.ipm.gates[v.idx], ipmon.Page, unix.PROT_READ | unix.PROT_EXEC,
+			unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_FIXED_NOREPLACE, ^uint64(0), 0}, v.m.ipm.gates[v.idx]},
+	}
+	for _, s := range steps {
+		r, err := in.call(s.nr, s.args...)
+		if err == nil && uint64(r) != s.want {
+			err = fmt.Errorf("mapping the %s: %d", s.what, r)
+		}
+		if err != nil {
+			return in.abandon(err)
+		}
+	}
+	for _, w := range []struct {
+		at   uint64
+		data []byte
+	}{{v.m.ipm.gates[v.idx], ipmon.Gate}, {reg.FDMapAddr(v.idx), fdmap}, {reg.CtlAddr(v.idx, slot), ctl}} {
+		if err := mem.Write(w.at, w.data); err != nil {
+			return in.abandon(err)
+		}
+	}
+	return in.finish(0, reg.CtlAddr(v.idx, slot))
+}
+
+// injector runs system calls of CP-MON's choosing in a task stopped at a
+// seccomp stop, and puts the task back as it was.
+type injector struct {
+	v        *variant
+	t        *task
+	saved    ptrace.Regs
+	atExit   bool
+	deferred []syscall.Signal
+	lost     *unix.WaitStatus
+}
+
+// call makes the task execute nr(args) and returns its result.
+func (in *injector) call(nr uint64, args ...uint64) (int64, error) {
+	tid := in.t.tid
+	if in.atExit {
+		// Back to the syscall instruction with a number the filter
+		// sends to CP-MON: the task stops at seccomp again.
+		r := in.saved
+		r.Rip -= 2
+		r.Rax = ipmon.NrRegister
+		if err := ptrace.SetRegs(tid, &r); err != nil {
+			return 0, err
+		}
+		if err := ptrace.Cont(tid, 0); err != nil {
+			return 0, err
+		}
+		if err := in.wait(true); err != nil {
+			return 0, err
+		}
+	}
+	r := in.saved
+	ptrace.SetNr(&r, nr)
+	for i, a := range args {
+		ptrace.SetArg(&r, i, a)
+	}
+	if err := ptrace.SetRegs(tid, &r); err != nil {
+		return 0, err
+	}
+	if err := ptrace.ContToExit(tid); err != nil {
+		return 0, err
+	}
+	if err := in.wait(false); err != nil {
+		return 0, err
+	}
+	if err := ptrace.GetRegs(tid, &r); err != nil {
+		return 0, err
+	}
+	in.atExit = true
+	return ptrace.Ret(&r), nil
+}
+
+// wait waits for the task's seccomp stop or syscall-exit stop. Signals on
+// the way are put off until the end.
+func (in *injector) wait(seccomp bool) error {
+	tid := in.t.tid
+	for {
+		var ws unix.WaitStatus
+		_, err := unix.Wait4(tid, &ws, unix.WALL, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if ws.Exited() || ws.Signaled() {
+			in.lost = &ws
+			return errors.New("the task ended")
+		}
+		if !ws.Stopped() {
+			continue
+		}
+		sig := ws.StopSignal()
+		switch {
+		case seccomp && sig == syscall.SIGTRAP && ws.TrapCause() == ptrace.EventSeccomp:
+			return nil
+		case !seccomp && sig == syscall.SIGTRAP|0x80:
+			return nil
+		case sig != syscall.SIGTRAP && sig != syscall.SIGTRAP|0x80:
+			in.deferred = append(in.deferred, sig)
+		}
+		if seccomp {
+			err = ptrace.Cont(tid, 0)
+		} else {
+			err = ptrace.ContToExit(tid)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// finish ends the original call with ret and the thread's %gs base at gs,
+// and resumes the task.
+func (in *injector) finish(ret int64, gs uint64) error {
+	r := in.saved
+	ptrace.SetRet(&r, ret)
+	r.Gs_base = gs
+	if !in.atExit {
+		ptrace.Skip(&r, ret)
+	}
+	if err := ptrace.SetRegs(in.t.tid, &r); err != nil {
+		return err
+	}
+	in.t.regs = r
+	in.v.cont(in.t, 0)
+	for _, s := range in.deferred {
+		in.v.tgkill(in.t, s)
+	}
+	return nil
+}
+
+// abandon ends the original call with ENOMEM after a failure; a task that
+// ended on the way is reported to the tracer's loop as usual.
+func (in *injector) abandon(err error) error {
+	if in.lost != nil {
+		in.v.gone(in.t, *in.lost)
+		return err
+	}
+	_ = in.finish(-int64(unix.ENOMEM), 0)
+	return err
+}
+
+// bufferOfLocked is lt's replication buffer, if its thread runs IP-MON.
+func (m *Monitor) bufferOfLocked(lt *ltask) *rb.Buffer {
+	if lt.slot < 0 || lt.proc.ipm == nil {
+		return nil
+	}
+	return lt.proc.ipm.reg.Buffer(lt.slot)
+}
+
+// markArrivalLocked: t arrived at a CP-MON call. The leader's arrival goes
+// into the buffer, so that a follower's IP-MON that waits for the leader's
+// next record learns where it went; a follower must not arrive where the
+// leader made an IP-MON call. Returns false when it reported a divergence.
+func (m *Monitor) markArrivalLocked(t *task) bool {
+	lt := t.lt
+	b := m.bufferOfLocked(lt)
+	if b == nil {
+		return true
+	}
+	v := t.v.idx
+	if v == 0 {
+		if err := b.AppendMarker(uint32(t.call.Nr)); err != nil {
+			m.ipmonDivergeLocked(lt, 0, t.call.Row.Name, fmt.Sprintf("variant 0's replication buffer: %v", err), nil)
+			return false
+		}
+		return true
+	}
+	r, err := b.Peek(v - 1)
+	switch {
+	case errors.Is(err, rb.ErrEmpty):
+		return true
+	case err != nil:
+		m.ipmonDivergeLocked(lt, v, t.call.Row.Name, fmt.Sprintf("variant %d's replication buffer: %v", v, err), nil)
+		return false
+	case r.Kind == rb.KindCall:
+		m.ipmonDivergeLocked(lt, v, t.call.Row.Name, fmt.Sprintf("variant %d made %s through CP-MON where the leader made %s through IP-MON",
+			v, t.call.Row.Name, amd64.Name(uint64(r.Nr))), &r)
+		return false
+	}
+	return true
+}
+
+// consumeMarkersLocked: a rendezvous is complete; each follower's next
+// record is the leader's arrival.
+func (m *Monitor) consumeMarkersLocked(lt *ltask, ts []*task) bool {
+	b := m.bufferOfLocked(lt)
+	if b == nil {
+		return true
+	}
+	for i := 1; i < m.n; i++ {
+		r, err := b.Peek(i - 1)
+		name := ts[i].call.Row.Name
+		switch {
+		case err != nil:
+			m.ipmonDivergeLocked(lt, i, name, fmt.Sprintf("variant %d's replication buffer: %v", i, err), nil)
+			return false
+		case r.Kind == rb.KindCall:
+			m.ipmonDivergeLocked(lt, i, name, fmt.Sprintf("variant %d made %s through CP-MON where the leader made %s through IP-MON",
+				i, name, amd64.Name(uint64(r.Nr))), &r)
+			return false
+		}
+		b.Consume(i-1, r)
+	}
+	return true
+}
+
+// ipmonDiverge: a variant's IP-MON found its call differs from the
+// leader's record (or the buffer was tampered with).
+func (v *variant) ipmonDiverge(t *task, args [6]uint64) {
+	m := v.m
+	reason, nr, argp, seq := args[0], args[1], args[2], args[3]
+	own := "(unreadable)"
+	var raw [6]uint64
+	var b [48]byte
+	if (ptrace.Mem{Pid: t.tid}).Read(argp, b[:]) == nil {
+		for i := range raw {
+			raw[i] = binary.LittleEndian.Uint64(b[8*i:])
+		}
+		if row, err := amd64.Lookup(nr, raw); err == nil {
+			if c, err := canon.Decode(row, nr, raw, ptrace.Mem{Pid: t.tid}); err == nil {
+				own = c.String()
+			} else {
+				own = row.Name
+			}
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	lt := t.lt
+	var rec *rb.Record
+	if buf := m.bufferOfLocked(lt); buf != nil && v.idx > 0 {
+		if r, err := buf.Peek(v.idx - 1); err == nil {
+			rec = &r
+		}
+	}
+	name := amd64.Name(nr)
+	var why string
+	switch reason {
+	case ipmon.DivCall:
+		why = fmt.Sprintf("variant %d made %s where the leader made another call (IP-MON, record %d)", v.idx, own, seq)
+	case ipmon.DivArgs:
+		why = fmt.Sprintf("variant %d made %s with other arguments or data than the leader's (IP-MON, record %d)", v.idx, own, seq)
+	case ipmon.DivResult:
+		why = fmt.Sprintf("variant %d's %s gave another result than the leader's (IP-MON, record %d)", v.idx, own, seq)
+	case ipmon.DivTampered:
+		why = fmt.Sprintf("variant %d found its replication buffer tampered with at %s: a record no leader writes", v.idx, own)
+	default:
+		why = fmt.Sprintf("variant %d's IP-MON reported %d at %s", v.idx, reason, own)
+	}
+	m.ipmonDivergeLocked(lt, v.idx, name, why, rec)
+	_ = own
+}
+
+// ipmonDivergeLocked reports a divergence that IP-MON or the buffer
+// revealed.
+func (m *Monitor) ipmonDivergeLocked(lt *ltask, v int, call, why string, rec *rb.Record) {
+	if m.failure != nil {
+		return
+	}
+	m.stats.IPMONDivergences++
+	d := &report.Div{Call: call, Reason: why, Task: lt.id, By: "ip-mon"}
+	for i := 0; i < m.n; i++ {
+		dv := report.DivVariant{Index: i, Call: "(running)"}
+		switch {
+		case i == 0 && rec != nil:
+			dv.Call = fmt.Sprintf("%s = %d (IP-MON record %d)", amd64.Name(uint64(rec.Nr)), rec.Ret, rec.Seq)
+		case lt.arrived[i] != nil:
+			dv.Call = lt.arrived[i].call.String()
+		case i == v:
+			dv.Call = call
+		case lt.exited[i] != nil:
+			dv.Call = "(exited: " + lt.exited[i].String() + ")"
+		}
+		dv.History = m.variants[i].history()
+		d.Variants = append(d.Variants, dv)
+	}
+	m.failLocked(&failure{outcome: report.Divergence, code: ExitDivergence, div: d})
+}
+
+// ipmonChildStart points a new task's %gs at its control page: a thread of
+// a process with IP-MON gets a slot of its own; any other task that
+// inherited a region (a forked child, a thread past the last slot) gets the
+// dead page, where IP-MON reads "inactive".
+func (v *variant) ipmonChildStart(t *task) {
+	m := v.m
+	m.mu.Lock()
+	ip := t.parentIPM
+	if ip == nil || ip.reg == nil {
+		m.mu.Unlock()
+		return
+	}
+	gs := ip.reg.DeadAddr(v.idx)
+	var ctl []byte
+	if t.lt.proc.ipm == ip {
+		if t.lt.slot == -1 {
+			t.lt.slot = -2
+			if s, ok := ip.reg.Alloc(); ok {
+				t.lt.slot = s
+				ip.live++
+			}
+		}
+		if t.lt.slot >= 0 {
+			gs = ip.reg.CtlAddr(v.idx, t.lt.slot)
+			ctl = ip.reg.Ctl(m.ctlSpec(v.idx, t.lt.slot))
+		}
+	}
+	m.mu.Unlock()
+	if ctl != nil {
+		_ = ptrace.Mem{Pid: t.tid}.Write(gs, ctl)
+	}
+	if err := ptrace.GetRegs(t.tid, &t.regs); err != nil {
+		return
+	}
+	t.regs.Gs_base = gs
+	v.setRegs(t)
+}
+
+// ipmonTaskGoneLocked: variant v's task of lt ended. When the leader's
+// ends, followers waiting for its records go to CP-MON; when every
+// variant's has, the slot is free again.
+func (m *Monitor) ipmonTaskGoneLocked(lt *ltask, v int, everywhere bool) {
+	ip := lt.proc.ipm
+	if ip == nil || lt.slot < 0 {
+		return
+	}
+	b := ip.reg.Buffer(lt.slot)
+	if b == nil {
+		return
+	}
+	if v == 0 {
+		b.Close()
+	}
+	if everywhere {
+		m.ipm.counters.Add(b.Counters())
+		ip.reg.Free(lt.slot)
+		lt.slot = -1
+		ip.live--
+		if ip.live == 0 {
+			m.releaseIPMONLocked(lt.proc)
+		}
+	}
+}
+
+// releaseIPMONLocked drops a process image's region (execve, or the end
+// of the process): the variants keep their own mappings.
+func (m *Monitor) releaseIPMONLocked(p *lproc) {
+	ip := p.ipm
+	if ip == nil {
+		return
+	}
+	m.ipm.counters.Add(ip.reg.Counters())
+	ip.reg.Close()
+	ip.reg = nil
+	delete(m.ipm.procs, ip)
+	p.ipm = nil
+	if p.fds.ipm == ip {
+		p.fds.ipm = nil
+	}
+	for _, lt := range m.lts {
+		if lt.proc == p {
+			lt.slot = -1
+		}
+	}
+}
+
+// requestSyncLocked asks the leader's IP-MON on lt's thread to take its
+// next call through CP-MON (a signal waits for a rendezvous), or stops
+// asking.
+func (m *Monitor) requestSyncLocked(lt *ltask, on bool) {
+	ip := lt.proc.ipm
+	if ip == nil || lt.slot < 0 || lt.tids[0] <= 0 {
+		return
+	}
+	var b [4]byte
+	if on {
+		b[0] = 1
+	}
+	_ = ptrace.Mem{Pid: lt.tids[0]}.Write(ip.reg.CtlAddr(0, lt.slot)+ipmon.CtlSyncReq, b[:])
+}
+
+// inGate reports whether t is stopped inside a call it made through its
+// gate (a signal interrupted it there).
+func (v *variant) inGate(t *task) bool {
+	ip := v.m.ipm
+	return ip != nil && ip.on && t.regs.Rip == ip.gates[v.idx]+2 &&
+		int64(t.regs.Orig_rax) >= 0 && restartCode(int64(t.regs.Rax))
+}
+
+// ipmonStatsLocked fills the report's IP-MON figures.
+func (m *Monitor) ipmonStatsLocked(st *report.Stats) {
+	ip := m.ipm
+	if ip == nil {
+		return
+	}
+	if !ip.on {
+		st.IPMON = "off: " + ip.why
+		return
+	}
+	st.IPMON = "on, policy " + ip.level.String()
+	c := ip.counters
+	for p := range ip.procs {
+		if p.reg != nil {
+			c.Add(p.reg.Counters())
+		}
+	}
+	st.DirectCalls = c.Calls[0]
+	st.RBLeaderWaits = c.LeaderWaits
+	st.RBFollowerWaits = c.FollowerWaits
+}

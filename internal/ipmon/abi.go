@@ -1,0 +1,66 @@
+// Package ipmon is CP-MON's side of the in-process monitor (IP-MON): the
+// embedded freestanding object itself, what CP-MON and IP-MON agree on
+// (ipmon/ipmon.h, checked by a test), and the memory region of one process
+// image: descriptor map, per-thread control pages and replication buffers.
+package ipmon
+
+import "dmvx/internal/rb"
+
+// Values of ipmon/ipmon.h.
+const (
+	ABIVersion = 1
+	CtlMagic   = 0x4c544358564d44 // "DMVXCTL"
+
+	// Pseudo-calls IP-MON makes to CP-MON.
+	NrRegister = 0xd4d0
+	NrDiverge  = 0xd4d1
+
+	// Reasons of NrDiverge.
+	DivCall     = 1
+	DivArgs     = 2
+	DivResult   = 3
+	DivTampered = 4
+
+	Page     = 4096
+	Slots    = 64
+	RBData   = 65536
+	RBSpan   = 69632 // header + data, rounded up to pages
+	CtlSpan  = Page * (2 + Slots)
+	MaxFD    = 4096
+	MaxNr    = 512
+	Resync   = -4090
+	GateLen  = 3
+	SockRead = 1
+	SockWr   = 2
+
+	// Descriptor classes.
+	FDUnknown = 0
+	FDLocal   = 1
+	FDLeader  = 2
+	FDSocket  = 3
+	FDOwn     = 4
+
+	// Control page offsets.
+	ctlMagic    = 0
+	ctlGate     = 8
+	ctlActive   = 16
+	ctlRole     = 20
+	ctlFollower = 24
+	ctlSpin     = 28
+	CtlSyncReq  = 32
+	ctlVariant  = 36
+	ctlFDMapRel = 40
+	ctlRBRel    = 48
+	ctlRBAddr   = 56
+	ctlKey      = 64
+	ctlSockets  = 72
+	ctlAllowed  = 128
+	ctlSize     = ctlAllowed + MaxNr/8
+)
+
+// Gate is the code CP-MON maps at each variant's gate address:
+// "syscall; ret". The filter allows IP-MON's calls from Gate+2 only.
+var Gate = []byte{0x0f, 0x05, 0xc3}
+
+// rbLen is the part of a slot's span that the buffer uses.
+const rbLen = rb.HeaderSize + RBData

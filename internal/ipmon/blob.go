@@ -1,0 +1,116 @@
+package ipmon
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"debug/elf"
+	"embed"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// blob holds the object that `make build` compiles from ipmon/. The all:
+// prefix lets a checkout without it compile (it holds .keep).
+//
+//go:embed all:blob
+var blob embed.FS
+
+// ErrNotBuilt: this dmvx was built without IP-MON.
+var ErrNotBuilt = errors.New("this dmvx was built without IP-MON: build it with `make build`")
+
+// Object returns the embedded IP-MON shared object.
+func Object() ([]byte, error) {
+	b, err := blob.ReadFile("blob/ipmon.so")
+	if err != nil || len(b) == 0 {
+		return nil, ErrNotBuilt
+	}
+	return b, nil
+}
+
+// Calls reads the calls IP-MON implements from the object's
+// dmvx_ipmon_calls table (0xffff-terminated), sorted.
+func Calls(obj []byte) ([]uint32, error) {
+	f, err := elf.NewFile(bytes.NewReader(obj))
+	if err != nil {
+		return nil, fmt.Errorf("ipmon: %w", err)
+	}
+	syms, err := f.DynamicSymbols()
+	if err != nil {
+		return nil, fmt.Errorf("ipmon: %w", err)
+	}
+	for _, s := range syms {
+		if s.Name != "dmvx_ipmon_calls" || int(s.Section) >= len(f.Sections) {
+			continue
+		}
+		sec := f.Sections[s.Section]
+		data, err := sec.Data()
+		if err != nil {
+			return nil, fmt.Errorf("ipmon: %w", err)
+		}
+		off := s.Value - sec.Addr
+		if off > uint64(len(data)) || s.Size > uint64(len(data))-off {
+			return nil, errors.New("ipmon: dmvx_ipmon_calls outside its section")
+		}
+		tab := data[off : off+s.Size]
+		var nrs []uint32
+		for i := 0; i+2 <= len(tab); i += 2 {
+			nr := binary.LittleEndian.Uint16(tab[i:])
+			if nr == 0xffff {
+				break
+			}
+			nrs = append(nrs, uint32(nr))
+		}
+		sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
+		return nrs, nil
+	}
+	return nil, errors.New("ipmon: the object has no dmvx_ipmon_calls")
+}
+
+// Install writes the object where every variant's loader can read it and
+// returns its path. The name is the content's hash, so concurrent runs
+// share one file and a file never changes under a running program; the
+// directory and file belong to the caller and are not writable by others
+// (a program that drops privileges can still load it).
+func Install(obj []byte) (string, error) {
+	sum := sha256.Sum256(obj)
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("dmvx-ipmon-%d", os.Getuid()))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("ipmon: %w", err)
+	}
+	st, err := os.Lstat(dir)
+	if err != nil {
+		return "", fmt.Errorf("ipmon: %w", err)
+	}
+	if !st.IsDir() || st.Mode().Perm()&0o022 != 0 || !ownedByUs(st) {
+		return "", fmt.Errorf("ipmon: %s is not a directory that only this user can write", dir)
+	}
+	path := filepath.Join(dir, hex.EncodeToString(sum[:12])+".so")
+	if have, err := os.ReadFile(path); err == nil && bytes.Equal(have, obj) {
+		return path, nil
+	}
+	tmp, err := os.CreateTemp(dir, ".ipmon-*")
+	if err != nil {
+		return "", fmt.Errorf("ipmon: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(obj); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("ipmon: %w", err)
+	}
+	if err := tmp.Chmod(0o444); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("ipmon: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("ipmon: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", fmt.Errorf("ipmon: %w", err)
+	}
+	return path, nil
+}

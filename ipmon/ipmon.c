@@ -1,0 +1,703 @@
+/*
+ * IP-MON: the in-process monitor, loaded into every dynamically linked
+ * variant with LD_PRELOAD. Freestanding: no libc inside, nothing it needs
+ * from the program but errno's location (and malloc for getcwd(NULL, 0)).
+ *
+ * In a nutshell: it defines libc's wrappers for the hot, non-sensitive calls
+ * (read, write, getcwd, ...), so that the program's calls reach it by a plain
+ * function call. For each call it looks at its control page (%gs:0, filled by
+ * CP-MON): if it may take the call, the leader executes it through the gate
+ * (the one syscall instruction the seccomp filter lets these calls through)
+ * and appends a record to the thread's replication buffer; a follower reads
+ * the record, checks that its own call is the same, and copies the result,
+ * or, for calls every variant can execute itself (getcwd, reads of local
+ * files), executes it and checks that the results agree. Anything else is
+ * issued from IP-MON's own syscall instruction, which the filter sends to
+ * CP-MON: IP-MON is a shortcut, never the last word.
+ *
+ * IP-MON keeps no address of its control page, gate or buffer in memory: it
+ * reaches them through %gs, whose base CP-MON sets per thread. The buffer is
+ * shared with other variants, which may be compromised: everything read
+ * from it is read once and checked.
+ */
+#include "ipmon.h"
+
+typedef unsigned long u64;
+typedef long i64;
+typedef unsigned int u32;
+typedef unsigned short u16;
+typedef unsigned char u8;
+typedef unsigned long size_t;
+typedef long ssize_t;
+
+#define EXPORT __attribute__((visibility("default")))
+#define ALWAYS static inline __attribute__((always_inline))
+
+/* ---- the control page and the buffer, through %gs ---- */
+
+#define CTL ((const volatile struct dmvx_ctl __seg_gs *)0)
+#define RB ((volatile struct dmvx_rb_header __seg_gs *)CTL->rb_rel)
+#define RBDATA ((volatile u8 __seg_gs *)(CTL->rb_rel + DMVX_RB_HEADER_SIZE))
+#define FDMAP ((const volatile u8 __seg_gs *)CTL->fdmap_rel)
+
+/* registered: this image's IP-MON registered with CP-MON, so %gs points at
+ * a control page (active or dead). It is all IP-MON keeps in ordinary
+ * memory: flipping it can only send calls to CP-MON or crash the variant. */
+static int registered;
+
+/* ---- system calls ---- */
+
+/* raw makes a call from IP-MON's own instruction: the filter sends it to
+ * CP-MON. */
+static long raw6(long nr, long a, long b, long c, long d, long e, long f) {
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* gate makes a call through the gate, whose address only the control page
+ * holds. IP-MON is built without a red zone, so the call's push is safe. */
+static long gate6(long nr, long a, long b, long c, long d, long e, long f) {
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+	__asm__ volatile("call *%%gs:8"
+			 : "=a"(ret)
+			 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+#define SYS_futex 202
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+
+struct timespec_ {
+	long sec, nsec;
+};
+
+static void futex_wait(u64 off, u32 val) {
+	struct timespec_ ts = {0, 100 * 1000 * 1000};
+	gate6(SYS_futex, (long)(CTL->rb_addr + off), FUTEX_WAIT, val, (long)&ts, 0, 0);
+}
+
+static void futex_wake(u64 off) {
+	gate6(SYS_futex, (long)(CTL->rb_addr + off), FUTEX_WAKE, 0x7fffffff, 0, 0, 0);
+}
+
+#define OFF_LEADER_FUTEX 88
+#define OFF_FOLLOWER_FUTEX 92
+
+ALWAYS void barrier(void) { __asm__ volatile("" ::: "memory"); }
+ALWAYS void fence(void) { __asm__ volatile("mfence" ::: "memory"); }
+ALWAYS void pause_(void) { __asm__ volatile("pause" ::: "memory"); }
+ALWAYS void gs_inc32(u64 off) { __asm__ volatile("lock incl %%gs:(%0)" ::"r"(off) : "memory"); }
+ALWAYS void gs_dec32(u64 off) { __asm__ volatile("lock decl %%gs:(%0)" ::"r"(off) : "memory"); }
+
+/* ---- digests ---- */
+
+ALWAYS u64 mix(u64 h, u64 v) {
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+static u64 hash_bytes(u64 h, const u8 *p, u64 n) {
+	h = mix(h, n);
+	for (; n >= 8; p += 8, n -= 8) {
+		u64 w;
+		__builtin_memcpy(&w, p, 8);
+		h = mix(h, w);
+	}
+	u64 w = 0;
+	for (u64 i = 0; i < n; i++)
+		w |= (u64)p[i] << (8 * i);
+	return mix(h, w);
+}
+
+struct iovec_ {
+	const u8 *base;
+	u64 len;
+};
+
+/* ---- the calls IP-MON takes ---- */
+
+/* X_LOCAL: every variant executes, results compared. X_LEADER: the
+ * leader executes, followers copy. X_BYFD: by the descriptor's class (local
+ * files: every variant; the leader's: the leader). X_BYFD_OWN: the same,
+ * but a local result is not compared (fstat: inodes of memfds differ).
+ * X_LOCALFD: local descriptors only, any other goes to CP-MON. */
+enum { X_LOCAL = 1, X_LEADER, X_BYFD, X_LOCALFD, X_BYFD_OWN };
+enum { K_NONE, K_VAL, K_PTR, K_IN, K_OUT, K_IOVIN, K_IOVOUT, K_IN8, K_NULL };
+enum { O_NONE, O_RET, O_FIXED, O_IOV };
+enum { RW_NONE, RW_READ, RW_WRITE };
+
+struct spec {
+	u16 nr;
+	u8 exec;
+	u8 rw;    /* how it uses its descriptor (arg 0), for the policy */
+	u8 out;   /* what it writes: O_* */
+	u8 outarg;
+	u8 caparg; /* O_RET/O_IOV: the length or count argument */
+	u16 size;  /* O_FIXED: bytes */
+	u8 kind[6];
+	u8 len[6]; /* K_IN, K_IOVIN, K_IOVOUT: the length/count argument */
+};
+
+#define A(...) {__VA_ARGS__}
+
+static const struct spec specs[] = {
+	/* nr   exec       rw        out      outarg cap size  kinds                                  lens */
+	{0,   X_BYFD,    RW_READ,  O_RET,   1, 2, 0,   A(K_VAL, K_OUT, K_VAL),                 A(0, 2)},        /* read */
+	{1,   X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IN, K_VAL),                  A(0, 2)},        /* write */
+	{5,   X_BYFD_OWN, RW_READ, O_FIXED, 1, 0, 144, A(K_VAL, K_PTR),                        A(0)},           /* fstat */
+	{8,   X_BYFD,    RW_READ,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL, K_VAL),                 A(0)},           /* lseek */
+	{17,  X_BYFD,    RW_READ,  O_RET,   1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL),          A(0, 2)},        /* pread64 */
+	{18,  X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IN, K_VAL, K_VAL),           A(0, 2)},        /* pwrite64 */
+	{19,  X_LOCALFD, RW_READ,  O_IOV,   1, 2, 0,   A(K_VAL, K_IOVOUT, K_VAL),              A(0, 2)},        /* readv */
+	{20,  X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IOVIN, K_VAL),               A(0, 2)},        /* writev */
+	{24,  X_LOCAL,   RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* sched_yield */
+	{39,  X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getpid */
+	{40,  X_LEADER,  RW_WRITE, O_FIXED, 2, 0, 8,   A(K_VAL, K_VAL, K_IN8, K_VAL),          A(0)},           /* sendfile */
+	{44,  X_LEADER,  RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IN, K_VAL, K_VAL, K_NULL, K_VAL), A(0, 2)},   /* sendto */
+	{45,  X_LEADER,  RW_READ,  O_RET,   1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL, K_NULL, K_NULL), A(0, 2)}, /* recvfrom */
+	{63,  X_LOCAL,   RW_NONE,  O_FIXED, 0, 0, 390, A(K_PTR),                               A(0)},           /* uname */
+	{79,  X_LOCAL,   RW_NONE,  O_RET,   0, 1, 0,   A(K_OUT, K_VAL),                        A(1)},           /* getcwd */
+	{96,  X_LEADER,  RW_NONE,  O_FIXED, 0, 0, 16,  A(K_PTR, K_NULL),                       A(0)},           /* gettimeofday */
+	{102, X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getuid */
+	{104, X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getgid */
+	{107, X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* geteuid */
+	{108, X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getegid */
+	{110, X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getppid */
+	{186, X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* gettid */
+	{201, X_LEADER,  RW_NONE,  O_FIXED, 0, 0, 8,   A(K_PTR),                               A(0)},           /* time */
+	{228, X_LEADER,  RW_NONE,  O_FIXED, 1, 0, 16,  A(K_VAL, K_PTR),                        A(0)},           /* clock_gettime */
+	{318, X_LEADER,  RW_NONE,  O_RET,   0, 1, 0,   A(K_OUT, K_VAL, K_VAL),                 A(1)},           /* getrandom */
+};
+
+#define NSPECS (sizeof specs / sizeof specs[0])
+
+/* dmvx_ipmon_calls lists the calls IP-MON implements, for CP-MON, which
+ * reads it from this object's symbol table and lets the filter allow from
+ * the gate only calls that are both in the active policy and in this list. */
+EXPORT const u16 dmvx_ipmon_calls[] = {0, 1, 5, 8, 17, 18, 19, 20, 24, 39, 40, 44, 45, 63, 79, 96,
+				       102, 104, 107, 108, 110, 186, 201, 228, 318, 0xffff};
+
+static const struct spec *lookup(u64 nr) {
+	for (u64 i = 0; i < NSPECS; i++)
+		if (specs[i].nr == nr)
+			return &specs[i];
+	return 0;
+}
+
+/* The most output a record carries; larger reads go to CP-MON. */
+#define MAX_OUT 16384
+
+/* ---- the replication buffer ---- */
+
+#define REC(pos) ((volatile struct dmvx_rb_record __seg_gs *)(CTL->rb_rel + DMVX_RB_HEADER_SIZE + (pos)))
+
+static u64 min_tail(u32 nf) {
+	u64 t = RB->tail[0];
+	for (u32 i = 1; i < nf && i < DMVX_RB_MAX_FOLLOWERS; i++) {
+		u64 x = RB->tail[i];
+		if (x < t)
+			t = x;
+	}
+	return t;
+}
+
+static void tampered(u64 nr, long *a);
+
+/* Room kept free for the record CP-MON adds when the leader's thread
+ * stops at a CP-MON call (and a pad before it): CP-MON never waits. */
+#define MARKER_ROOM (2 * DMVX_RB_RECORD_SIZE)
+
+/* append publishes one record with out (len bytes) after its header. */
+static void rb_append(u64 nr, u64 digest, long ret, const u8 *out, u64 len) {
+	u64 need = (DMVX_RB_RECORD_SIZE + len + 7) & ~7UL;
+	u64 head = RB->head;
+	u64 pos = head & (DMVX_RB_DATA - 1);
+	u64 pad = pos + need > DMVX_RB_DATA ? DMVX_RB_DATA - pos : 0;
+	u32 nf = RB->nfollowers;
+	for (u32 spins = 0;;) {
+		u64 t = min_tail(nf);
+		if (t > head)
+			tampered(nr, 0);
+		if (head + pad + need + MARKER_ROOM - t <= DMVX_RB_DATA)
+			break;
+		if (spins == 0)
+			RB->leader_waits++;
+		if (spins < CTL->spin) {
+			spins++;
+			pause_();
+			continue;
+		}
+		spins = 1;
+		u32 v = RB->leader_futex;
+		RB->leader_sleeping = 1;
+		fence();
+		if (head + pad + need + MARKER_ROOM - min_tail(nf) <= DMVX_RB_DATA) {
+			RB->leader_sleeping = 0;
+			break;
+		}
+		futex_wait(OFF_LEADER_FUTEX, v);
+		RB->leader_sleeping = 0;
+	}
+	if (pad) {
+		REC(pos)->size = (u32)pad;
+		REC(pos)->kind = DMVX_RB_PAD;
+		pos = 0;
+	}
+	u64 seq = RB->seq + 1;
+	volatile struct dmvx_rb_record __seg_gs *r = REC(pos);
+	r->size = (u32)need;
+	r->kind = DMVX_RB_CALL;
+	r->seq = seq;
+	r->nr = (u32)nr;
+	r->out_len = (u32)len;
+	r->digest = digest;
+	r->ret = ret;
+	volatile u8 __seg_gs *dst = RBDATA + pos + DMVX_RB_RECORD_SIZE;
+	for (u64 i = 0; i < len; i++)
+		dst[i] = out[i];
+	barrier();
+	RB->seq = seq;
+	RB->head = head + pad + need;
+	fence();
+	if (RB->followers_sleeping) {
+		gs_inc32(CTL->rb_rel + OFF_FOLLOWER_FUTEX);
+		futex_wake(OFF_FOLLOWER_FUTEX);
+	}
+}
+
+/* next waits for this follower's next record and returns its position in
+ * the data area, or -1 when the leader's thread is gone. */
+static i64 rb_next(u64 nr, long *a) {
+	u32 f = CTL->follower;
+	if (f >= DMVX_RB_MAX_FOLLOWERS)
+		tampered(nr, a);
+	for (u32 spins = 0;;) {
+		u64 tail = RB->tail[f];
+		u64 head = RB->head;
+		if (head != tail) {
+			if (head - tail > DMVX_RB_DATA || (tail & 7))
+				tampered(nr, a);
+			u64 pos = tail & (DMVX_RB_DATA - 1);
+			u64 size = REC(pos)->size;
+			u32 kind = REC(pos)->kind;
+			if (size < 8 || (size & 7) || size > DMVX_RB_DATA - pos || size > head - tail)
+				tampered(nr, a);
+			if (kind == DMVX_RB_PAD) {
+				if (pos + size != DMVX_RB_DATA)
+					tampered(nr, a);
+				RB->tail[f] = tail + size;
+				continue;
+			}
+			if (size < DMVX_RB_RECORD_SIZE)
+				tampered(nr, a);
+			return (i64)pos;
+		}
+		if (RB->closed)
+			return -1;
+		if (spins < CTL->spin) {
+			spins++;
+			pause_();
+			continue;
+		}
+		spins = 0;
+		u32 v = RB->follower_futex;
+		gs_inc32(CTL->rb_rel + 100);
+		fence();
+		if (RB->head == tail) {
+			RB->follower_waits++;
+			futex_wait(OFF_FOLLOWER_FUTEX, v);
+		}
+		gs_dec32(CTL->rb_rel + 100);
+	}
+}
+
+/* consume moves this follower past the record at pos. */
+static void rb_consume(u64 pos, u64 size) {
+	u32 f = CTL->follower;
+	u64 tail = RB->tail[f];
+	(void)pos;
+	RB->seen[f] = RB->seen[f] + 1;
+	barrier();
+	RB->tail[f] = tail + size;
+	fence();
+	if (RB->leader_sleeping) {
+		gs_inc32(CTL->rb_rel + OFF_LEADER_FUTEX);
+		futex_wake(OFF_LEADER_FUTEX);
+	}
+}
+
+/* ---- divergence ---- */
+
+static void diverge(long reason, u64 nr, long *a, u64 seq) {
+	long args[6] = {0};
+	if (a)
+		for (int i = 0; i < 6; i++)
+			args[i] = a[i];
+	raw6(DMVX_NR_DIVERGE, reason, (long)nr, (long)args, (long)seq, 0, 0);
+	/* CP-MON kills every variant; never go on with an unchecked call. */
+	for (;;)
+		raw6(231 /* exit_group */, 86, 0, 0, 0, 0, 0);
+}
+
+static void tampered(u64 nr, long *a) { diverge(DMVX_DIV_TAMPERED, nr, a, 0); }
+
+/* ---- one call ---- */
+
+/* digest covers the call number, every value argument, and the content of
+ * inputs up to what the call used (ret bytes): IP-MON only reads memory the
+ * kernel has read successfully. */
+static u64 digest(const struct spec *s, u64 nr, long *a, long ret, const u64 *in8) {
+	u64 h = mix(CTL->key, nr);
+	for (int i = 0; i < 6; i++) {
+		u64 v = (u64)a[i];
+		switch (s->kind[i]) {
+		case K_VAL:
+			h = mix(h, v);
+			break;
+		case K_PTR:
+		case K_NULL:
+		case K_OUT:
+			h = mix(h, v != 0);
+			break;
+		case K_IN:
+			if (ret > 0 && v)
+				h = hash_bytes(h, (const u8 *)v, (u64)ret < (u64)a[s->len[i]] ? (u64)ret : (u64)a[s->len[i]]);
+			break;
+		case K_IN8:
+			h = mix(mix(h, v != 0), in8[i]);
+			break;
+		case K_IOVIN:
+		case K_IOVOUT:
+			if (ret >= 0 && v) {
+				const struct iovec_ *iov = (const struct iovec_ *)v;
+				u64 left = (u64)ret;
+				for (long j = 0; j < a[s->len[i]] && j < 1024; j++) {
+					h = mix(h, iov[j].len);
+					if (s->kind[i] == K_IOVIN && left) {
+						u64 n = iov[j].len < left ? iov[j].len : left;
+						h = hash_bytes(h, iov[j].base, n);
+						left -= n;
+					}
+				}
+			}
+			break;
+		}
+	}
+	return h;
+}
+
+/* output returns the contiguous bytes a call wrote (O_RET, O_FIXED). */
+static const u8 *output(const struct spec *s, long *a, long ret, u64 *len) {
+	*len = 0;
+	if (ret < 0 || !a[s->outarg])
+		return 0;
+	switch (s->out) {
+	case O_RET:
+		*len = (u64)ret;
+		break;
+	case O_FIXED:
+		*len = s->size;
+		break;
+	}
+	return (const u8 *)a[s->outarg];
+}
+
+static u64 out_digest(const struct spec *s, long *a, long ret) {
+	if (s->out == O_IOV) {
+		u64 h = mix(CTL->key, 1);
+		if (ret > 0) {
+			const struct iovec_ *iov = (const struct iovec_ *)a[s->outarg];
+			u64 left = (u64)ret;
+			for (long j = 0; left && j < a[s->caparg] && j < 1024; j++) {
+				u64 n = iov[j].len < left ? iov[j].len : left;
+				h = hash_bytes(h, iov[j].base, n);
+				left -= n;
+			}
+		}
+		return h;
+	}
+	u64 len;
+	const u8 *p = output(s, a, ret, &len);
+	return p ? hash_bytes(mix(CTL->key, 1), p, len) : mix(CTL->key, 0);
+}
+
+static long forward(u64 nr, long *a) { return raw6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]); }
+
+/* in8 reads the 8-byte inputs the call may overwrite (sendfile's offset)
+ * before it runs. */
+static void in8(const struct spec *s, long *a, u64 *out) {
+	for (int i = 0; i < 6; i++) {
+		out[i] = 0;
+		if (s->kind[i] == K_IN8 && a[i])
+			__builtin_memcpy(&out[i], (const void *)a[i], 8);
+	}
+}
+
+static long leader(const struct spec *s, u64 nr, long *a, int local) {
+	u64 pre[6];
+	in8(s, a, pre);
+	long ret = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (ret == DMVX_RESYNC)
+		return forward(nr, a);
+	u64 d = digest(s, nr, a, ret, pre);
+	if (local) {
+		u64 od = out_digest(s, a, ret);
+		rb_append(nr, d, ret, (const u8 *)&od, 8);
+	} else {
+		u64 len;
+		const u8 *p = output(s, a, ret, &len);
+		rb_append(nr, d, ret, p, len);
+	}
+	RB->calls[CTL->variant & 7]++;
+	return ret;
+}
+
+static long follower(const struct spec *s, u64 nr, long *a, int local, int own) {
+	i64 pos = rb_next(nr, a);
+	if (pos < 0)
+		return forward(nr, a); /* the leader's thread is gone: CP-MON decides */
+	volatile struct dmvx_rb_record __seg_gs *r = REC(pos);
+	u32 kind = r->kind;
+	u32 rnr = r->nr;
+	u32 size = r->size;
+	u64 seq = r->seq;
+	u64 rd = r->digest;
+	long ret = r->ret;
+	long lret = ret; /* the leader's: the digest covers what it used */
+	u32 olen = r->out_len;
+	if (kind == DMVX_RB_CPMON) {
+		/* The leader made this call through CP-MON: so do we, and
+		 * CP-MON checks that it is the same call. */
+		return forward(nr, a);
+	}
+	if (kind != DMVX_RB_CALL || seq != RB->seen[CTL->follower] + 1 || olen > size - DMVX_RB_RECORD_SIZE)
+		tampered(nr, a);
+	if (rnr != nr)
+		diverge(DMVX_DIV_CALL, nr, a, seq);
+	u64 pre[6];
+	in8(s, a, pre);
+	if (local) {
+		long mine = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		if (olen != 8)
+			tampered(nr, a);
+		if (own) {
+			/* Content that legitimately differs per variant
+			 * (/proc/self/...): each keeps its own result. */
+			ret = mine;
+			goto checked;
+		}
+		u64 want = 0;
+		volatile u8 __seg_gs *src = RBDATA + pos + DMVX_RB_RECORD_SIZE;
+		for (int i = 0; i < 8; i++)
+			want |= (u64)src[i] << (8 * i);
+		if (mine != ret || out_digest(s, a, mine) != want)
+			diverge(DMVX_DIV_RESULT, nr, a, seq);
+	} else {
+		/* The leader's output must fit where ours goes. */
+		u64 want = 0;
+		if (ret >= 0 && a[s->outarg]) {
+			if (s->out == O_RET)
+				want = (u64)ret;
+			else if (s->out == O_FIXED)
+				want = s->size;
+		}
+		if (s->out == O_RET && ret > 0 && (u64)ret > (u64)a[s->caparg])
+			tampered(nr, a);
+		if (olen != want)
+			tampered(nr, a);
+	}
+checked:
+	if (digest(s, nr, a, lret, pre) != rd)
+		diverge(DMVX_DIV_ARGS, nr, a, seq);
+	if (!local && olen) {
+		u8 *dst = (u8 *)a[s->outarg];
+		volatile u8 __seg_gs *src = RBDATA + pos + DMVX_RB_RECORD_SIZE;
+		for (u32 i = 0; i < olen; i++)
+			dst[i] = src[i];
+	}
+	rb_consume((u64)pos, size);
+	RB->calls[CTL->variant & 7]++;
+	return ret;
+}
+
+/* dmvx_call is every wrapper's way in: the raw kernel convention (-errno). */
+static long dmvx_call(u64 nr, long *a) {
+	if (!registered || !CTL->active || CTL->sync_req || nr >= DMVX_MAX_NR ||
+	    !(CTL->allowed[nr / 8] & (1 << (nr % 8))))
+		return forward(nr, a);
+	const struct spec *s = lookup(nr);
+	if (!s)
+		return forward(nr, a);
+	for (int i = 0; i < 6; i++)
+		if (s->kind[i] == K_NULL && a[i])
+			return forward(nr, a);
+	int local = s->exec == X_LOCAL, own = 0;
+	if (s->exec != X_LOCAL && (s->exec != X_LEADER || s->rw != RW_NONE)) {
+		u64 fd = (u64)a[0];
+		u8 cls = fd < DMVX_MAX_FD ? FDMAP[fd] : DMVX_FD_UNKNOWN;
+		if (cls == DMVX_FD_UNKNOWN)
+			return forward(nr, a);
+		if (cls == DMVX_FD_SOCKET) {
+			u32 want = s->rw == RW_WRITE ? DMVX_SOCK_WRITE : DMVX_SOCK_READ;
+			if (!(CTL->sockets & want))
+				return forward(nr, a);
+		}
+		if (s->exec == X_BYFD || s->exec == X_LOCALFD || s->exec == X_BYFD_OWN) {
+			local = cls == DMVX_FD_LOCAL || cls == DMVX_FD_OWN;
+			own = cls == DMVX_FD_OWN || (local && s->exec == X_BYFD_OWN);
+		}
+		if (s->exec == X_LOCALFD && !local)
+			return forward(nr, a);
+		if (nr == 40 /* sendfile */) {
+			u64 in = (u64)a[1];
+			if (in >= DMVX_MAX_FD || FDMAP[in] == DMVX_FD_UNKNOWN)
+				return forward(nr, a);
+		}
+	}
+	if (!local && s->out == O_RET && (u64)a[s->caparg] > MAX_OUT)
+		return forward(nr, a);
+	return CTL->role == 0 ? leader(s, nr, a, local) : follower(s, nr, a, local, own);
+}
+
+/* ---- libc's wrappers ---- */
+
+extern int *__errno_location(void) __attribute__((weak));
+extern void *malloc(size_t) __attribute__((weak));
+
+static long ret_errno(long r) {
+	if (r < 0 && r > -4096) {
+		if (__errno_location)
+			*__errno_location() = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+static long call6(u64 nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+	long a[6] = {a0, a1, a2, a3, a4, a5};
+	return ret_errno(dmvx_call(nr, a));
+}
+
+#define ALIAS(name, target) EXPORT __typeof__(target) name __attribute__((alias(#target)))
+
+EXPORT ssize_t read(int fd, void *buf, size_t n) { return call6(0, fd, (long)buf, (long)n, 0, 0, 0); }
+ALIAS(__read, read);
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen) {
+	(void)buflen;
+	return read(fd, buf, n);
+}
+EXPORT ssize_t write(int fd, const void *buf, size_t n) { return call6(1, fd, (long)buf, (long)n, 0, 0, 0); }
+ALIAS(__write, write);
+EXPORT int fstat(int fd, void *st) { return (int)call6(5, fd, (long)st, 0, 0, 0, 0); }
+ALIAS(fstat64, fstat);
+EXPORT long lseek(int fd, long off, int whence) { return call6(8, fd, off, whence, 0, 0, 0); }
+ALIAS(lseek64, lseek);
+ALIAS(__lseek, lseek);
+EXPORT ssize_t pread64(int fd, void *buf, size_t n, long off) { return call6(17, fd, (long)buf, (long)n, off, 0, 0); }
+ALIAS(pread, pread64);
+ALIAS(__pread64, pread64);
+EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, long off, size_t buflen) {
+	(void)buflen;
+	return pread64(fd, buf, n, off);
+}
+ALIAS(__pread_chk, __pread64_chk);
+EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, long off) { return call6(18, fd, (long)buf, (long)n, off, 0, 0); }
+ALIAS(pwrite, pwrite64);
+ALIAS(__pwrite64, pwrite64);
+EXPORT ssize_t readv(int fd, const void *iov, int cnt) { return call6(19, fd, (long)iov, cnt, 0, 0, 0); }
+EXPORT ssize_t writev(int fd, const void *iov, int cnt) { return call6(20, fd, (long)iov, cnt, 0, 0, 0); }
+EXPORT int sched_yield(void) { return (int)call6(24, 0, 0, 0, 0, 0, 0); }
+EXPORT int getpid(void) { return (int)call6(39, 0, 0, 0, 0, 0, 0); }
+ALIAS(__getpid, getpid);
+EXPORT ssize_t sendfile(int out, int in, long *off, size_t n) { return call6(40, out, in, (long)off, (long)n, 0, 0); }
+ALIAS(sendfile64, sendfile);
+EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const void *addr, unsigned alen) {
+	return call6(44, fd, (long)buf, (long)n, flags, (long)addr, alen);
+}
+EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags) { return sendto(fd, buf, n, flags, 0, 0); }
+ALIAS(__send, send);
+EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, void *addr, unsigned *alen) {
+	return call6(45, fd, (long)buf, (long)n, flags, (long)addr, (long)alen);
+}
+EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags) { return recvfrom(fd, buf, n, flags, 0, 0); }
+ALIAS(__recv, recv);
+EXPORT int uname(void *buf) { return (int)call6(63, (long)buf, 0, 0, 0, 0, 0); }
+ALIAS(__uname, uname);
+
+EXPORT char *getcwd(char *buf, size_t size) {
+	if (buf) {
+		long r = call6(79, (long)buf, (long)size, 0, 0, 0, 0);
+		if (r < 0)
+			return 0;
+		if (r == 0 || buf[0] != '/') {
+			/* Unreachable working directory: glibc says ENOENT. */
+			ret_errno(-2);
+			return 0;
+		}
+		return buf;
+	}
+	/* getcwd(NULL, size): glibc's extension, which allocates. */
+	char tmp[4096];
+	long r = call6(79, (long)tmp, sizeof tmp, 0, 0, 0, 0);
+	if (r < 0)
+		return 0;
+	if (r == 0 || tmp[0] != '/') {
+		ret_errno(-2);
+		return 0;
+	}
+	size_t n = size ? size : (size_t)r;
+	if ((size_t)r > n) {
+		ret_errno(-34); /* ERANGE */
+		return 0;
+	}
+	char *p = malloc ? malloc(n) : 0;
+	if (!p) {
+		ret_errno(-12); /* ENOMEM */
+		return 0;
+	}
+	for (long i = 0; i < r; i++)
+		p[i] = tmp[i];
+	return p;
+}
+ALIAS(__getcwd, getcwd);
+EXPORT char *__getcwd_chk(char *buf, size_t size, size_t buflen) {
+	(void)buflen;
+	return getcwd(buf, size);
+}
+EXPORT int gettimeofday(void *tv, void *tz) { return (int)call6(96, (long)tv, (long)tz, 0, 0, 0, 0); }
+ALIAS(__gettimeofday, gettimeofday);
+EXPORT unsigned getuid(void) { return (unsigned)call6(102, 0, 0, 0, 0, 0, 0); }
+EXPORT unsigned getgid(void) { return (unsigned)call6(104, 0, 0, 0, 0, 0, 0); }
+EXPORT unsigned geteuid(void) { return (unsigned)call6(107, 0, 0, 0, 0, 0, 0); }
+EXPORT unsigned getegid(void) { return (unsigned)call6(108, 0, 0, 0, 0, 0, 0); }
+EXPORT int getppid(void) { return (int)call6(110, 0, 0, 0, 0, 0, 0); }
+EXPORT int gettid(void) { return (int)call6(186, 0, 0, 0, 0, 0, 0); }
+EXPORT long time(long *t) { return call6(201, (long)t, 0, 0, 0, 0, 0); }
+EXPORT int clock_gettime(int clk, void *ts) { return (int)call6(228, clk, (long)ts, 0, 0, 0, 0); }
+ALIAS(__clock_gettime, clock_gettime);
+EXPORT ssize_t getrandom(void *buf, size_t n, unsigned flags) { return call6(318, (long)buf, (long)n, flags, 0, 0, 0); }
+ALIAS(__getrandom, getrandom);
+
+/* ---- registration ---- */
+
+__attribute__((constructor)) static void ipmon_init(void) {
+	/* CP-MON checks that the call comes from this object's code, maps the
+	 * gate, the control pages and the buffers, and sets %gs; 0 means done.
+	 * Anything else (no CP-MON, IP-MON switched off) leaves every call to
+	 * the kernel's filter, that is, to CP-MON. */
+	if (raw6(DMVX_NR_REGISTER, (long)DMVX_CTL_MAGIC, DMVX_ABI_VERSION, 0, 0, 0, 0) == 0)
+		registered = 1;
+}

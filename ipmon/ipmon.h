@@ -1,0 +1,97 @@
+/*
+ * What CP-MON and IP-MON agree on: the pseudo-calls IP-MON makes to CP-MON,
+ * the per-thread control page that CP-MON fills and IP-MON reads through
+ * %gs, and the region that holds control pages, the descriptor map and the
+ * replication buffers. The same values are in Go (internal/ipmon/abi.go); a
+ * Go test compiles this header and compares them.
+ *
+ * Region of one process image in one variant (at a random address that
+ * only CP-MON and the %gs base of the process's threads know):
+ *
+ *   +0                 descriptor map: one byte per fd (DMVX_FD_*)   read-only
+ *   +4096              control page of thread slot 0                 read-only
+ *   ...                control pages of slots 1..DMVX_SLOTS-1
+ *   +4096*(1+SLOTS)    the dead page: active == 0, for tasks that must not
+ *                      use IP-MON (forked children, threads past the last slot)
+ *   +4096*(2+SLOTS)    replication buffers, DMVX_RB_SPAN bytes per slot,
+ *                      shared with the same process of every other variant
+ *
+ * Read-only pages are written by CP-MON through /proc/PID/mem. IP-MON never
+ * holds their addresses in memory: it reaches its page as %gs:offset, and
+ * the rest by offsets stored there.
+ */
+#ifndef DMVX_IPMON_H
+#define DMVX_IPMON_H
+
+#include "rb.h"
+
+#define DMVX_ABI_VERSION 1
+#define DMVX_CTL_MAGIC 0x4c544358564d44ULL /* "DMVXCTL" */
+
+/* Pseudo-calls: numbers no kernel has; the filter sends them to CP-MON. */
+#define DMVX_NR_REGISTER 0xd4d0 /* (magic, version): register this image's IP-MON */
+#define DMVX_NR_DIVERGE 0xd4d1  /* (reason, nr, args[6]*, record seq): a follower's call differs */
+
+/* Reasons given with DMVX_NR_DIVERGE. */
+#define DMVX_DIV_CALL 1     /* another call than the leader's */
+#define DMVX_DIV_ARGS 2     /* same call, other arguments */
+#define DMVX_DIV_RESULT 3   /* a call every variant executes gave another result */
+#define DMVX_DIV_TAMPERED 4 /* the buffer holds what no leader writes */
+
+#define DMVX_PAGE 4096
+#define DMVX_SLOTS 64
+#define DMVX_RB_DATA 65536                              /* data area per buffer */
+#define DMVX_RB_SPAN (DMVX_RB_HEADER_SIZE + DMVX_RB_DATA + DMVX_PAGE - DMVX_RB_HEADER_SIZE) /* 68 KiB */
+#define DMVX_CTL_SPAN (DMVX_PAGE * (2 + DMVX_SLOTS))
+#define DMVX_MAX_FD 4096
+#define DMVX_MAX_NR 512
+
+/* Descriptor classes in the map. */
+#define DMVX_FD_UNKNOWN 0 /* not IP-MON's: the call goes to CP-MON */
+#define DMVX_FD_LOCAL 1   /* every variant has its own open file */
+#define DMVX_FD_LEADER 2  /* the leader's; followers get its results */
+#define DMVX_FD_SOCKET 3  /* the leader's, and a socket (policy levels socket-*) */
+#define DMVX_FD_OWN 4     /* every variant's own, with content that differs
+			   * between variants (/proc, /sys): not compared */
+
+/* ctl.sockets: what the policy lets IP-MON do on sockets. */
+#define DMVX_SOCK_READ 1
+#define DMVX_SOCK_WRITE 2
+
+/* A gate call returns this when CP-MON wants the call made through it
+ * instead (a signal is waiting to be delivered at a rendezvous). */
+#define DMVX_RESYNC (-4090L)
+
+/* The gate that CP-MON maps (read+exec) at a random address per variant:
+ * "syscall; ret". The filter allows the IP-MON calls of the active policy
+ * from gate + 2 only. */
+#define DMVX_GATE_LEN 3
+
+struct dmvx_ctl {
+	dmvx_u64 magic;   /* DMVX_CTL_MAGIC */
+	dmvx_u64 gate;    /* address of the gate */
+	dmvx_u32 active;  /* 0: take every call to CP-MON */
+	dmvx_u32 role;    /* 0 leader, 1 follower */
+	dmvx_u32 follower; /* this follower's index in the buffer (0..) */
+	dmvx_u32 spin;    /* polls of the buffer before sleeping; 0: never spin */
+	dmvx_u32 sync_req; /* CP-MON asks for the next call to come to it */
+	dmvx_u32 variant; /* this variant's index (counters) */
+	dmvx_i64 fdmap_rel; /* descriptor map, relative to this page */
+	dmvx_i64 rb_rel;    /* this slot's buffer, relative to this page */
+	dmvx_u64 rb_addr;   /* its absolute address, for futex calls only */
+	dmvx_u64 key;       /* digest key of the run */
+	dmvx_u32 sockets;   /* DMVX_SOCK_* */
+	unsigned char reserved[128 - 76];
+	unsigned char allowed[DMVX_MAX_NR / 8]; /* calls IP-MON may take */
+};
+
+_Static_assert(__builtin_offsetof(struct dmvx_ctl, gate) == 8, "ctl gate");
+_Static_assert(__builtin_offsetof(struct dmvx_ctl, active) == 16, "ctl active");
+_Static_assert(__builtin_offsetof(struct dmvx_ctl, sync_req) == 32, "ctl sync_req");
+_Static_assert(__builtin_offsetof(struct dmvx_ctl, fdmap_rel) == 40, "ctl fdmap_rel");
+_Static_assert(__builtin_offsetof(struct dmvx_ctl, key) == 64, "ctl key");
+_Static_assert(__builtin_offsetof(struct dmvx_ctl, sockets) == 72, "ctl sockets");
+_Static_assert(__builtin_offsetof(struct dmvx_ctl, allowed) == 128, "ctl allowed");
+_Static_assert(DMVX_RB_SPAN == 69632, "rb span");
+
+#endif
