@@ -92,8 +92,9 @@ static void futex_wake(u64 off) {
 	gate6(SYS_futex, (long)(CTL->rb_addr + off), FUTEX_WAKE, 0x7fffffff, 0, 0, 0);
 }
 
-#define OFF_LEADER_FUTEX 88
-#define OFF_FOLLOWER_FUTEX 92
+#define OFF_LEADER_FUTEX __builtin_offsetof(struct dmvx_rb_header, leader_futex)
+#define OFF_FOLLOWER_FUTEX __builtin_offsetof(struct dmvx_rb_header, follower_futex)
+#define OFF_FOLLOWERS_SLEEPING __builtin_offsetof(struct dmvx_rb_header, followers_sleeping)
 
 ALWAYS void barrier(void) { __asm__ volatile("" ::: "memory"); }
 ALWAYS void fence(void) { __asm__ volatile("mfence" ::: "memory"); }
@@ -136,7 +137,7 @@ struct iovec_ {
  * X_LOCALFD: local descriptors only, any other goes to CP-MON. */
 enum { X_LOCAL = 1, X_LEADER, X_BYFD, X_LOCALFD, X_BYFD_OWN };
 enum { K_NONE, K_VAL, K_PTR, K_IN, K_OUT, K_IOVIN, K_IOVOUT, K_IN8, K_NULL };
-enum { O_NONE, O_RET, O_FIXED, O_IOV };
+enum { O_NONE, O_RET, O_FIXED, O_IOV, O_EPOLL };
 enum { RW_NONE, RW_READ, RW_WRITE };
 
 struct spec {
@@ -163,6 +164,8 @@ static const struct spec specs[] = {
 	{18,  X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IN, K_VAL, K_VAL),           A(0, 2)},        /* pwrite64 */
 	{19,  X_LOCALFD, RW_READ,  O_IOV,   1, 2, 0,   A(K_VAL, K_IOVOUT, K_VAL),              A(0, 2)},        /* readv */
 	{20,  X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IOVIN, K_VAL),               A(0, 2)},        /* writev */
+	{232, X_LEADER,  RW_READ,  O_EPOLL, 1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL),          A(0)},           /* epoll_wait */
+	{281, X_LEADER,  RW_READ,  O_EPOLL, 1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL, K_NULL, K_VAL), A(0)},   /* epoll_pwait */
 	{24,  X_LOCAL,   RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* sched_yield */
 	{39,  X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getpid */
 	{40,  X_LEADER,  RW_WRITE, O_FIXED, 2, 0, 8,   A(K_VAL, K_VAL, K_IN8, K_VAL),          A(0)},           /* sendfile */
@@ -188,7 +191,7 @@ static const struct spec specs[] = {
  * reads it from this object's symbol table and lets the filter allow from
  * the gate only calls that are both in the active policy and in this list. */
 EXPORT const u16 dmvx_ipmon_calls[] = {0, 1, 5, 8, 17, 18, 19, 20, 24, 39, 40, 44, 45, 63, 79, 96,
-				       102, 104, 107, 108, 110, 186, 201, 228, 318, 0xffff};
+				       102, 104, 107, 108, 110, 186, 201, 228, 232, 281, 318, 0xffff};
 
 static const struct spec *lookup(u64 nr) {
 	for (u64 i = 0; i < NSPECS; i++)
@@ -216,40 +219,73 @@ static u64 min_tail(u32 nf) {
 
 static void tampered(u64 nr, long *a);
 
+/* copy_in and copy_out move bytes between the buffer (%gs space) and the
+ * program's memory, a word at a time where they can. */
+static void copy_in(u64 off, const u8 *src, u64 n) {
+	volatile u8 __seg_gs *dst = (volatile u8 __seg_gs *)off;
+	u64 i = 0;
+	for (; i + 8 <= n; i += 8) {
+		u64 w;
+		__builtin_memcpy(&w, src + i, 8);
+		*(volatile u64 __seg_gs *)(dst + i) = w;
+	}
+	for (; i < n; i++)
+		dst[i] = src[i];
+}
+
+static void copy_out(u8 *dst, u64 off, u64 n) {
+	const volatile u8 __seg_gs *src = (const volatile u8 __seg_gs *)off;
+	u64 i = 0;
+	for (; i + 8 <= n; i += 8) {
+		u64 w = *(const volatile u64 __seg_gs *)(src + i);
+		__builtin_memcpy(dst + i, &w, 8);
+	}
+	for (; i < n; i++)
+		dst[i] = src[i];
+}
+
 /* Room kept free for the record CP-MON adds when the leader's thread
  * stops at a CP-MON call (and a pad before it): CP-MON never waits. */
 #define MARKER_ROOM (2 * DMVX_RB_RECORD_SIZE)
 
-/* append publishes one record with out (len bytes) after its header. */
+#define DATA_OFF(pos) (CTL->rb_rel + DMVX_RB_HEADER_SIZE + (pos))
+
+/* append publishes one record with out (len bytes) after its header. The
+ * leader only looks at the followers' tails when its last look says the
+ * record would not fit: their line stays in the followers' caches. */
 static void rb_append(u64 nr, u64 digest, long ret, const u8 *out, u64 len) {
 	u64 need = (DMVX_RB_RECORD_SIZE + len + 7) & ~7UL;
 	u64 head = RB->head;
 	u64 pos = head & (DMVX_RB_DATA - 1);
 	u64 pad = pos + need > DMVX_RB_DATA ? DMVX_RB_DATA - pos : 0;
-	u32 nf = RB->nfollowers;
-	for (u32 spins = 0;;) {
-		u64 t = min_tail(nf);
-		if (t > head)
-			tampered(nr, 0);
-		if (head + pad + need + MARKER_ROOM - t <= DMVX_RB_DATA)
-			break;
-		if (spins == 0)
-			RB->leader_waits++;
-		if (spins < CTL->spin) {
-			spins++;
-			pause_();
-			continue;
-		}
-		spins = 1;
-		u32 v = RB->leader_futex;
-		RB->leader_sleeping = 1;
-		fence();
-		if (head + pad + need + MARKER_ROOM - min_tail(nf) <= DMVX_RB_DATA) {
+	u64 room = pad + need + MARKER_ROOM;
+	if (head + room - RB->min_tail > DMVX_RB_DATA) {
+		u32 nf = RB->nfollowers;
+		for (u32 spins = 0;;) {
+			u64 t = min_tail(nf);
+			if (t > head)
+				tampered(nr, 0);
+			RB->min_tail = t;
+			if (head + room - t <= DMVX_RB_DATA)
+				break;
+			if (spins == 0)
+				RB->leader_waits++;
+			if (spins < CTL->spin) {
+				spins++;
+				pause_();
+				continue;
+			}
+			spins = 1;
+			u32 v = RB->leader_futex;
+			RB->leader_sleeping = 1;
+			fence();
+			if (head + room - min_tail(nf) <= DMVX_RB_DATA) {
+				RB->leader_sleeping = 0;
+				continue;
+			}
+			futex_wait(OFF_LEADER_FUTEX, v);
 			RB->leader_sleeping = 0;
-			break;
 		}
-		futex_wait(OFF_LEADER_FUTEX, v);
-		RB->leader_sleeping = 0;
 	}
 	if (pad) {
 		REC(pos)->size = (u32)pad;
@@ -265,12 +301,11 @@ static void rb_append(u64 nr, u64 digest, long ret, const u8 *out, u64 len) {
 	r->out_len = (u32)len;
 	r->digest = digest;
 	r->ret = ret;
-	volatile u8 __seg_gs *dst = RBDATA + pos + DMVX_RB_RECORD_SIZE;
-	for (u64 i = 0; i < len; i++)
-		dst[i] = out[i];
+	copy_in(DATA_OFF(pos + DMVX_RB_RECORD_SIZE), out, len);
 	barrier();
 	RB->seq = seq;
 	RB->head = head + pad + need;
+	RB->calls = RB->calls + 1;
 	fence();
 	if (RB->followers_sleeping) {
 		gs_inc32(CTL->rb_rel + OFF_FOLLOWER_FUTEX);
@@ -286,9 +321,15 @@ static i64 rb_next(u64 nr, long *a) {
 		tampered(nr, a);
 	for (u32 spins = 0;;) {
 		u64 tail = RB->tail[f];
-		u64 head = RB->head;
+		u64 head = RB->head_seen[f];
+		if (head - tail - 1 >= DMVX_RB_DATA) {
+			/* What we saw of head is used up (or stale: CP-MON
+			 * consumes its own records): look again. */
+			head = RB->head;
+			RB->head_seen[f] = head;
+		}
 		if (head != tail) {
-			if (head - tail > DMVX_RB_DATA || (tail & 7))
+			if (head - tail > DMVX_RB_DATA || (tail & 7) || head < tail)
 				tampered(nr, a);
 			u64 pos = tail & (DMVX_RB_DATA - 1);
 			u64 size = REC(pos)->size;
@@ -314,24 +355,22 @@ static i64 rb_next(u64 nr, long *a) {
 		}
 		spins = 0;
 		u32 v = RB->follower_futex;
-		gs_inc32(CTL->rb_rel + 100);
+		gs_inc32(CTL->rb_rel + OFF_FOLLOWERS_SLEEPING);
 		fence();
-		if (RB->head == tail) {
+		if (RB->head == tail && !RB->closed) {
 			RB->follower_waits++;
 			futex_wait(OFF_FOLLOWER_FUTEX, v);
 		}
-		gs_dec32(CTL->rb_rel + 100);
+		gs_dec32(CTL->rb_rel + OFF_FOLLOWERS_SLEEPING);
 	}
 }
 
 /* consume moves this follower past the record at pos. */
-static void rb_consume(u64 pos, u64 size) {
+static void rb_consume(u64 size) {
 	u32 f = CTL->follower;
-	u64 tail = RB->tail[f];
-	(void)pos;
 	RB->seen[f] = RB->seen[f] + 1;
 	barrier();
-	RB->tail[f] = tail + size;
+	RB->tail[f] = RB->tail[f] + size;
 	fence();
 	if (RB->leader_sleeping) {
 		gs_inc32(CTL->rb_rel + OFF_LEADER_FUTEX);
@@ -408,6 +447,9 @@ static const u8 *output(const struct spec *s, long *a, long ret, u64 *len) {
 	case O_RET:
 		*len = (u64)ret;
 		break;
+	case O_EPOLL:
+		*len = (u64)ret * 12; /* struct epoll_event, packed on amd64 */
+		break;
 	case O_FIXED:
 		*len = s->size;
 		break;
@@ -434,6 +476,30 @@ static u64 out_digest(const struct spec *s, long *a, long ret) {
 	return p ? hash_bytes(mix(CTL->key, 1), p, len) : mix(CTL->key, 0);
 }
 
+/* epoll_map turns the leader's epoll_event.data into this variant's, for
+ * the same descriptor, as CP-MON's map says; data it has no entry for
+ * stays as it is (as CP-MON does). */
+static void epoll_map(u8 *ev, long n, u32 epfd) {
+	const volatile struct dmvx_epoll_entry __seg_gs *tab =
+		(const volatile struct dmvx_epoll_entry __seg_gs *)CTL->epoll_rel;
+	for (long i = 0; i < n; i++) {
+		u64 key;
+		__builtin_memcpy(&key, ev + 12 * i + 4, 8);
+		u64 h = dmvx_epoll_hash(epfd, key) % DMVX_EPOLL_SLOTS;
+		for (u64 probe = 0; probe < DMVX_EPOLL_SLOTS; probe++) {
+			const volatile struct dmvx_epoll_entry __seg_gs *e = &tab[(h + probe) % DMVX_EPOLL_SLOTS];
+			u32 st = e->state;
+			if (st == 0)
+				break;
+			if (st == DMVX_EPOLL_USED && e->epfd == epfd && e->key == key) {
+				u64 val = e->val;
+				__builtin_memcpy(ev + 12 * i + 4, &val, 8);
+				break;
+			}
+		}
+	}
+}
+
 static long forward(u64 nr, long *a) { return raw6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]); }
 
 /* in8 reads the 8-byte inputs the call may overwrite (sendfile's offset)
@@ -449,7 +515,14 @@ static void in8(const struct spec *s, long *a, u64 *out) {
 static long leader(const struct spec *s, u64 nr, long *a, int local) {
 	u64 pre[6];
 	in8(s, a, pre);
-	long ret = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	long a2 = a[2];
+	if (s->out == O_EPOLL && a2 > MAX_OUT / 12) {
+		/* Fewer events per call than the program allows (servers ask
+		 * for thousands): the kernel keeps the rest ready for the next
+		 * call, and a record stays small. */
+		a2 = MAX_OUT / 12;
+	}
+	long ret = gate6((long)nr, a[0], a[1], a2, a[3], a[4], a[5]);
 	if (ret == DMVX_RESYNC)
 		return forward(nr, a);
 	u64 d = digest(s, nr, a, ret, pre);
@@ -461,7 +534,6 @@ static long leader(const struct spec *s, u64 nr, long *a, int local) {
 		const u8 *p = output(s, a, ret, &len);
 		rb_append(nr, d, ret, p, len);
 	}
-	RB->calls[CTL->variant & 7]++;
 	return ret;
 }
 
@@ -516,6 +588,11 @@ static long follower(const struct spec *s, u64 nr, long *a, int local, int own) 
 		}
 		if (s->out == O_RET && ret > 0 && (u64)ret > (u64)a[s->caparg])
 			tampered(nr, a);
+		if (s->out == O_EPOLL) {
+			if (ret > 0 && (u64)ret > (u64)a[2])
+				tampered(nr, a);
+			want = ret > 0 && a[s->outarg] ? (u64)ret * 12 : 0;
+		}
 		if (olen != want)
 			tampered(nr, a);
 	}
@@ -523,13 +600,11 @@ checked:
 	if (digest(s, nr, a, lret, pre) != rd)
 		diverge(DMVX_DIV_ARGS, nr, a, seq);
 	if (!local && olen) {
-		u8 *dst = (u8 *)a[s->outarg];
-		volatile u8 __seg_gs *src = RBDATA + pos + DMVX_RB_RECORD_SIZE;
-		for (u32 i = 0; i < olen; i++)
-			dst[i] = src[i];
+		copy_out((u8 *)a[s->outarg], DATA_OFF((u64)pos + DMVX_RB_RECORD_SIZE), olen);
+		if (s->out == O_EPOLL)
+			epoll_map((u8 *)a[s->outarg], ret, (u32)a[0]);
 	}
-	rb_consume((u64)pos, size);
-	RB->calls[CTL->variant & 7]++;
+	rb_consume(size);
 	return ret;
 }
 
@@ -568,6 +643,8 @@ static long dmvx_call(u64 nr, long *a) {
 		}
 	}
 	if (!local && s->out == O_RET && (u64)a[s->caparg] > MAX_OUT)
+		return forward(nr, a);
+	if (s->out == O_EPOLL && (a[2] <= 0 || !CTL->epoll_rel))
 		return forward(nr, a);
 	return CTL->role == 0 ? leader(s, nr, a, local) : follower(s, nr, a, local, own);
 }
@@ -634,6 +711,10 @@ EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, void *addr, unsi
 }
 EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags) { return recvfrom(fd, buf, n, flags, 0, 0); }
 ALIAS(__recv, recv);
+EXPORT int epoll_wait(int epfd, void *ev, int max, int timeout) { return (int)call6(232, epfd, (long)ev, max, timeout, 0, 0); }
+EXPORT int epoll_pwait(int epfd, void *ev, int max, int timeout, const void *sigmask) {
+	return (int)call6(281, epfd, (long)ev, max, timeout, (long)sigmask, 8);
+}
 EXPORT int uname(void *buf) { return (int)call6(63, (long)buf, 0, 0, 0, 0, 0); }
 ALIAS(__uname, uname);
 

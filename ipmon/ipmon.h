@@ -9,11 +9,13 @@
  * only CP-MON and the %gs base of the process's threads know):
  *
  *   +0                 descriptor map: one byte per fd (DMVX_FD_*)   read-only
- *   +4096              control page of thread slot 0                 read-only
+ *   +4096              epoll map: the leader's epoll_event.data to this
+ *                      variant's, per epoll descriptor (followers)   read-only
+ *   +4096*(1+EP)       control page of thread slot 0                 read-only
  *   ...                control pages of slots 1..DMVX_SLOTS-1
- *   +4096*(1+SLOTS)    the dead page: active == 0, for tasks that must not
+ *   +4096*(1+EP+SLOTS) the dead page: active == 0, for tasks that must not
  *                      use IP-MON (forked children, threads past the last slot)
- *   +4096*(2+SLOTS)    replication buffers, DMVX_RB_SPAN bytes per slot,
+ *   +DMVX_CTL_SPAN     replication buffers, DMVX_RB_SPAN bytes per slot,
  *                      shared with the same process of every other variant
  *
  * Read-only pages are written by CP-MON through /proc/PID/mem. IP-MON never
@@ -42,7 +44,9 @@
 #define DMVX_SLOTS 64
 #define DMVX_RB_DATA 65536                              /* data area per buffer */
 #define DMVX_RB_SPAN (DMVX_RB_HEADER_SIZE + DMVX_RB_DATA + DMVX_PAGE - DMVX_RB_HEADER_SIZE) /* 68 KiB */
-#define DMVX_CTL_SPAN (DMVX_PAGE * (2 + DMVX_SLOTS))
+#define DMVX_EPOLL_PAGES 24
+#define DMVX_EPOLL_SLOTS (DMVX_EPOLL_PAGES * DMVX_PAGE / 24)
+#define DMVX_CTL_SPAN (DMVX_PAGE * (2 + DMVX_EPOLL_PAGES + DMVX_SLOTS))
 #define DMVX_MAX_FD 4096
 #define DMVX_MAX_NR 512
 
@@ -81,7 +85,8 @@ struct dmvx_ctl {
 	dmvx_u64 rb_addr;   /* its absolute address, for futex calls only */
 	dmvx_u64 key;       /* digest key of the run */
 	dmvx_u32 sockets;   /* DMVX_SOCK_* */
-	unsigned char reserved[128 - 76];
+	dmvx_i64 epoll_rel; /* epoll map, relative to this page */
+	unsigned char reserved[128 - 88];
 	unsigned char allowed[DMVX_MAX_NR / 8]; /* calls IP-MON may take */
 };
 
@@ -91,7 +96,25 @@ _Static_assert(__builtin_offsetof(struct dmvx_ctl, sync_req) == 32, "ctl sync_re
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, fdmap_rel) == 40, "ctl fdmap_rel");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, key) == 64, "ctl key");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, sockets) == 72, "ctl sockets");
+_Static_assert(__builtin_offsetof(struct dmvx_ctl, epoll_rel) == 80, "ctl epoll_rel");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, allowed) == 128, "ctl allowed");
+
+/* One entry of the epoll map: open addressing, linear probing from
+ * dmvx_epoll_hash(epfd, key) % DMVX_EPOLL_SLOTS, up to an empty entry. */
+struct dmvx_epoll_entry {
+	dmvx_u32 epfd;
+	dmvx_u32 state; /* 0 empty, 1 used, 2 deleted */
+	dmvx_u64 key;   /* the leader's data */
+	dmvx_u64 val;   /* this variant's data for the same descriptor */
+};
+_Static_assert(sizeof(struct dmvx_epoll_entry) == 24, "epoll entry");
+#define DMVX_EPOLL_USED 1
+#define DMVX_EPOLL_DELETED 2
+
+static inline dmvx_u64 dmvx_epoll_hash(dmvx_u32 epfd, dmvx_u64 key) {
+	dmvx_u64 h = (key ^ ((dmvx_u64)epfd << 32)) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 32);
+}
 _Static_assert(DMVX_RB_SPAN == 69632, "rb span");
 
 #endif

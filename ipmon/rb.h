@@ -19,9 +19,9 @@ typedef long long dmvx_i64;
 typedef unsigned int dmvx_u32;
 
 #define DMVX_RB_MAGIC 0x3130425258564d44ULL /* "DMVXRB01" */
-#define DMVX_RB_VERSION 2
+#define DMVX_RB_VERSION 3
 #define DMVX_RB_MAX_FOLLOWERS 7
-#define DMVX_RB_HEADER_SIZE 256
+#define DMVX_RB_HEADER_SIZE 512
 #define DMVX_RB_ALIGN 8
 
 /* Record kinds. */
@@ -29,24 +29,44 @@ typedef unsigned int dmvx_u32;
 #define DMVX_RB_PAD 2  /* filler to the end of the data area */
 #define DMVX_RB_CPMON 3 /* the leader made this call through CP-MON (written by CP-MON) */
 
+/*
+ * The header is laid out by who writes what: each 64-byte line is written
+ * by one side only, so that the leader's publishing and a follower's
+ * consuming do not pull one cache line back and forth at every call. The
+ * words that say "I am asleep" have lines of their own: they change
+ * rarely, and the other side reads them at every call.
+ */
 struct dmvx_rb_header {
+	/* line 0: set once (CP-MON) */
 	dmvx_u64 magic;
 	dmvx_u32 version;
 	dmvx_u32 nfollowers;
 	dmvx_u64 data_size; /* bytes of the data area after the header; power of two */
-	dmvx_u64 head;      /* bytes the leader has published (never wraps) */
-	dmvx_u64 tail[DMVX_RB_MAX_FOLLOWERS]; /* bytes each follower has consumed */
-	dmvx_u32 leader_futex;   /* the leader sleeps here while the buffer is full */
-	dmvx_u32 follower_futex; /* bumped at each publish; followers sleep here */
-	dmvx_u32 leader_sleeping;    /* the leader waits for room: wake it */
-	dmvx_u32 followers_sleeping; /* followers waiting for records: wake them */
-	dmvx_u32 closed;             /* CP-MON: the leader's thread is gone */
-	dmvx_u32 reserved0;
-	dmvx_u64 seen[DMVX_RB_MAX_FOLLOWERS]; /* records each follower consumed */
-	dmvx_u64 seq;                         /* records the leader published */
-	dmvx_u64 calls[DMVX_RB_MAX_FOLLOWERS + 1]; /* IP-MON calls, per variant */
+	dmvx_u32 closed;    /* CP-MON: the leader's thread is gone */
+	unsigned char pad0[64 - 28];
+	/* line 1: the leader */
+	dmvx_u64 head;           /* bytes the leader has published (never wraps) */
+	dmvx_u64 seq;            /* records the leader published */
+	dmvx_u64 calls;          /* calls the leader's IP-MON took */
 	dmvx_u64 leader_waits;   /* times the leader found the buffer full */
-	dmvx_u64 follower_waits; /* times a follower slept for a record */
+	dmvx_u64 min_tail;       /* the leader's last look at the followers' tails */
+	dmvx_u32 follower_futex; /* bumped when followers must wake; they sleep here */
+	unsigned char pad1[64 - 44];
+	/* lines 2-3: the followers */
+	dmvx_u64 tail[DMVX_RB_MAX_FOLLOWERS]; /* bytes each follower has consumed */
+	dmvx_u32 leader_futex;                /* bumped when the leader must wake */
+	dmvx_u32 pad2;
+	dmvx_u64 seen[DMVX_RB_MAX_FOLLOWERS]; /* records each follower consumed */
+	dmvx_u64 follower_waits;              /* times a follower slept for a record */
+	/* line 4: followers, rarely */
+	dmvx_u32 followers_sleeping; /* followers waiting for records: wake them */
+	unsigned char pad4[60];
+	/* line 5: the leader, rarely */
+	dmvx_u32 leader_sleeping; /* the leader waits for room: wake it */
+	unsigned char pad5[60];
+	/* lines 6-7: each follower's last look at head */
+	dmvx_u64 head_seen[DMVX_RB_MAX_FOLLOWERS];
+	unsigned char pad6[128 - 56];
 };
 
 struct dmvx_rb_record {
@@ -62,14 +82,20 @@ struct dmvx_rb_record {
 #define DMVX_RB_RECORD_SIZE 40
 
 _Static_assert(sizeof(struct dmvx_rb_header) == DMVX_RB_HEADER_SIZE, "rb header size");
-_Static_assert(__builtin_offsetof(struct dmvx_rb_header, head) == 24, "rb head");
-_Static_assert(__builtin_offsetof(struct dmvx_rb_header, tail) == 32, "rb tail");
-_Static_assert(__builtin_offsetof(struct dmvx_rb_header, leader_futex) == 88, "rb leader_futex");
-_Static_assert(__builtin_offsetof(struct dmvx_rb_header, follower_futex) == 92, "rb follower_futex");
-_Static_assert(__builtin_offsetof(struct dmvx_rb_header, seen) == 112, "rb seen");
-_Static_assert(__builtin_offsetof(struct dmvx_rb_header, seq) == 168, "rb seq");
-_Static_assert(__builtin_offsetof(struct dmvx_rb_header, calls) == 176, "rb calls");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, closed) == 24, "rb closed");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, head) == 64, "rb head");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, seq) == 72, "rb seq");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, calls) == 80, "rb calls");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, leader_waits) == 88, "rb leader_waits");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, min_tail) == 96, "rb min_tail");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, follower_futex) == 104, "rb follower_futex");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, tail) == 128, "rb tail");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, leader_futex) == 184, "rb leader_futex");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, seen) == 192, "rb seen");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, follower_waits) == 248, "rb follower_waits");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, followers_sleeping) == 256, "rb followers_sleeping");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, leader_sleeping) == 320, "rb leader_sleeping");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, head_seen) == 384, "rb head_seen");
 _Static_assert(sizeof(struct dmvx_rb_record) == DMVX_RB_RECORD_SIZE, "rb record size");
 
 #endif

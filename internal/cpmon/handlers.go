@@ -484,6 +484,13 @@ func (m *Monitor) epollCtlAfter(lt *ltask, ts []*task) func(ret int64) {
 				}
 			}
 		}
+		if ip := lt.proc.fds.ipm; ip != nil {
+			keys := []uint64{d[0]}
+			if had {
+				keys = append(keys, old[0])
+			}
+			ip.epollSync(epfd, em, keys...)
+		}
 	}
 }
 

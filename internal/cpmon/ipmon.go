@@ -59,6 +59,55 @@ type ipmonProc struct {
 	reg  *ipmon.Region
 	pids []int
 	live int // slots in use
+	// epoll is each follower's epoll map (index 0 unused); noEpoll the
+	// epoll descriptors whose map did not fit, left to CP-MON.
+	epoll   []*ipmon.EpollMap
+	noEpoll map[int]bool
+}
+
+// epollSync brings every follower's epoll map up to date for the leader's
+// data values keys of epfd, from CP-MON's own map. Called with m.mu held.
+func (ip *ipmonProc) epollSync(epfd int, em *epollMap, keys ...uint64) {
+	if epfd < 0 || epfd >= ipmon.MaxFD || ip.noEpoll[epfd] {
+		return
+	}
+	for _, key := range keys {
+		vals, have := []uint64(nil), false
+		if em != nil {
+			if fd, ok := em.rev[key]; ok {
+				vals, have = em.data[fd]
+			}
+		}
+		for v := 1; v < len(ip.pids); v++ {
+			var e ipmon.EpollEntry
+			var ok bool
+			if have && v < len(vals) {
+				if e, ok = ip.epoll[v].Set(uint32(epfd), key, vals[v]); !ok {
+					// Full: this epoll descriptor becomes CP-MON's.
+					ip.noEpoll[epfd] = true
+					ip.fdChanged(epfd, fdInfo{}, true)
+					return
+				}
+			} else if e, ok = ip.epoll[v].Delete(uint32(epfd), key); !ok {
+				continue
+			}
+			_ = ptrace.Mem{Pid: ip.pids[v]}.Write(ip.reg.EpollAddr(v)+e.Off, e.Data[:])
+		}
+	}
+}
+
+// epollDrop forgets an epoll descriptor that was closed.
+func (ip *ipmonProc) epollDrop(epfd int, em *epollMap) {
+	if em == nil {
+		delete(ip.noEpoll, epfd)
+		return
+	}
+	keys := make([]uint64, 0, len(em.rev))
+	for k := range em.rev {
+		keys = append(keys, k)
+	}
+	ip.epollSync(epfd, nil, keys...)
+	delete(ip.noEpoll, epfd)
 }
 
 const hIPMONRegister = "ipmon_register"
@@ -249,20 +298,38 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 	}
 	m.releaseIPMONLocked(lt.proc)
 	slot, _ := reg.Alloc()
-	ip := &ipmonProc{reg: reg, pids: append([]int(nil), lt.tids...), live: 1}
+	ip := &ipmonProc{reg: reg, pids: append([]int(nil), lt.tids...), live: 1, noEpoll: make(map[int]bool)}
+	for range m.n {
+		ip.epoll = append(ip.epoll, &ipmon.EpollMap{})
+	}
 	m.ipm.procs[ip] = true
 	lt.proc.ipm = ip
 	lt.proc.fds.ipm = ip
 	lt.slot = slot
 	fdmap := m.fdMapLocked(lt.proc.fds, lt.tids[0])
 	m.stats.IPMONRegistered++
+	var pending int
 	for i, t := range ts {
 		ctl := reg.Ctl(m.ctlSpec(i, slot))
+		pending++
 		t.v.enqueue(func() {
-			if err := t.v.injectRegister(t, reg, slot, ctl, fdmap); err != nil {
-				m.mu.Lock()
+			err := t.v.injectRegister(t, reg, slot, ctl, fdmap)
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			if err != nil {
 				m.errorLocked("variant %d: setting up IP-MON: %v", i, err)
-				m.mu.Unlock()
+				return
+			}
+			if pending--; pending == 0 && lt.proc.ipm == ip {
+				// Epoll descriptors made before IP-MON came (rare: the
+				// loader and constructors) get their maps now.
+				for epfd, em := range lt.proc.fds.epoll {
+					keys := make([]uint64, 0, len(em.rev))
+					for k := range em.rev {
+						keys = append(keys, k)
+					}
+					ip.epollSync(epfd, em, keys...)
+				}
 			}
 		})
 	}
@@ -337,7 +404,7 @@ func (ip *ipmonProc) fdChanged(fd int, info fdInfo, open bool) {
 		return
 	}
 	var c byte
-	if open {
+	if open && !ip.noEpoll[fd] {
 		c = fdClass(info, ip.pids[0], fd)
 	}
 	for v, pid := range ip.pids {
@@ -786,7 +853,7 @@ func (m *Monitor) ipmonStatsLocked(st *report.Stats) {
 			c.Add(p.reg.Counters())
 		}
 	}
-	st.DirectCalls = c.Calls[0]
+	st.DirectCalls = c.Calls
 	st.RBLeaderWaits = c.LeaderWaits
 	st.RBFollowerWaits = c.FollowerWaits
 }

@@ -577,7 +577,8 @@ func (v *variant) ownFD(t *task, fd int) {
 
 // openIsLocal says whether every variant should have its own open file:
 // a regular file or directory that the call opened without write access,
-// creation or truncation. Devices, FIFOs and sockets stay the leader's.
+// creation or truncation, or /dev/null or /dev/zero. Other devices, FIFOs
+// and sockets stay the leader's.
 func openIsLocal(pid, fd int, c *canon.Call) bool {
 	var flags uint64
 	switch c.Row.Name {
@@ -588,16 +589,21 @@ func openIsLocal(pid, fd int, c *canon.Call) bool {
 	default: // creat, openat2: leader's
 		return false
 	}
+	var st unix.Stat_t
+	if unix.Stat(fmt.Sprintf("/proc/%d/fd/%d", pid, fd), &st) != nil {
+		return false
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFCHR && (st.Rdev == unix.Mkdev(1, 3) || st.Rdev == unix.Mkdev(1, 5)) {
+		// /dev/null and /dev/zero have no state and give every
+		// variant the same: each uses its own, whatever the mode.
+		return true
+	}
 	// O_TMPFILE includes O_DIRECTORY's bit: test it whole.
 	if flags&unix.O_ACCMODE != unix.O_RDONLY || flags&(unix.O_CREAT|unix.O_TRUNC) != 0 ||
 		flags&unix.O_TMPFILE == unix.O_TMPFILE {
 		return false
 	}
-	st, err := os.Stat(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))
-	if err != nil {
-		return false
-	}
-	return st.Mode().IsRegular() || st.IsDir()
+	return st.Mode&unix.S_IFMT == unix.S_IFREG || st.Mode&unix.S_IFMT == unix.S_IFDIR
 }
 
 // fdCloexec reads a descriptor's close-on-exec flag from /proc.

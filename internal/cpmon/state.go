@@ -101,9 +101,11 @@ func (t *fdTable) get(fd int) (fdInfo, bool) {
 }
 
 func (t *fdTable) close(fd int) {
+	em := t.epoll[fd]
 	delete(t.fds, fd)
 	delete(t.epoll, fd)
 	if t.ipm != nil {
+		t.ipm.epollDrop(fd, em)
 		t.ipm.fdChanged(fd, fdInfo{}, false)
 	}
 }

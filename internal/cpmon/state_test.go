@@ -260,6 +260,13 @@ func TestOpenIsLocal(t *testing.T) {
 		return fd
 	}()
 
+	// /dev/full is a device with a number of its own.
+	full, err := os.Open("/dev/full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+
 	const rdonly = unix.O_RDONLY | unix.O_CLOEXEC
 	tests := []struct {
 		name  string
@@ -277,7 +284,10 @@ func TestOpenIsLocal(t *testing.T) {
 		{"O_TRUNC", "openat", unix.O_RDONLY | unix.O_TRUNC, int(ro.Fd()), false},
 		{"O_TMPFILE", "openat", unix.O_TMPFILE | unix.O_RDWR, int(d.Fd()), false},
 		{"pipe", "openat", rdonly, int(pr.Fd()), false},
-		{"device", "openat", rdonly, int(devnull.Fd()), false},
+		// /dev/null and /dev/zero have no state: every variant its own.
+		{"/dev/null", "openat", rdonly, int(devnull.Fd()), true},
+		{"/dev/null for writing", "openat", unix.O_WRONLY, int(devnull.Fd()), true},
+		{"another device", "openat", rdonly, int(full.Fd()), false},
 		{"closed fd", "openat", rdonly, closedFD, false},
 		{"creat", "creat", rdonly, int(ro.Fd()), false},
 		{"openat2", "openat2", rdonly, int(ro.Fd()), false},

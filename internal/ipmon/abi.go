@@ -21,17 +21,19 @@ const (
 	DivResult   = 3
 	DivTampered = 4
 
-	Page     = 4096
-	Slots    = 64
-	RBData   = 65536
-	RBSpan   = 69632 // header + data, rounded up to pages
-	CtlSpan  = Page * (2 + Slots)
-	MaxFD    = 4096
-	MaxNr    = 512
-	Resync   = -4090
-	GateLen  = 3
-	SockRead = 1
-	SockWr   = 2
+	Page       = 4096
+	Slots      = 64
+	RBData     = 65536
+	RBSpan     = 69632 // header + data, rounded up to pages
+	EpollPages = 24
+	EpollSlots = EpollPages * Page / 24
+	CtlSpan    = Page * (2 + EpollPages + Slots)
+	MaxFD      = 4096
+	MaxNr      = 512
+	Resync     = -4090
+	GateLen    = 3
+	SockRead   = 1
+	SockWr     = 2
 
 	// Descriptor classes.
 	FDUnknown = 0
@@ -54,6 +56,7 @@ const (
 	ctlRBAddr   = 56
 	ctlKey      = 64
 	ctlSockets  = 72
+	ctlEpollRel = 80
 	ctlAllowed  = 128
 	ctlSize     = ctlAllowed + MaxNr/8
 )

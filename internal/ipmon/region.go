@@ -116,8 +116,9 @@ func (r *Region) Counters() (c rb.Counters) {
 // FDMapAddr, CtlAddr, DeadAddr and RBAddr locate the region's parts in
 // variant v.
 func (r *Region) FDMapAddr(v int) uint64   { return r.Bases[v] }
-func (r *Region) CtlAddr(v, s int) uint64  { return r.Bases[v] + Page*uint64(1+s) }
-func (r *Region) DeadAddr(v int) uint64    { return r.Bases[v] + Page*uint64(1+Slots) }
+func (r *Region) EpollAddr(v int) uint64   { return r.Bases[v] + Page }
+func (r *Region) CtlAddr(v, s int) uint64  { return r.Bases[v] + Page*uint64(1+EpollPages+s) }
+func (r *Region) DeadAddr(v int) uint64    { return r.Bases[v] + Page*uint64(1+EpollPages+Slots) }
 func (r *Region) RBAddr(v, s int) uint64   { return r.Bases[v] + CtlSpan + RBSpan*uint64(s) }
 func (r *Region) BuffersAddr(v int) uint64 { return r.Bases[v] + CtlSpan }
 
@@ -150,6 +151,7 @@ func (r *Region) Ctl(c CtlSpec) []byte {
 	le.PutUint64(b[ctlRBAddr:], r.RBAddr(c.Variant, c.Slot))
 	le.PutUint64(b[ctlKey:], c.Key)
 	le.PutUint32(b[ctlSockets:], c.Sockets)
+	le.PutUint64(b[ctlEpollRel:], r.EpollAddr(c.Variant)-ctl)
 	for _, nr := range c.Allowed {
 		if nr < MaxNr {
 			b[ctlAllowed+nr/8] |= 1 << (nr % 8)
@@ -177,3 +179,92 @@ func RandomKey() uint64 {
 
 // ErrNoSlot: every thread slot of the region is taken.
 var ErrNoSlot = errors.New("ipmon: no free thread slot")
+
+// EpollMap is CP-MON's copy of one follower's epoll map (ipmon/ipmon.h):
+// the leader's epoll_event.data, per epoll descriptor, to the follower's
+// data for the same descriptor. Set and Delete return the entries to write
+// into the follower's page.
+type EpollMap struct {
+	state [EpollSlots]uint8
+	epfd  [EpollSlots]uint32
+	key   [EpollSlots]uint64
+	n     int // used or deleted
+}
+
+// EpollEntry is one entry to write: its offset from the map's start and
+// its 24 bytes.
+type EpollEntry struct {
+	Off  uint64
+	Data [24]byte
+}
+
+const (
+	epollUsed    = 1
+	epollDeleted = 2
+)
+
+func epollHash(epfd uint32, key uint64) uint64 {
+	h := (key ^ uint64(epfd)<<32) * 0x9e3779b97f4a7c15
+	return h ^ h>>32
+}
+
+func (e *EpollMap) find(epfd uint32, key uint64) (int, bool) {
+	h := epollHash(epfd, key) % EpollSlots
+	free := -1
+	for p := uint64(0); p < EpollSlots; p++ {
+		i := int((h + p) % EpollSlots)
+		switch e.state[i] {
+		case 0:
+			if free < 0 {
+				free = i
+			}
+			return free, false
+		case epollDeleted:
+			if free < 0 {
+				free = i
+			}
+		case epollUsed:
+			if e.epfd[i] == epfd && e.key[i] == key {
+				return i, true
+			}
+		}
+	}
+	return free, false
+}
+
+func (e *EpollMap) entry(i int, val uint64) EpollEntry {
+	var en EpollEntry
+	en.Off = uint64(i) * 24
+	binary.LittleEndian.PutUint32(en.Data[0:], e.epfd[i])
+	binary.LittleEndian.PutUint32(en.Data[4:], uint32(e.state[i]))
+	binary.LittleEndian.PutUint64(en.Data[8:], e.key[i])
+	binary.LittleEndian.PutUint64(en.Data[16:], val)
+	return en
+}
+
+// Set maps key to val for epfd. It fails when the map is too full to
+// probe well (three quarters): the follower's IP-MON then leaves data it
+// has no entry for unmapped, so CP-MON must keep such epoll descriptors.
+func (e *EpollMap) Set(epfd uint32, key, val uint64) (EpollEntry, bool) {
+	i, ok := e.find(epfd, key)
+	if !ok {
+		if i < 0 || e.n >= EpollSlots*3/4 {
+			return EpollEntry{}, false
+		}
+		if e.state[i] == 0 {
+			e.n++
+		}
+	}
+	e.state[i], e.epfd[i], e.key[i] = epollUsed, epfd, key
+	return e.entry(i, val), true
+}
+
+// Delete drops key of epfd.
+func (e *EpollMap) Delete(epfd uint32, key uint64) (EpollEntry, bool) {
+	i, ok := e.find(epfd, key)
+	if !ok {
+		return EpollEntry{}, false
+	}
+	e.state[i] = epollDeleted
+	return e.entry(i, 0), true
+}

@@ -18,28 +18,31 @@ package rb
 // Layout, as in ipmon/rb.h.
 const (
 	Magic        = 0x3130425258564d44 // "DMVXRB01", little-endian
-	Version      = 2
+	Version      = 3
 	MaxFollowers = 7
-	HeaderSize   = 256
+	HeaderSize   = 512
 	RecordSize   = 40
 	Align        = 8
 
+	// The header, by 64-byte line and by writer (see ipmon/rb.h).
 	offMagic             = 0
 	offVersion           = 8
 	offNFollowers        = 12
 	offDataSize          = 16
-	offHead              = 24
-	offTail              = 32 // MaxFollowers uint64s
-	offLeaderFutex       = 88
-	offFollowerFutex     = 92
-	offLeaderSleeping    = 96
-	offFollowersSleeping = 100
-	offClosed            = 104
-	offSeen              = 112 // MaxFollowers uint64s
-	offSeq               = 168
-	offCalls             = 176 // MaxFollowers+1 uint64s
-	offLeaderWaits       = 240
+	offClosed            = 24
+	offHead              = 64 // leader
+	offSeq               = 72
+	offCalls             = 80
+	offLeaderWaits       = 88
+	offMinTail           = 96
+	offFollowerFutex     = 104
+	offTail              = 128 // followers: MaxFollowers uint64s
+	offLeaderFutex       = 184
+	offSeen              = 192 // MaxFollowers uint64s
 	offFollowerWaits     = 248
+	offFollowersSleeping = 256
+	offLeaderSleeping    = 320
+	offHeadSeen          = 384
 
 	recSize   = 0
 	recKind   = 4

@@ -259,16 +259,14 @@ func (b *Buffer) wakeFollowers() {
 
 // Counters are what IP-MON counted in a buffer.
 type Counters struct {
-	Calls         [MaxFollowers + 1]uint64 // calls IP-MON took, per variant
-	LeaderWaits   uint64                   // the leader found the buffer full
-	FollowerWaits uint64                   // a follower slept for a record
+	Calls         uint64 // calls the leader's IP-MON took
+	LeaderWaits   uint64 // the leader found the buffer full
+	FollowerWaits uint64 // a follower slept for a record
 }
 
 // Add accumulates o.
 func (c *Counters) Add(o Counters) {
-	for i := range c.Calls {
-		c.Calls[i] += o.Calls[i]
-	}
+	c.Calls += o.Calls
 	c.LeaderWaits += o.LeaderWaits
 	c.FollowerWaits += o.FollowerWaits
 }
@@ -277,9 +275,7 @@ func (c *Counters) Add(o Counters) {
 // write them; they are statistics, never decisions).
 func (b *Buffer) Counters() Counters {
 	var c Counters
-	for i := range c.Calls {
-		c.Calls[i] = b.load64(offCalls + 8*i)
-	}
+	c.Calls = b.load64(offCalls)
 	c.LeaderWaits = b.load64(offLeaderWaits)
 	c.FollowerWaits = b.load64(offFollowerWaits)
 	return c

@@ -173,14 +173,15 @@ int main(void) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "256 16 24 32 88 92 40 24 32\n7 3130425258564d44 2\n"
+	want := "512 16 64 128 184 104 40 24 32\n7 3130425258564d44 3\n"
 	if got := string(out); got != want {
 		t.Errorf("C layout:\n%s\nGo layout:\n%s", got, want)
 	}
-	if !strings.HasPrefix(want, "256 ") || HeaderSize != 256 || offDataSize != 16 || offHead != 24 ||
-		offTail != 32 || offLeaderFutex != 88 || offFollowerFutex != 92 || RecordSize != 40 ||
-		recDigest != 24 || recRet != 32 || MaxFollowers != 7 || Magic != 0x3130425258564d44 || Version != 2 ||
-		offSeen != 112 || offSeq != 168 || offCalls != 176 || offFollowerWaits != 248 {
+	if !strings.HasPrefix(want, "512 ") || HeaderSize != 512 || offDataSize != 16 || offHead != 64 ||
+		offTail != 128 || offLeaderFutex != 184 || offFollowerFutex != 104 || RecordSize != 40 ||
+		recDigest != 24 || recRet != 32 || MaxFollowers != 7 || Magic != 0x3130425258564d44 || Version != 3 ||
+		offSeen != 192 || offSeq != 72 || offCalls != 80 || offFollowerWaits != 248 ||
+		offFollowersSleeping != 256 || offLeaderSleeping != 320 || offHeadSeen != 384 || offClosed != 24 {
 		t.Error("Go constants changed without the C header")
 	}
 }
