@@ -2,7 +2,8 @@
 #
 #   make deps    install missing Debian packages (gcc, lighttpd, curl, wrk, ...)
 #   make build   launcher blob, bin/dmvx, test and benchmark programs
-#   make test    deps + build + go vet + unit tests + end-to-end tests
+#   make test    deps + build + go vet + unit tests + end-to-end tests (default
+#                configuration, then every other one: make e2e-matrix)
 #   make demo    deps + build + a guided tour (scripts/demo.sh)
 #   make bench   deps + build + microbenchmarks and lighttpd (bench/run.sh)
 #   make clean   remove what build made
@@ -40,7 +41,8 @@ LAUNCHER_CFLAGS := -static -nostdlib -nostartfiles -ffreestanding -fno-builtin \
 PROG_CFLAGS := -O2 -Wall -Werror
 
 TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls
-TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) open_a open_b spin_yes spin_no)
+TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) open_a open_b spin_yes spin_no \
+	hello_static write_a write_b flood flood_slow tamper tamper_yes hide gate_jump gate_jump_yes)
 BENCH_BINS := $(addprefix bench/bin/,getcwd read_zero sched_yield)
 
 E2E_PKG := ./test/e2e
@@ -48,7 +50,7 @@ E2E_PKG := ./test/e2e
 UNIT_TIMEOUT ?= 5m
 E2E_TIMEOUT ?= 10m
 
-.PHONY: all deps build test vet unit e2e demo bench clean FORCE
+.PHONY: all deps build test vet unit e2e e2e-matrix demo bench clean FORCE
 
 all: build
 
@@ -99,6 +101,49 @@ testdata/bin/spin_no: testdata/spin.c
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -o $@ $<
 
+# IP-MON tests (test/e2e/ipmon_test.go). hello_static: LD_PRELOAD cannot
+# load IP-MON into a static program.
+testdata/bin/hello_static: testdata/hello.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -static -o $@ $<
+
+testdata/bin/write_a: testdata/write_diff.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -DMSG='"hello\n"' -o $@ $<
+
+testdata/bin/write_b: testdata/write_diff.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -DMSG='"jello\n"' -o $@ $<
+
+testdata/bin/flood_slow: testdata/flood.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -DSLOW -o $@ $<
+
+# tamper, hide and gate_jump reach IP-MON's control page and buffer as an
+# attacker inside the variant would: they take the layouts from IP-MON's
+# own headers. gate_jump calls the gate from inline assembly: no red zone.
+IPMON_H := $(wildcard ipmon/*.h)
+
+testdata/bin/tamper: testdata/tamper.c $(IPMON_H)
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -Iipmon -o $@ $<
+
+testdata/bin/tamper_yes: testdata/tamper.c $(IPMON_H)
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -Iipmon -DTAMPER -o $@ $<
+
+testdata/bin/hide: testdata/hide.c $(IPMON_H)
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -Iipmon -o $@ $<
+
+testdata/bin/gate_jump: testdata/gate_jump.c $(IPMON_H)
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -Iipmon -mno-red-zone -o $@ $<
+
+testdata/bin/gate_jump_yes: testdata/gate_jump.c $(IPMON_H)
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -Iipmon -mno-red-zone -DJUMP -o $@ $<
+
 bench/bin/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -o $@ $<
@@ -116,11 +161,32 @@ unit:
 e2e:
 	$(GO) test -count=1 -timeout $(E2E_TIMEOUT) -v $(E2E_PKG)
 
+# The end-to-end tests again in every configuration but the default (which
+# e2e runs): each IP-MON policy level below socket-rw, and CP-MON alone. The
+# harness puts DMVX_E2E_FLAGS right after `dmvx run`; tests of IP-MON's own
+# figures skip themselves. Every configuration runs, then any failure fails.
+E2E_CONFIGS := "--policy base" "--policy nonsocket-ro" "--policy nonsocket-rw" "--policy socket-ro" "--no-ipmon"
+
+e2e-matrix:
+	@failed=; \
+	for flags in $(E2E_CONFIGS); do \
+		echo "e2e-matrix: DMVX_E2E_FLAGS='$$flags'"; \
+		start=$$SECONDS; \
+		if DMVX_E2E_FLAGS="$$flags" $(GO) test -count=1 -timeout $(E2E_TIMEOUT) $(E2E_PKG); then \
+			echo "e2e-matrix: $$flags: ok in $$((SECONDS - start))s"; \
+		else \
+			echo "e2e-matrix: $$flags: FAIL in $$((SECONDS - start))s"; \
+			failed="$$failed '$$flags'"; \
+		fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "e2e-matrix: failed:$$failed"; exit 1; fi
+
 test: deps
 	$(MAKE) build
 	$(MAKE) vet
 	$(MAKE) unit
 	$(MAKE) e2e
+	$(MAKE) e2e-matrix
 
 demo: deps
 	$(MAKE) build

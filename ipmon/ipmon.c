@@ -97,7 +97,9 @@ static void futex_wake(u64 off) {
 #define OFF_FOLLOWERS_SLEEPING __builtin_offsetof(struct dmvx_rb_header, followers_sleeping)
 
 ALWAYS void barrier(void) { __asm__ volatile("" ::: "memory"); }
-ALWAYS void fence(void) { __asm__ volatile("mfence" ::: "memory"); }
+/* fence orders a store before a later load (the "asleep?" checks): a
+ * locked no-op on the stack does it, cheaper than mfence. */
+ALWAYS void fence(void) { __asm__ volatile("lock addl $0, (%%rsp)" ::: "memory", "cc"); }
 ALWAYS void pause_(void) { __asm__ volatile("pause" ::: "memory"); }
 ALWAYS void gs_inc32(u64 off) { __asm__ volatile("lock incl %%gs:(%0)" ::"r"(off) : "memory"); }
 ALWAYS void gs_dec32(u64 off) { __asm__ volatile("lock decl %%gs:(%0)" ::"r"(off) : "memory"); }
@@ -112,6 +114,20 @@ ALWAYS u64 mix(u64 h, u64 v) {
 
 static u64 hash_bytes(u64 h, const u8 *p, u64 n) {
 	h = mix(h, n);
+	if (n >= 32) {
+		/* Four independent lanes: the multiplies overlap instead of
+		 * waiting for each other (a 512-byte read hashes 4x faster). */
+		u64 l0 = h, l1 = h ^ 1, l2 = h ^ 2, l3 = h ^ 3;
+		for (; n >= 32; p += 32, n -= 32) {
+			u64 w[4];
+			__builtin_memcpy(w, p, 32);
+			l0 = mix(l0, w[0]);
+			l1 = mix(l1, w[1]);
+			l2 = mix(l2, w[2]);
+			l3 = mix(l3, w[3]);
+		}
+		h = mix(mix(mix(l0, l1), l2), l3);
+	}
 	for (; n >= 8; p += 8, n -= 8) {
 		u64 w;
 		__builtin_memcpy(&w, p, 8);
@@ -130,12 +146,15 @@ struct iovec_ {
 
 /* ---- the calls IP-MON takes ---- */
 
-/* X_LOCAL: every variant executes, results compared. X_LEADER: the
- * leader executes, followers copy. X_BYFD: by the descriptor's class (local
+/* X_LOCAL: every variant executes, results compared (on one host, where
+ * copying a small result is cheaper than a kernel entry, CP-MON may ask
+ * for X_LEADER instead: ctl.copy_local). X_UNSYNCED: every variant
+ * executes, nothing is recorded (sched_yield: no result, no effect on the
+ * outside). X_LEADER: the leader executes, followers copy. X_BYFD: by the descriptor's class (local
  * files: every variant; the leader's: the leader). X_BYFD_OWN: the same,
  * but a local result is not compared (fstat: inodes of memfds differ).
  * X_LOCALFD: local descriptors only, any other goes to CP-MON. */
-enum { X_LOCAL = 1, X_LEADER, X_BYFD, X_LOCALFD, X_BYFD_OWN };
+enum { X_LOCAL = 1, X_LEADER, X_BYFD, X_LOCALFD, X_BYFD_OWN, X_UNSYNCED };
 enum { K_NONE, K_VAL, K_PTR, K_IN, K_OUT, K_IOVIN, K_IOVOUT, K_IN8, K_NULL };
 enum { O_NONE, O_RET, O_FIXED, O_IOV, O_EPOLL };
 enum { RW_NONE, RW_READ, RW_WRITE };
@@ -166,7 +185,7 @@ static const struct spec specs[] = {
 	{20,  X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IOVIN, K_VAL),               A(0, 2)},        /* writev */
 	{232, X_LEADER,  RW_READ,  O_EPOLL, 1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL),          A(0)},           /* epoll_wait */
 	{281, X_LEADER,  RW_READ,  O_EPOLL, 1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL, K_NULL, K_VAL), A(0)},   /* epoll_pwait */
-	{24,  X_LOCAL,   RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* sched_yield */
+	{24,  X_UNSYNCED, RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* sched_yield */
 	{39,  X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getpid */
 	{40,  X_LEADER,  RW_WRITE, O_FIXED, 2, 0, 8,   A(K_VAL, K_VAL, K_IN8, K_VAL),          A(0)},           /* sendfile */
 	{44,  X_LEADER,  RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IN, K_VAL, K_VAL, K_NULL, K_VAL), A(0, 2)},   /* sendto */
@@ -193,11 +212,13 @@ static const struct spec specs[] = {
 EXPORT const u16 dmvx_ipmon_calls[] = {0, 1, 5, 8, 17, 18, 19, 20, 24, 39, 40, 44, 45, 63, 79, 96,
 				       102, 104, 107, 108, 110, 186, 201, 228, 232, 281, 318, 0xffff};
 
+/* spec_of maps a call number to its row + 1 (0: none); filled once by the
+ * constructor. It holds row numbers only. */
+static u8 spec_of[DMVX_MAX_NR];
+
 static const struct spec *lookup(u64 nr) {
-	for (u64 i = 0; i < NSPECS; i++)
-		if (specs[i].nr == nr)
-			return &specs[i];
-	return 0;
+	u8 i = nr < DMVX_MAX_NR ? spec_of[nr] : 0;
+	return i ? &specs[i - 1] : 0;
 }
 
 /* The most output a record carries; larger reads go to CP-MON. */
@@ -253,38 +274,46 @@ static void copy_out(u8 *dst, u64 off, u64 n) {
 /* append publishes one record with out (len bytes) after its header. The
  * leader only looks at the followers' tails when its last look says the
  * record would not fit: their line stays in the followers' caches. */
-static void rb_append(u64 nr, u64 digest, long ret, const u8 *out, u64 len) {
+static void rb_append(u64 nr, u64 digest, long ret, const u8 *out, u64 len, int lazy) {
 	u64 need = (DMVX_RB_RECORD_SIZE + len + 7) & ~7UL;
-	u64 head = RB->head;
+	u64 head = RB->written;
 	u64 pos = head & (DMVX_RB_DATA - 1);
 	u64 pad = pos + need > DMVX_RB_DATA ? DMVX_RB_DATA - pos : 0;
 	u64 room = pad + need + MARKER_ROOM;
 	if (head + room - RB->min_tail > DMVX_RB_DATA) {
 		u32 nf = RB->nfollowers;
-		for (u32 spins = 0;;) {
-			u64 t = min_tail(nf);
-			if (t > head)
-				tampered(nr, 0);
-			RB->min_tail = t;
-			if (head + room - t <= DMVX_RB_DATA)
-				break;
-			if (spins == 0)
-				RB->leader_waits++;
-			if (spins < CTL->spin) {
-				spins++;
-				pause_();
-				continue;
-			}
-			spins = 1;
-			u32 v = RB->leader_futex;
-			RB->leader_sleeping = 1;
-			fence();
-			if (head + room - min_tail(nf) <= DMVX_RB_DATA) {
+		u64 t = min_tail(nf);
+		if (t > head)
+			tampered(nr, 0);
+		RB->min_tail = t;
+		if (head + room - t > DMVX_RB_DATA) {
+			/* Full. Wait for a quarter of the buffer, not just this
+			 * record: then the leader writes a run of records while
+			 * the follower reads, instead of both pulling the same
+			 * lines at every call. Poll the tails sparingly. */
+			u64 want = head + room + DMVX_RB_DATA / 4 - DMVX_RB_DATA;
+			RB->leader_waits++;
+			for (u32 spins = 0;;) {
+				t = min_tail(nf);
+				if (t > head)
+					tampered(nr, 0);
+				if (t >= want)
+					break;
+				if (spins < CTL->spin) {
+					spins += 32;
+					for (int i = 0; i < 32; i++)
+						pause_();
+					continue;
+				}
+				u32 v = RB->leader_futex;
+				RB->wake_at = want;
+				RB->leader_sleeping = 1;
+				fence();
+				if (min_tail(nf) < want)
+					futex_wait(OFF_LEADER_FUTEX, v);
 				RB->leader_sleeping = 0;
-				continue;
 			}
-			futex_wait(OFF_LEADER_FUTEX, v);
-			RB->leader_sleeping = 0;
+			RB->min_tail = t;
 		}
 	}
 	if (pad) {
@@ -304,14 +333,32 @@ static void rb_append(u64 nr, u64 digest, long ret, const u8 *out, u64 len) {
 	copy_in(DATA_OFF(pos + DMVX_RB_RECORD_SIZE), out, len);
 	barrier();
 	RB->seq = seq;
-	RB->head = head + pad + need;
+	RB->written = head + pad + need;
 	RB->calls = RB->calls + 1;
+	/* Publish. A call that cannot block (local, no I/O) publishes every
+	 * eighth record only: a follower then reads lines the leader has
+	 * finished with, instead of pulling each line (and head) away from it
+	 * while it writes. A sleeping follower, a blocking call, and CP-MON
+	 * (which publishes what was written with its own record) see to it
+	 * that nothing waits long on an unpublished record. */
+	u32 sleeping = RB->followers_sleeping;
+	if (lazy && (seq & 7) && !sleeping)
+		return;
+	RB->head = head + pad + need;
 	fence();
-	if (RB->followers_sleeping) {
+	/* A follower that sleeps asked to be woken once a batch is there
+	 * (wake_head): waking it for every record costs both sides a kernel
+	 * entry per call. Nothing waits for a follower that lags: the leader
+	 * does not, and CP-MON wakes it when the leader stops at a CP-MON
+	 * call. */
+	if (RB->followers_sleeping && head + pad + need >= RB->wake_head) {
 		gs_inc32(CTL->rb_rel + OFF_FOLLOWER_FUTEX);
 		futex_wake(OFF_FOLLOWER_FUTEX);
 	}
 }
+
+/* A sleeping follower wants to be woken for this much of local records. */
+#define WAKE_BATCH (DMVX_RB_DATA / 8)
 
 /* next waits for this follower's next record and returns its position in
  * the data area, or -1 when the leader's thread is gone. */
@@ -319,7 +366,7 @@ static i64 rb_next(u64 nr, long *a) {
 	u32 f = CTL->follower;
 	if (f >= DMVX_RB_MAX_FOLLOWERS)
 		tampered(nr, a);
-	for (u32 spins = 0;;) {
+	for (u32 spins = 0, gap = 16;;) {
 		u64 tail = RB->tail[f];
 		u64 head = RB->head_seen[f];
 		if (head - tail - 1 >= DMVX_RB_DATA) {
@@ -349,12 +396,22 @@ static i64 rb_next(u64 nr, long *a) {
 		if (RB->closed)
 			return -1;
 		if (spins < CTL->spin) {
-			spins++;
-			pause_();
+			/* Poll the leader's line with growing gaps, not in a
+			 * tight loop: each look pulls the line away from the
+			 * leader, which writes it at every call, and a follower
+			 * that lags a little costs the leader nothing (it does
+			 * not wait for followers). */
+			spins += gap;
+			for (u32 i = 0; i < gap; i++)
+				pause_();
+			if (gap < 1024)
+				gap *= 2;
 			continue;
 		}
 		spins = 0;
+		gap = 16;
 		u32 v = RB->follower_futex;
+		RB->wake_head = tail + WAKE_BATCH;
 		gs_inc32(CTL->rb_rel + OFF_FOLLOWERS_SLEEPING);
 		fence();
 		if (RB->head == tail && !RB->closed) {
@@ -370,9 +427,10 @@ static void rb_consume(u64 size) {
 	u32 f = CTL->follower;
 	RB->seen[f] = RB->seen[f] + 1;
 	barrier();
-	RB->tail[f] = RB->tail[f] + size;
+	u64 tail = RB->tail[f] + size;
+	RB->tail[f] = tail;
 	fence();
-	if (RB->leader_sleeping) {
+	if (RB->leader_sleeping && tail >= RB->wake_at) {
 		gs_inc32(CTL->rb_rel + OFF_LEADER_FUTEX);
 		futex_wake(OFF_LEADER_FUTEX);
 	}
@@ -502,19 +560,23 @@ static void epoll_map(u8 *ev, long n, u32 epfd) {
 
 static long forward(u64 nr, long *a) { return raw6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]); }
 
-/* in8 reads the 8-byte inputs the call may overwrite (sendfile's offset)
- * before it runs. */
-static void in8(const struct spec *s, long *a, u64 *out) {
+/* in8 reads the 8-byte inputs a call also writes (sendfile's offset) as
+ * they were before it: a follower, which has not run the call, reads them;
+ * the leader derives them from what the kernel left (the offset moved by
+ * ret bytes). Nothing is read where the kernel found a bad pointer. */
+#define EFAULT_ 14
+static void in8(const struct spec *s, long *a, long ret, int after, u64 *out) {
 	for (int i = 0; i < 6; i++) {
 		out[i] = 0;
-		if (s->kind[i] == K_IN8 && a[i])
-			__builtin_memcpy(&out[i], (const void *)a[i], 8);
+		if (s->kind[i] != K_IN8 || !a[i] || ret == -EFAULT_)
+			continue;
+		__builtin_memcpy(&out[i], (const void *)a[i], 8);
+		if (after && ret > 0)
+			out[i] -= (u64)ret;
 	}
 }
 
 static long leader(const struct spec *s, u64 nr, long *a, int local) {
-	u64 pre[6];
-	in8(s, a, pre);
 	long a2 = a[2];
 	if (s->out == O_EPOLL && a2 > MAX_OUT / 12) {
 		/* Fewer events per call than the program allows (servers ask
@@ -525,14 +587,16 @@ static long leader(const struct spec *s, u64 nr, long *a, int local) {
 	long ret = gate6((long)nr, a[0], a[1], a2, a[3], a[4], a[5]);
 	if (ret == DMVX_RESYNC)
 		return forward(nr, a);
+	u64 pre[6];
+	in8(s, a, ret, 1, pre);
 	u64 d = digest(s, nr, a, ret, pre);
 	if (local) {
 		u64 od = out_digest(s, a, ret);
-		rb_append(nr, d, ret, (const u8 *)&od, 8);
+		rb_append(nr, d, ret, (const u8 *)&od, 8, 1);
 	} else {
 		u64 len;
 		const u8 *p = output(s, a, ret, &len);
-		rb_append(nr, d, ret, p, len);
+		rb_append(nr, d, ret, p, len, s->exec == X_LOCAL);
 	}
 	return ret;
 }
@@ -560,7 +624,7 @@ static long follower(const struct spec *s, u64 nr, long *a, int local, int own) 
 	if (rnr != nr)
 		diverge(DMVX_DIV_CALL, nr, a, seq);
 	u64 pre[6];
-	in8(s, a, pre);
+	in8(s, a, ret, 0, pre);
 	if (local) {
 		long mine = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		if (olen != 8)
@@ -571,10 +635,7 @@ static long follower(const struct spec *s, u64 nr, long *a, int local, int own) 
 			ret = mine;
 			goto checked;
 		}
-		u64 want = 0;
-		volatile u8 __seg_gs *src = RBDATA + pos + DMVX_RB_RECORD_SIZE;
-		for (int i = 0; i < 8; i++)
-			want |= (u64)src[i] << (8 * i);
+		u64 want = *(const volatile u64 __seg_gs *)DATA_OFF((u64)pos + DMVX_RB_RECORD_SIZE);
 		if (mine != ret || out_digest(s, a, mine) != want)
 			diverge(DMVX_DIV_RESULT, nr, a, seq);
 	} else {
@@ -619,7 +680,12 @@ static long dmvx_call(u64 nr, long *a) {
 	for (int i = 0; i < 6; i++)
 		if (s->kind[i] == K_NULL && a[i])
 			return forward(nr, a);
-	int local = s->exec == X_LOCAL, own = 0;
+	if (s->exec == X_UNSYNCED) {
+		if (CTL->role == 0)
+			RB->calls = RB->calls + 1; /* the leader's line: only it writes */
+		return gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	}
+	int local = s->exec == X_LOCAL && !CTL->copy_local, own = 0;
 	if (s->exec != X_LOCAL && (s->exec != X_LEADER || s->rw != RW_NONE)) {
 		u64 fd = (u64)a[0];
 		u8 cls = fd < DMVX_MAX_FD ? FDMAP[fd] : DMVX_FD_UNKNOWN;
@@ -775,6 +841,9 @@ ALIAS(__getrandom, getrandom);
 /* ---- registration ---- */
 
 __attribute__((constructor)) static void ipmon_init(void) {
+	for (u64 i = 0; i < NSPECS; i++)
+		if (specs[i].nr < DMVX_MAX_NR)
+			spec_of[specs[i].nr] = (u8)(i + 1);
 	/* CP-MON checks that the call comes from this object's code, maps the
 	 * gate, the control pages and the buffers, and sets %gs; 0 means done.
 	 * Anything else (no CP-MON, IP-MON switched off) leaves every call to

@@ -86,7 +86,8 @@ struct dmvx_ctl {
 	dmvx_u64 key;       /* digest key of the run */
 	dmvx_u32 sockets;   /* DMVX_SOCK_* */
 	dmvx_i64 epoll_rel; /* epoll map, relative to this page */
-	unsigned char reserved[128 - 88];
+	dmvx_u32 copy_local; /* ship small results of calls every variant could run */
+	unsigned char reserved[128 - 92];
 	unsigned char allowed[DMVX_MAX_NR / 8]; /* calls IP-MON may take */
 };
 
@@ -97,6 +98,7 @@ _Static_assert(__builtin_offsetof(struct dmvx_ctl, fdmap_rel) == 40, "ctl fdmap_
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, key) == 64, "ctl key");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, sockets) == 72, "ctl sockets");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, epoll_rel) == 80, "ctl epoll_rel");
+_Static_assert(__builtin_offsetof(struct dmvx_ctl, copy_local) == 88, "ctl copy_local");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, allowed) == 128, "ctl allowed");
 
 /* One entry of the epoll map: open addressing, linear probing from

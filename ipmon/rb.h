@@ -51,7 +51,9 @@ struct dmvx_rb_header {
 	dmvx_u64 leader_waits;   /* times the leader found the buffer full */
 	dmvx_u64 min_tail;       /* the leader's last look at the followers' tails */
 	dmvx_u32 follower_futex; /* bumped when followers must wake; they sleep here */
-	unsigned char pad1[64 - 44];
+	dmvx_u32 pad1a;
+	dmvx_u64 written;        /* bytes the leader has written; head <= written */
+	unsigned char pad1[64 - 56];
 	/* lines 2-3: the followers */
 	dmvx_u64 tail[DMVX_RB_MAX_FOLLOWERS]; /* bytes each follower has consumed */
 	dmvx_u32 leader_futex;                /* bumped when the leader must wake */
@@ -59,11 +61,15 @@ struct dmvx_rb_header {
 	dmvx_u64 seen[DMVX_RB_MAX_FOLLOWERS]; /* records each follower consumed */
 	dmvx_u64 follower_waits;              /* times a follower slept for a record */
 	/* line 4: followers, rarely */
-	dmvx_u32 followers_sleeping; /* followers waiting for records: wake them */
-	unsigned char pad4[60];
+	dmvx_u32 followers_sleeping; /* followers waiting for records: wake them... */
+	dmvx_u32 pad4a;
+	dmvx_u64 wake_head;          /* ...once written reaches this, or at once for I/O */
+	unsigned char pad4[48];
 	/* line 5: the leader, rarely */
-	dmvx_u32 leader_sleeping; /* the leader waits for room: wake it */
-	unsigned char pad5[60];
+	dmvx_u32 leader_sleeping; /* the leader waits for room: wake it... */
+	dmvx_u32 pad5a;
+	dmvx_u64 wake_at;         /* ...once the slowest tail reaches this */
+	unsigned char pad5[48];
 	/* lines 6-7: each follower's last look at head */
 	dmvx_u64 head_seen[DMVX_RB_MAX_FOLLOWERS];
 	unsigned char pad6[128 - 56];
@@ -89,12 +95,15 @@ _Static_assert(__builtin_offsetof(struct dmvx_rb_header, calls) == 80, "rb calls
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, leader_waits) == 88, "rb leader_waits");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, min_tail) == 96, "rb min_tail");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, follower_futex) == 104, "rb follower_futex");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, written) == 112, "rb written");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, tail) == 128, "rb tail");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, leader_futex) == 184, "rb leader_futex");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, seen) == 192, "rb seen");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, follower_waits) == 248, "rb follower_waits");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, followers_sleeping) == 256, "rb followers_sleeping");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, wake_head) == 264, "rb wake_head");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, leader_sleeping) == 320, "rb leader_sleeping");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, wake_at) == 328, "rb wake_at");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, head_seen) == 384, "rb head_seen");
 _Static_assert(sizeof(struct dmvx_rb_record) == DMVX_RB_RECORD_SIZE, "rb record size");
 

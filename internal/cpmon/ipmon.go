@@ -162,9 +162,13 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	ip.allowed = intersect(level, impl)
 	ip.key = ipmon.RandomKey()
 	if m.n <= runtime.NumCPU() {
-		// Followers poll before they sleep, when each variant can have a
-		// CPU of its own (on fewer CPUs, polling steals the leader's).
-		ip.spin = 20000
+		// Followers poll a little before they sleep, when each variant
+		// can have a CPU of its own (on fewer CPUs, polling steals the
+		// leader's). A little: waking a sleeping vCPU is dear on these
+		// VMs, but a follower that polls long takes the CPU a server's
+		// clients need (measured: lighttpd keeps less throughput with
+		// 2000 polls than with 256; docs/performance.md).
+		ip.spin = 256
 	}
 	if m.cfg.Policy >= canon.SocketRO {
 		ip.sockets |= ipmon.SockRead
@@ -336,8 +340,11 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 }
 
 func (m *Monitor) ctlSpec(v, slot int) ipmon.CtlSpec {
+	// Every variant of this run is on this host: small results travel
+	// through shared memory for less than a kernel entry costs (measured,
+	// docs/performance.md).
 	return ipmon.CtlSpec{Variant: v, Slot: slot, Gate: m.ipm.gates[v], Spin: m.ipm.spin,
-		Key: m.ipm.key, Sockets: m.ipm.sockets, Allowed: m.ipm.allowed}
+		Key: m.ipm.key, Sockets: m.ipm.sockets, Allowed: m.ipm.allowed, CopyLocal: true}
 }
 
 // fromObject checks that pc lies in a mapping of the installed IP-MON.
@@ -610,7 +617,10 @@ func (m *Monitor) markArrivalLocked(t *task) bool {
 	v := t.v.idx
 	if v == 0 {
 		if err := b.AppendMarker(uint32(t.call.Nr)); err != nil {
-			m.ipmonDivergeLocked(lt, 0, t.call.Row.Name, fmt.Sprintf("variant 0's replication buffer: %v", err), nil)
+			// An honest leader always leaves room for this record: a
+			// position in the buffer was moved, by whichever variant.
+			m.ipmonDivergeLocked(lt, 0, t.call.Row.Name, fmt.Sprintf(
+				"the replication buffer was tampered with: no room for CP-MON's record, which IP-MON always leaves (%v)", err), nil)
 			return false
 		}
 		return true

@@ -151,6 +151,11 @@ func (v *variant) ring() {
 // switches (its doorbell's and its own) per call.
 const spinTime = 150 * time.Microsecond
 
+// spinTimeIPMON replaces it when IP-MON runs: rendezvous are rare, and at
+// one a follower often has a batch of records to work through first, so a
+// long poll mostly burns a CPU the program could use.
+const spinTimeIPMON = 20 * time.Microsecond
+
 // spinForVerdict polls, while active, for work for a task of this variant
 // that waits at a rendezvous. Only when every variant can have a CPU of its
 // own: otherwise the spinning keeps the other variants from arriving
@@ -169,7 +174,11 @@ func (v *variant) spinForVerdict() bool {
 	if !waiting {
 		return false
 	}
-	for start := time.Now(); time.Since(start) < spinTime; {
+	limit := spinTime
+	if v.m.ipm != nil && v.m.ipm.on {
+		limit = spinTimeIPMON
+	}
+	for start := time.Now(); time.Since(start) < limit; {
 		if v.qlen.Load() > 0 {
 			return true
 		}

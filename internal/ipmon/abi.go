@@ -4,7 +4,12 @@
 // image: descriptor map, per-thread control pages and replication buffers.
 package ipmon
 
-import "dmvx/internal/rb"
+import (
+	"sort"
+
+	"dmvx/internal/abi/amd64"
+	"dmvx/internal/rb"
+)
 
 // Values of ipmon/ipmon.h.
 const (
@@ -43,22 +48,23 @@ const (
 	FDOwn     = 4
 
 	// Control page offsets.
-	ctlMagic    = 0
-	ctlGate     = 8
-	ctlActive   = 16
-	ctlRole     = 20
-	ctlFollower = 24
-	ctlSpin     = 28
-	CtlSyncReq  = 32
-	ctlVariant  = 36
-	ctlFDMapRel = 40
-	ctlRBRel    = 48
-	ctlRBAddr   = 56
-	ctlKey      = 64
-	ctlSockets  = 72
-	ctlEpollRel = 80
-	ctlAllowed  = 128
-	ctlSize     = ctlAllowed + MaxNr/8
+	ctlMagic     = 0
+	ctlGate      = 8
+	ctlActive    = 16
+	ctlRole      = 20
+	ctlFollower  = 24
+	ctlSpin      = 28
+	CtlSyncReq   = 32
+	ctlVariant   = 36
+	ctlFDMapRel  = 40
+	ctlRBRel     = 48
+	ctlRBAddr    = 56
+	ctlKey       = 64
+	ctlSockets   = 72
+	ctlEpollRel  = 80
+	ctlCopyLocal = 88
+	ctlAllowed   = 128
+	ctlSize      = ctlAllowed + MaxNr/8
 )
 
 // Gate is the code CP-MON maps at each variant's gate address:
@@ -67,3 +73,26 @@ var Gate = []byte{0x0f, 0x05, 0xc3}
 
 // rbLen is the part of a slot's span that the buffer uses.
 const rbLen = rb.HeaderSize + RBData
+
+// implemented mirrors the dmvx_ipmon_calls table of ipmon/ipmon.c, by
+// name, for what must work without the built object (docs/policy.md). A
+// test checks it against the object.
+var implemented = []string{
+	"read", "write", "fstat", "lseek", "pread64", "pwrite64", "readv", "writev",
+	"sched_yield", "getpid", "sendfile", "sendto", "recvfrom", "uname", "getcwd",
+	"gettimeofday", "getuid", "getgid", "geteuid", "getegid", "getppid", "gettid",
+	"time", "clock_gettime", "epoll_wait", "epoll_pwait", "getrandom",
+}
+
+// Implemented returns the amd64 numbers of the calls IP-MON implements,
+// sorted.
+func Implemented() []uint32 {
+	var nrs []uint32
+	for _, name := range implemented {
+		if nr, ok := amd64.Number(name); ok {
+			nrs = append(nrs, uint32(nr))
+		}
+	}
+	sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
+	return nrs
+}

@@ -130,6 +130,10 @@ type CtlSpec struct {
 	Key           uint64
 	Sockets       uint32
 	Allowed       []uint32
+	// CopyLocal ships the results of getcwd and uname instead of having
+	// each variant make them: on one host a copy through shared memory
+	// costs less than a kernel entry.
+	CopyLocal bool
 }
 
 // Ctl encodes the control page of slot c.Slot in variant c.Variant.
@@ -152,6 +156,9 @@ func (r *Region) Ctl(c CtlSpec) []byte {
 	le.PutUint64(b[ctlKey:], c.Key)
 	le.PutUint32(b[ctlSockets:], c.Sockets)
 	le.PutUint64(b[ctlEpollRel:], r.EpollAddr(c.Variant)-ctl)
+	if c.CopyLocal {
+		le.PutUint32(b[ctlCopyLocal:], 1)
+	}
 	for _, nr := range c.Allowed {
 		if nr < MaxNr {
 			b[ctlAllowed+nr/8] |= 1 << (nr % 8)

@@ -36,12 +36,15 @@ const (
 	offLeaderWaits       = 88
 	offMinTail           = 96
 	offFollowerFutex     = 104
+	offWritten           = 112 // leader: written, not yet all published
 	offTail              = 128 // followers: MaxFollowers uint64s
 	offLeaderFutex       = 184
 	offSeen              = 192 // MaxFollowers uint64s
 	offFollowerWaits     = 248
 	offFollowersSleeping = 256
+	offWakeHead          = 264
 	offLeaderSleeping    = 320
+	offWakeAt            = 328
 	offHeadSeen          = 384
 
 	recSize   = 0

@@ -112,6 +112,7 @@ func (b *Buffer) Append(seq uint64, nr uint32, digest uint64, ret int64, out []b
 	copy(b.mem[HeaderSize+pos+RecordSize:], out)
 	// Publish: the record is complete before head moves past it.
 	b.store64(offSeq, seq)
+	b.store64(offWritten, head+pad+need)
 	b.store64(offHead, head+pad+need)
 	b.wakeFollowers()
 	return nil
@@ -215,7 +216,12 @@ func (b *Buffer) Consume(f int, r Record) {
 // through CP-MON. IP-MON always leaves room for one (MarkerRoom), and the
 // leader's thread is stopped while CP-MON writes, so it never waits.
 func (b *Buffer) AppendMarker(nr uint32) error {
-	head := b.load64(offHead)
+	// The leader publishes some records lazily: what it wrote is
+	// complete, and it is stopped, so publish it with this record.
+	head := max(b.load64(offHead), b.load64(offWritten))
+	if head-b.load64(offHead) > b.size {
+		return fmt.Errorf("rb: written %d past head %d: %w", head, b.load64(offHead), ErrTampered)
+	}
 	pos := head % b.size
 	pad := uint64(0)
 	if pos+RecordSize > b.size {
@@ -233,6 +239,7 @@ func (b *Buffer) AppendMarker(nr uint32) error {
 	seq := b.load64(offSeq) + 1
 	b.putHeader(pos, RecordSize, KindCPMON, seq, nr, 0, 0, 0)
 	b.store64(offSeq, seq)
+	b.store64(offWritten, head+pad+RecordSize)
 	b.store64(offHead, head+pad+RecordSize)
 	b.wakeFollowers()
 	return nil

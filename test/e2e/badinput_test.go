@@ -47,13 +47,13 @@ func TestNotExecutable(t *testing.T) {
 }
 
 func TestUnknownFlag(t *testing.T) {
-	d := run(t, opts{}, dmvx, "run", "--no-such-flag", "--", testBin("hello"))
+	d := run(t, opts{}, dmvxRun("--no-such-flag", "--", testBin("hello"))...)
 	checkCode(t, d, exitOwnError, "usage")
 	checkNoLeftovers(t, nil)
 }
 
 func TestMissingProgram(t *testing.T) {
-	d := run(t, opts{}, dmvx, "run", "-n", "2")
+	d := run(t, opts{}, dmvxRun("-n", "2")...)
 	checkCode(t, d, exitOwnError)
 }
 

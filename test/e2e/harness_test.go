@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +41,20 @@ type report struct {
 	ExitCode   int              `json:"exit_code"`
 	Variants   []reportVariant  `json:"variants"`
 	Divergence *reportDivergent `json:"divergence"`
+	Stats      *reportStats     `json:"stats"`
+}
+
+// reportStats is the part of the report's stats that tests look at: what
+// IP-MON did.
+type reportStats struct {
+	// IPMON is "on, policy LEVEL" or "off: WHY".
+	IPMON string `json:"ipmon"`
+	// DirectCalls are the leader's calls that IP-MON took.
+	DirectCalls      uint64 `json:"direct_calls"`
+	SigsysCalls      uint64 `json:"sigsys_calls"`
+	RBLeaderWaits    uint64 `json:"rb_leader_waits"`
+	RBFollowerWaits  uint64 `json:"rb_follower_waits"`
+	IPMONDivergences uint64 `json:"ipmon_divergences"`
 }
 
 type reportVariant struct {
@@ -52,13 +67,19 @@ type reportVariant struct {
 }
 
 type reportDivergent struct {
-	Call     string `json:"call"`
-	Reason   string `json:"reason"`
-	Variants []struct {
-		Index   int      `json:"index"`
-		Call    string   `json:"call"`
-		History []string `json:"history"`
-	} `json:"variants"`
+	Call   string `json:"call"`
+	Reason string `json:"reason"`
+	// DetectedBy is "cp-mon" or "ip-mon" (a follower's check in process,
+	// or its replication buffer).
+	DetectedBy string             `json:"detected_by"`
+	Variants   []reportDivVariant `json:"variants"`
+}
+
+// reportDivVariant is what one variant was doing at the divergence.
+type reportDivVariant struct {
+	Index   int      `json:"index"`
+	Call    string   `json:"call"`
+	History []string `json:"history"`
 }
 
 // opts says how to run one command.
@@ -178,12 +199,27 @@ func native(t *testing.T, o opts, argv ...string) result {
 func underDmvx(t *testing.T, o opts, flags []string, argv ...string) result {
 	t.Helper()
 	rep := filepath.Join(t.TempDir(), "report.json")
-	args := append([]string{dmvx, "run"}, flags...)
-	args = append(args, "--report", rep, "--")
+	args := dmvxRun(slices.Concat(flags, []string{"--report", rep, "--"})...)
 	r := run(t, o, append(args, argv...)...)
 	r.rep = readReport(t, rep)
 	checkNoLeftovers(t, r.rep)
 	return r
+}
+
+// dmvxRun returns the command line `dmvx run EXTRA ARGS...`, where EXTRA
+// are the flags of the configuration under test (DMVX_E2E_FLAGS). Every
+// test that runs dmvx builds its command line here.
+func dmvxRun(args ...string) []string {
+	return slices.Concat([]string{dmvx, "run"}, extraFlags, args)
+}
+
+// defaultConfig skips tests that only hold in the default configuration
+// (IP-MON on, policy socket-rw): those that look at IP-MON's own figures.
+func defaultConfig(t *testing.T) {
+	t.Helper()
+	if len(extraFlags) > 0 {
+		t.Skipf("only in the default configuration (DMVX_E2E_FLAGS=%q)", strings.Join(extraFlags, " "))
+	}
 }
 
 // variants returns the flags for n variants of one program.

@@ -15,7 +15,7 @@ import (
 // monitor could use to stop them.
 func TestNoVariantOutlivesKilledDmvx(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	r := start(t, opts{}, &stdout, &stderr, dmvx, "run", "-n", "2", "--", testBin("spin_yes"))
+	r := start(t, opts{}, &stdout, &stderr, dmvxRun("-n", "2", "--", testBin("spin_yes"))...)
 	time.Sleep(2 * time.Second)
 	if r.exited() {
 		code, _ := r.wait(t, time.Second)
@@ -58,7 +58,7 @@ func TestSignalsForwarded(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/n=%d", tt.name, n), func(t *testing.T) {
 				var stdout, stderr bytes.Buffer
 				ready := filepath.Join(t.TempDir(), "READY")
-				argv := append([]string{dmvx, "run", "-n", fmt.Sprint(n), "--"}, tt.argv...)
+				argv := append(dmvxRun("-n", fmt.Sprint(n), "--"), tt.argv...)
 				r := start(t, opts{}, &stdout, &stderr, append(argv, ready)...)
 				for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 					if _, err := os.Stat(ready); err == nil {

@@ -126,8 +126,8 @@ func TestLighttpd(t *testing.T) {
 	eachN(t, func(t *testing.T, n int) {
 		s := newSite(t)
 		rep := filepath.Join(t.TempDir(), "report.json")
-		d := s.serve(t, 60*time.Second, dmvx, "run", "-n", fmt.Sprint(n), "--stats", "--report", rep,
-			"--", lighttpd, "-D", "-f", s.conf)
+		d := s.serve(t, 60*time.Second, dmvxRun("-n", fmt.Sprint(n), "--stats", "--report", rep,
+			"--", lighttpd, "-D", "-f", s.conf)...)
 		d.rep = readReport(t, rep)
 		checkNoLeftovers(t, d.rep)
 		checkOK(t, d, n, nat)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -16,6 +17,11 @@ var (
 	// DMVX_E2E_BIN may override (an installed build, say).
 	root string
 	dmvx string
+	// extraFlags come from DMVX_E2E_FLAGS (space-separated): every dmvx
+	// invocation gets them right after "run", so that the whole suite can
+	// run once per configuration (make e2e-matrix: --policy base,
+	// --no-ipmon, ...). Empty in the default configuration.
+	extraFlags []string
 )
 
 func TestMain(m *testing.M) {
@@ -33,6 +39,7 @@ func setup(m *testing.M) int {
 	if dmvx == "" {
 		dmvx = filepath.Join(root, "bin", "dmvx")
 	}
+	extraFlags = strings.Fields(os.Getenv("DMVX_E2E_FLAGS"))
 	for _, p := range []string{dmvx, testBin("hello"), testBin("spin_yes")} {
 		if st, err := os.Stat(p); err != nil || st.Mode()&0o111 == 0 {
 			fmt.Fprintf(os.Stderr, "e2e: %s is missing or not executable: run make build first\n", p)

@@ -9,13 +9,14 @@ import (
 	"log"
 	"os"
 
+	"dmvx/internal/ipmon"
 	"dmvx/internal/policy"
 )
 
 func main() {
 	out := flag.String("o", "docs/policy.md", "file to write")
 	flag.Parse()
-	if err := os.WriteFile(*out, []byte(policy.Markdown()), 0o644); err != nil {
+	if err := os.WriteFile(*out, []byte(policy.Markdown(ipmon.Implemented())), 0o644); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -1,0 +1,79 @@
+package ipmon
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The Go list of what IP-MON implements is the object's own table.
+func TestImplementedMatchesObject(t *testing.T) {
+	obj, err := Object()
+	if err != nil {
+		t.Skip("IP-MON not built (make build)")
+	}
+	got, err := Calls(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Implemented(), got); diff != "" {
+		t.Errorf("internal/ipmon's list and ipmon.c's dmvx_ipmon_calls differ (-Go +C):\n%s", diff)
+	}
+}
+
+// ipmon/ipmon.h and this package describe one control page and region.
+func TestLayoutMatchesC(t *testing.T) {
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("no gcc")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "layout.c")
+	prog := `#include "ipmon.h"
+#include <stdio.h>
+#include <stddef.h>
+int main(void) {
+	printf("%d %llx %d %d %d %d %d %d %d %d %d %ld\n", DMVX_ABI_VERSION, DMVX_CTL_MAGIC,
+		DMVX_NR_REGISTER, DMVX_NR_DIVERGE, DMVX_SLOTS, DMVX_RB_DATA, DMVX_RB_SPAN,
+		DMVX_CTL_SPAN, DMVX_MAX_FD, DMVX_MAX_NR, DMVX_EPOLL_SLOTS, DMVX_RESYNC);
+	printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\n",
+		offsetof(struct dmvx_ctl, gate), offsetof(struct dmvx_ctl, active),
+		offsetof(struct dmvx_ctl, role), offsetof(struct dmvx_ctl, follower),
+		offsetof(struct dmvx_ctl, spin), offsetof(struct dmvx_ctl, sync_req),
+		offsetof(struct dmvx_ctl, variant), offsetof(struct dmvx_ctl, fdmap_rel),
+		offsetof(struct dmvx_ctl, rb_rel), offsetof(struct dmvx_ctl, key),
+		offsetof(struct dmvx_ctl, epoll_rel), offsetof(struct dmvx_ctl, allowed),
+		offsetof(struct dmvx_ctl, copy_local));
+	printf("%d %d %d %d %d %d %d %d\n", DMVX_FD_UNKNOWN, DMVX_FD_LOCAL, DMVX_FD_LEADER,
+		DMVX_FD_SOCKET, DMVX_FD_OWN, DMVX_DIV_CALL, DMVX_DIV_TAMPERED, DMVX_GATE_LEN);
+	return 0;
+}
+`
+	if err := os.WriteFile(src, []byte(prog), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "layout")
+	if out, err := exec.Command(cc, "-I", "../../ipmon", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("compiling ipmon/ipmon.h: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Fields(string(out))
+	want := strings.Fields(strings.Join([]string{
+		itoa(ABIVersion), hexs(CtlMagic), itoa(NrRegister), itoa(NrDiverge), itoa(Slots), itoa(RBData),
+		itoa(RBSpan), itoa(CtlSpan), itoa(MaxFD), itoa(MaxNr), itoa(EpollSlots), itoa(Resync),
+		itoa(ctlGate), itoa(ctlActive), itoa(ctlRole), itoa(ctlFollower), itoa(ctlSpin), itoa(CtlSyncReq),
+		itoa(ctlVariant), itoa(ctlFDMapRel), itoa(ctlRBRel), itoa(ctlKey), itoa(ctlEpollRel), itoa(ctlAllowed), itoa(ctlCopyLocal),
+		itoa(FDUnknown), itoa(FDLocal), itoa(FDLeader), itoa(FDSocket), itoa(FDOwn), itoa(DivCall),
+		itoa(DivTampered), itoa(GateLen),
+	}, " "))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Go and C layouts differ (-Go +C):\n%s", diff)
+	}
+}

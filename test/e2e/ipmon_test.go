@@ -1,0 +1,239 @@
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The tests here look at IP-MON itself (its figures in the report, what its
+// checks catch, what it hides), so they run in the default configuration
+// only: IP-MON on, policy socket-rw. Those that pass their own --policy do
+// so on top of that default.
+
+// benchBin is the path of a benchmark program built from bench/.
+func benchBin(name string) string {
+	return filepath.Join(root, "bench", "bin", name)
+}
+
+// stats returns the report's stats, failing the test when there are none.
+func stats(t *testing.T, d result) *reportStats {
+	t.Helper()
+	if d.rep == nil || d.rep.Stats == nil {
+		t.Fatalf("dmvx wrote no report with stats\nstderr:\n%s", d.stderr)
+	}
+	return d.rep.Stats
+}
+
+// checkIPMONOn checks that IP-MON ran and took at least min of the
+// leader's calls.
+func checkIPMONOn(t *testing.T, d result, min uint64) {
+	t.Helper()
+	st := stats(t, d)
+	if !strings.HasPrefix(st.IPMON, "on") {
+		t.Errorf("stats.ipmon %q, want on", st.IPMON)
+	}
+	if st.DirectCalls < min {
+		t.Errorf("stats.direct_calls %d, want %d or more", st.DirectCalls, min)
+	}
+}
+
+// checkByIPMON checks that a divergent run was stopped by IP-MON, for a
+// reason that mentions each of words.
+func checkByIPMON(t *testing.T, d result, words ...string) {
+	t.Helper()
+	div := d.rep.Divergence
+	if div == nil {
+		return // checkDivergence said so
+	}
+	if div.DetectedBy != "ip-mon" {
+		t.Errorf("divergence.detected_by %q, want ip-mon", div.DetectedBy)
+	}
+	for _, w := range words {
+		if !strings.Contains(div.Reason, w) {
+			t.Errorf("divergence.reason does not mention %q: %q", w, div.Reason)
+		}
+	}
+	if st := stats(t, d); st.IPMONDivergences == 0 {
+		t.Errorf("stats.ipmon_divergences is 0 for a divergence IP-MON found")
+	}
+}
+
+// skipWithoutFSGSBASE skips when a program that reads %gs with rdgsbase
+// said, natively, that the CPU or kernel does not let it.
+func skipWithoutFSGSBASE(t *testing.T, nat result) {
+	t.Helper()
+	if string(nat.stdout) == "no fsgsbase\n" {
+		t.Skip("no FSGSBASE: rdgsbase faults in user mode")
+	}
+}
+
+// getcwd is IP-MON's simplest call (every variant executes it, results
+// compared): all of them take the direct path, with output as natively.
+// read of /dev/zero shows the policy at work: it is not a base call, so
+// --policy base leaves it to CP-MON, and nonsocket-ro gives it to IP-MON.
+func TestIPMONDirectPath(t *testing.T) {
+	defaultConfig(t)
+	const calls = 20000
+	getcwd := benchBin("getcwd")
+	nat := native(t, opts{}, getcwd, "20000")
+	if nat.code != 0 {
+		t.Fatalf("native getcwd: %d\n%s", nat.code, nat.stderr)
+	}
+	eachN(t, func(t *testing.T, n int) {
+		d := underDmvx(t, opts{}, variants(n), getcwd, "20000")
+		sameOutput(t, nat, d)
+		checkOK(t, d, n, nat)
+		checkIPMONOn(t, d, calls)
+	})
+
+	const reads = 5000
+	for _, tt := range []struct {
+		policy string
+		// min and max bound direct_calls: a few calls other than the
+		// reads (the final printf's write, ...) may take the direct
+		// path too.
+		min, max uint64
+	}{
+		{"base", 0, 99},
+		{"nonsocket-ro", reads, 2 * reads},
+	} {
+		t.Run("read_zero/policy="+tt.policy, func(t *testing.T) {
+			readZero := benchBin("read_zero")
+			nat := native(t, opts{}, readZero, "5000")
+			d := underDmvx(t, opts{}, []string{"-n", "2", "--policy", tt.policy}, readZero, "5000")
+			sameOutput(t, nat, d)
+			checkOK(t, d, 2, nat)
+			st := stats(t, d)
+			if want := "on, policy " + tt.policy; st.IPMON != want {
+				t.Errorf("stats.ipmon %q, want %q", st.IPMON, want)
+			}
+			if st.DirectCalls < tt.min || st.DirectCalls > tt.max {
+				t.Errorf("stats.direct_calls %d, want %d to %d", st.DirectCalls, tt.min, tt.max)
+			}
+		})
+	}
+}
+
+// LD_PRELOAD cannot load IP-MON into a statically linked program: dmvx
+// runs it on CP-MON alone, correctly, and says why IP-MON is off.
+func TestIPMONStatic(t *testing.T) {
+	defaultConfig(t)
+	argv := []string{testBin("hello_static"), "one", "two words"}
+	nat := native(t, opts{}, argv...)
+	eachN(t, func(t *testing.T, n int) {
+		d := underDmvx(t, opts{}, variants(n), argv...)
+		sameOutput(t, nat, d)
+		checkOK(t, d, n, nat)
+		st := stats(t, d)
+		if !strings.HasPrefix(st.IPMON, "off:") || !strings.Contains(st.IPMON, "statically linked") {
+			t.Errorf("stats.ipmon %q, want off: ... statically linked ...", st.IPMON)
+		}
+		if st.DirectCalls != 0 {
+			t.Errorf("stats.direct_calls %d with IP-MON off", st.DirectCalls)
+		}
+	})
+}
+
+// Two builds that write different bytes through libc's write, which IP-MON
+// takes: the follower's check against the leader's record stops the run.
+// The leader's own write is already out (asynchronous replication:
+// docs/limits.md); nothing after it is.
+func TestIPMONDivergenceOnWrite(t *testing.T) {
+	defaultConfig(t)
+	flags, argv := variantBuilds(testBin("write_a"), testBin("write_b"))
+	d := underDmvx(t, opts{}, flags, argv...)
+	checkDivergence(t, d, 2, "write")
+	checkByIPMON(t, d, "write")
+	if bytes.Contains(d.stdout, []byte("done")) {
+		t.Errorf("the program ran past the divergence: %q", d.stdout)
+	}
+	if s := string(d.stdout); s != "" && s != "hello\n" {
+		t.Errorf("stdout %q, want nothing or the leader's %q", s, "hello\n")
+	}
+}
+
+// A follower slower than the leader: 20000 writes of 100 bytes fill the
+// 64 KiB replication buffer over and over, so the leader must wait for room
+// (rb_leader_waits), and the output must still be the native one, byte for
+// byte.
+func TestIPMONSlowFollower(t *testing.T) {
+	defaultConfig(t)
+	const size = 20000 * 100
+	nat := native(t, opts{}, testBin("flood"))
+	if nat.code != 0 || len(nat.stdout) != size {
+		t.Fatalf("native flood: status %d, %d bytes of output, want 0 and %d", nat.code, len(nat.stdout), size)
+	}
+	flags, argv := variantBuilds(testBin("flood"), testBin("flood_slow"))
+	d := underDmvx(t, opts{}, flags, argv...)
+	sameOutput(t, nat, d)
+	checkOK(t, d, 2, nat)
+	checkIPMONOn(t, d, 20000)
+	if st := stats(t, d); st.RBLeaderWaits == 0 {
+		t.Errorf("stats.rb_leader_waits is 0: the leader never waited for the slow follower")
+	}
+	t.Logf("slow follower: %v, leader waited %d times", d.elapsed.Round(time.Millisecond), stats(t, d).RBLeaderWaits)
+}
+
+// A compromised follower moves its buffer's head: IP-MON in that follower
+// must refuse the buffer, not read records no leader wrote.
+func TestIPMONTamper(t *testing.T) {
+	defaultConfig(t)
+	nat := native(t, opts{}, testBin("tamper"))
+	skipWithoutFSGSBASE(t, nat)
+	flags, argv := variantBuilds(testBin("tamper"), testBin("tamper_yes"))
+	d := underDmvx(t, opts{}, flags, argv...)
+	checkDivergence(t, d, 2)
+	checkByIPMON(t, d, "tampered")
+}
+
+// IP-MON keeps no pointer to its control page, buffer or gate in the
+// variant's writable memory: a program that scans all of it finds none
+// (hits: 0). The same scan with the buffer's address planted in a global
+// finds it, so a zero means something.
+func TestIPMONInfoHiding(t *testing.T) {
+	defaultConfig(t)
+	hide := testBin("hide")
+	nat := native(t, opts{}, hide)
+	skipWithoutFSGSBASE(t, nat)
+	if nat.code != 0 || string(nat.stdout) != "no ipmon\n" {
+		t.Fatalf("native hide: status %d, stdout %q, want 0 and %q\n%s", nat.code, nat.stdout, "no ipmon\n", nat.stderr)
+	}
+	eachN(t, func(t *testing.T, n int) {
+		d := underDmvx(t, opts{}, variants(n), hide)
+		checkOK(t, d, n, result{})
+		if got := string(d.stdout); got != "hits: 0\n" {
+			t.Errorf("stdout %q, want %q\nstderr:\n%s", got, "hits: 0\n", d.stderr)
+		}
+	})
+	t.Run("planted", func(t *testing.T) {
+		d := underDmvx(t, opts{}, variants(2), hide, "leak")
+		checkOK(t, d, 2, result{})
+		if got := string(d.stdout); !strings.HasPrefix(got, "hits: ") || got == "hits: 0\n" {
+			t.Errorf("stdout %q, want hits: 1 or more: the scan cannot find a planted address", got)
+		}
+	})
+}
+
+// A compromised follower calls IP-MON's gate with a call IP-MON never
+// makes (unlinkat): the filter still sends it to CP-MON, which sees it in
+// the follower alone and stops the run before anything is unlinked.
+func TestIPMONGateJump(t *testing.T) {
+	defaultConfig(t)
+	dir := t.TempDir()
+	victim := writeFile(t, dir, "victim", []byte("still here\n"), 0o644)
+	flags, argv := variantBuilds(testBin("gate_jump"), testBin("gate_jump_yes"))
+	d := underDmvx(t, opts{dir: dir}, flags, argv...)
+	checkDivergence(t, d, 2)
+	atUnlink := func(v reportDivVariant) bool { return strings.HasPrefix(v.Call, "unlinkat") }
+	if div := d.rep.Divergence; div != nil && !slices.ContainsFunc(div.Variants, atUnlink) {
+		t.Errorf("no variant of the divergence is at unlinkat: %+v", div.Variants)
+	}
+	if _, err := os.Stat(victim); err != nil {
+		t.Errorf("victim: %v", err)
+	}
+}
