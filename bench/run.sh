@@ -7,8 +7,8 @@
 #   lighttpd:        a 4 KiB file, wrk -t1 -c10 and wrk -t1 -c1
 #
 # Environment: BENCH_RUNS (5), BENCH_ITERS (1000000), BENCH_WRK_SECS (5),
-# BENCH_TIMEOUT (seconds one run may take, 900), BENCH_SKIP (micro or
-# lighttpd), DMVX (bin/dmvx). Run it through `make bench`, which builds first.
+# BENCH_TIMEOUT (seconds one run may take, 900), BENCH_SKIP (micro, share
+# or lighttpd), DMVX (bin/dmvx). Run it through `make bench`, which builds first.
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
@@ -77,6 +77,35 @@ if [ "$SKIP" != micro ]; then
 		n=$(median ${nat[$b]}) d=$(median ${dm[$b]})
 		echo "| $b | $n | $d | $(ratio "$d" "$n")x |"
 	done
+	echo
+fi
+
+if [ "$SKIP" != share ]; then
+	# What share of the leader's calls take the direct path (IP-MON) in
+	# the loops the IP-MON issue names, from dmvx's own report.
+	cat >"$tmp/pyloop.py" <<PY
+for i in range(2000):
+    with open("$tmp/py.txt", "w") as f:
+        f.write("line %d\\n" % i)
+    with open("$tmp/py.txt") as f:
+        f.read()
+PY
+	share() {
+		local name=$1 rep="$tmp/share.json" d c
+		shift
+		log "direct-path share: $name"
+		"$DMVX" run -n 2 --report "$rep" -- "$@" >/dev/null 2>&1 || log "$name exited $?"
+		d=$(sed -n 's/.*"direct_calls": *\([0-9]*\).*/\1/p' "$rep")
+		c=$(sed -n 's/.*"rendezvous": *\([0-9]*\).*/\1/p' "$rep")
+		echo "| $name | $d | $c | $(awk -v d="$d" -v c="$c" 'BEGIN { if (d + c > 0) printf "%.1f%%", 100 * d / (d + c); else print "nan" }') |"
+	}
+	echo "## Share of the leader's calls on the direct path (IP-MON)"
+	echo
+	echo "| program | direct | CP-MON | direct share |"
+	echo "|---|---:|---:|---:|"
+	share "python3: open/write/read a file x2000" /usr/bin/python3 "$tmp/pyloop.py"
+	share "bash: echo \$i >> file x2000" /bin/bash -c "for i in \$(seq 2000); do echo \$i >> $tmp/sh.txt; done"
+	share "getcwd x10^4" bench/bin/getcwd 10000
 	echo
 fi
 
