@@ -96,7 +96,7 @@ PY
 		log "direct-path share: $name"
 		"$DMVX" run -n 2 --report "$rep" -- "$@" >/dev/null 2>&1 || log "$name exited $?"
 		d=$(sed -n 's/.*"direct_calls": *\([0-9]*\).*/\1/p' "$rep")
-		c=$(sed -n 's/.*"rendezvous": *\([0-9]*\).*/\1/p' "$rep")
+		c=$(sed -n 's/.*"leader_cpmon_calls": *\([0-9]*\).*/\1/p' "$rep")
 		echo "| $name | $d | $c | $(awk -v d="$d" -v c="$c" 'BEGIN { if (d + c > 0) printf "%.1f%%", 100 * d / (d + c); else print "nan" }') |"
 	}
 	echo "## Share of the leader's calls on the direct path (IP-MON)"

@@ -864,6 +864,7 @@ func (m *Monitor) ipmonStatsLocked(st *report.Stats) {
 		}
 	}
 	st.DirectCalls = c.Calls
+	st.LeaderCPMONCalls = m.leaderStops.Load()
 	st.RBLeaderWaits = c.LeaderWaits
 	st.RBFollowerWaits = c.FollowerWaits
 }

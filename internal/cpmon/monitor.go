@@ -23,6 +23,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -79,9 +80,12 @@ type Monitor struct {
 	leaderGot map[syscall.Signal]time.Time
 	// ipm is the run's IP-MON setup; env and filters what variants start
 	// with.
-	ipm     *ipmonRun
-	env     []string
-	filters [][]bpf.RawInstruction
+	ipm *ipmonRun
+	// leaderStops counts the leader's syscall stops (its tracer only
+	// writes it; the report reads it at the end).
+	leaderStops atomic.Uint64
+	env         []string
+	filters     [][]bpf.RawInstruction
 
 	wg sync.WaitGroup
 }

@@ -281,6 +281,9 @@ func (v *variant) rdtscEntry(t *task, n int) {
 	}
 	t.call = &canon.Call{Row: row, Nr: ^uint64(0)}
 	t.rdtscLen = n
+	if v.leader() {
+		v.m.leaderStops.Add(1)
+	}
 	v.m.arrive(t)
 }
 

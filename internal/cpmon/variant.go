@@ -450,6 +450,9 @@ func (v *variant) entry(t *task) {
 		}
 	}
 	args := ptrace.Args(&t.regs)
+	if v.leader() {
+		m.leaderStops.Add(1)
+	}
 	if nr == ipmon.NrRegister || nr == ipmon.NrDiverge {
 		v.ipmonEntry(t, nr, args)
 		return

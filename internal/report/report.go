@@ -66,7 +66,10 @@ type Stats struct {
 	// DirectCalls are the leader's calls IP-MON took (direct path);
 	// SigsysCalls those that reached IP-MON as SIGSYS (dmvx's filter has
 	// no SIGSYS path: see docs/architecture.md).
-	DirectCalls      uint64        `json:"direct_calls"`
+	DirectCalls uint64 `json:"direct_calls"`
+	// LeaderCPMONCalls are the leader's calls that stopped for CP-MON
+	// (lockstep and unsynced).
+	LeaderCPMONCalls uint64        `json:"leader_cpmon_calls"`
 	SigsysCalls      uint64        `json:"sigsys_calls"`
 	IPMONRegistered  uint64        `json:"ipmon_registrations"`
 	IPMONDivergences uint64        `json:"ipmon_divergences"`
@@ -157,7 +160,7 @@ func (s *Stats) Write(w io.Writer) {
 	fmt.Fprintf(w, "dmvx: stats: signals delivered in lockstep: %d\n", s.SignalsInjected)
 	if s.IPMON != "" {
 		fmt.Fprintf(w, "dmvx: stats: IP-MON: %s\n", s.IPMON)
-		cp := s.Rendezvous
+		cp := s.LeaderCPMONCalls
 		total := s.DirectCalls + s.SigsysCalls + cp
 		pct := func(x uint64) float64 {
 			if total == 0 {
