@@ -868,3 +868,41 @@ func (m *Monitor) ipmonStatsLocked(st *report.Stats) {
 	st.RBLeaderWaits = c.LeaderWaits
 	st.RBFollowerWaits = c.FollowerWaits
 }
+
+// arch_prctl codes for the GS base (asm/prctl.h).
+const (
+	archSetGS = 0x1001
+	archGetGS = 0x1004
+)
+
+// gsLocked keeps the %gs base, which holds the address of IP-MON's control
+// page, out of the program's reach while IP-MON runs: ARCH_GET_GS reads 0
+// (what a program that never set it sees natively) and ARCH_SET_GS fails
+// with EPERM. It reports whether it took the call.
+func (m *Monitor) gsLocked(ts []*task) bool {
+	c := ts[0].call
+	if m.ipm == nil || !m.ipm.on || c.Row.Name != "arch_prctl" {
+		return false
+	}
+	switch c.Raw[0] {
+	case archGetGS:
+		m.countLocked(c, "none")
+		for _, t := range ts {
+			t.v.enqueue(func() {
+				ret := int64(0)
+				if err := (ptrace.Mem{Pid: t.tid}).Write(t.call.Raw[1], make([]byte, 8)); err != nil {
+					ret = -int64(unix.EFAULT)
+				}
+				t.v.skip(t, ret, nil)
+			})
+		}
+		return true
+	case archSetGS:
+		m.countLocked(c, "none")
+		for _, t := range ts {
+			t.v.enqueue(func() { t.v.skip(t, -int64(unix.EPERM), nil) })
+		}
+		return true
+	}
+	return false
+}

@@ -121,6 +121,9 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 	if c.Row.Name == "rt_sigprocmask" {
 		m.unblockPendingLocked(lt, ts)
 	}
+	if m.gsLocked(ts) {
+		return
+	}
 	if m.log.Enabled(context.Background(), slog.LevelDebug) {
 		m.log.Debug("lockstep", "task", lt.id, "call", c.String(), "exec", exec.String())
 	}

@@ -219,6 +219,25 @@ func TestIPMONInfoHiding(t *testing.T) {
 	})
 }
 
+// arch_prctl(ARCH_GET_GS) would hand the program the address of IP-MON's
+// control page: it reads 0, as natively; setting the base is refused
+// while IP-MON runs.
+func TestIPMONGSBaseHidden(t *testing.T) {
+	defaultConfig(t)
+	prog := testBin("gsbase")
+	nat := native(t, opts{}, prog)
+	if want := "ARCH_GET_GS: 0, base 0\nARCH_SET_GS: ok\n"; string(nat.stdout) != want {
+		t.Fatalf("native gsbase: %q, want %q", nat.stdout, want)
+	}
+	eachN(t, func(t *testing.T, n int) {
+		d := underDmvx(t, opts{}, variants(n), prog)
+		checkOK(t, d, n, result{})
+		if want := "ARCH_GET_GS: 0, base 0\nARCH_SET_GS: refused\n"; string(d.stdout) != want {
+			t.Errorf("stdout %q, want %q\nstderr:\n%s", d.stdout, want, d.stderr)
+		}
+	})
+}
+
 // A compromised follower calls IP-MON's gate with a call IP-MON never
 // makes (unlinkat): the filter still sends it to CP-MON, which sees it in
 // the follower alone and stops the run before anything is unlinked.
