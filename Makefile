@@ -42,7 +42,7 @@ PROG_CFLAGS := -O2 -Wall -Werror
 
 TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls gsbase
 TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) open_a open_b spin_yes spin_no \
-	hello_static write_a write_b flood flood_slow tamper tamper_yes hide gate_jump gate_jump_yes)
+	hello_static write_a write_b flood flood_slow tamper tamper_yes tamper_rec hide gate_jump gate_jump_yes)
 BENCH_BINS := $(addprefix bench/bin/,getcwd read_zero sched_yield)
 
 E2E_PKG := ./test/e2e
@@ -131,6 +131,10 @@ testdata/bin/tamper: testdata/tamper.c $(IPMON_H)
 testdata/bin/tamper_yes: testdata/tamper.c $(IPMON_H)
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -Iipmon -DTAMPER -o $@ $<
+
+testdata/bin/tamper_rec: testdata/tamper.c $(IPMON_H)
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -Iipmon -DTAMPER_RECORD -o $@ $<
 
 testdata/bin/hide: testdata/hide.c $(IPMON_H)
 	@mkdir -p $(@D)

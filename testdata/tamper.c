@@ -5,6 +5,11 @@
 // (the leader's count of published bytes) 1 MiB ahead, and makes one more
 // IP-MON call. Run as --variant tamper --variant tamper_yes, IP-MON in the
 // follower must see a head no leader writes and stop the run as tampered.
+// tamper_rec (-DTAMPER_RECORD) plays a compromised leader instead: right
+// after a call it changes the sequence number of the record IP-MON just
+// wrote for it, before the follower has read it. Run as --variant
+// tamper_rec --variant tamper, the follower's IP-MON must refuse the
+// record as tampered, not copy its result.
 // Without FSGSBASE (no rdgsbase in user mode) it prints "no fsgsbase".
 #include <stddef.h>
 #include <stdio.h>
@@ -54,5 +59,29 @@ int main(void) {
 		perror("getcwd");
 		return 1;
 	}
+#ifdef TAMPER_RECORD
+	// The records between the follower's tail and what this leader has
+	// written are its own, not read yet (followers read in batches): walk
+	// them and change the newest one's sequence number.
+	unsigned long base;
+	__asm__ volatile("rdgsbase %0" : "=r"(base));
+	if (base != 0) {
+		struct dmvx_ctl *c = (struct dmvx_ctl *)base;
+		struct dmvx_rb_header *rb = (struct dmvx_rb_header *)(base + c->rb_rel);
+		unsigned char *data = (unsigned char *)rb + DMVX_RB_HEADER_SIZE;
+		unsigned long pos = rb->tail[0], end = rb->written;
+		struct dmvx_rb_record *last = NULL;
+		while (pos < end) {
+			struct dmvx_rb_record *r = (struct dmvx_rb_record *)(data + pos % DMVX_RB_DATA);
+			if (r->size < 8)
+				break;
+			if (r->kind == DMVX_RB_CALL)
+				last = r;
+			pos += r->size;
+		}
+		if (last != NULL)
+			last->seq += 1000;
+	}
+#endif
 	return write(1, "after\n", 6) == 6 ? 0 : 1;
 }

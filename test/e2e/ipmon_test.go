@@ -185,10 +185,20 @@ func TestIPMONTamper(t *testing.T) {
 	defaultConfig(t)
 	nat := native(t, opts{}, testBin("tamper"))
 	skipWithoutFSGSBASE(t, nat)
-	flags, argv := variantBuilds(testBin("tamper"), testBin("tamper_yes"))
-	d := underDmvx(t, opts{}, flags, argv...)
-	checkDivergence(t, d, 2)
-	checkByIPMON(t, d, "tampered")
+	t.Run("follower moves head", func(t *testing.T) {
+		flags, argv := variantBuilds(testBin("tamper"), testBin("tamper_yes"))
+		d := underDmvx(t, opts{}, flags, argv...)
+		checkDivergence(t, d, 2)
+		checkByIPMON(t, d, "tampered")
+	})
+	// The leader rewrites the record of its last call: the follower
+	// refuses it instead of copying its result.
+	t.Run("leader rewrites a record", func(t *testing.T) {
+		flags, argv := variantBuilds(testBin("tamper_rec"), testBin("tamper"))
+		d := underDmvx(t, opts{}, flags, argv...)
+		checkDivergence(t, d, 2)
+		checkByIPMON(t, d, "tampered")
+	})
 }
 
 // IP-MON keeps no pointer to its control page, buffer or gate in the
