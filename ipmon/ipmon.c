@@ -38,7 +38,8 @@ typedef long ssize_t;
 #define CTL ((const volatile struct dmvx_ctl __seg_gs *)0)
 #define RB ((volatile struct dmvx_rb_header __seg_gs *)CTL->rb_rel)
 #define RBDATA ((volatile u8 __seg_gs *)(CTL->rb_rel + DMVX_RB_HEADER_SIZE))
-#define FDMAP ((const volatile u8 __seg_gs *)CTL->fdmap_rel)
+#define FDMAP ((volatile u8 __seg_gs *)CTL->fdmap_rel)
+#define FDGEN (*(volatile u64 __seg_gs *)(CTL->fdmap_rel + DMVX_FDMAP_GEN))
 
 /* registered: this image's IP-MON registered with CP-MON, so %gs points at
  * a control page (active or dead). It is all IP-MON keeps in ordinary
@@ -153,8 +154,14 @@ struct iovec_ {
  * outside). X_LEADER: the leader executes, followers copy. X_BYFD: by the descriptor's class (local
  * files: every variant; the leader's: the leader). X_BYFD_OWN: the same,
  * but a local result is not compared (fstat: inodes of memfds differ).
- * X_LOCALFD: local descriptors only, any other goes to CP-MON. */
-enum { X_LOCAL = 1, X_LEADER, X_BYFD, X_LOCALFD, X_BYFD_OWN, X_UNSYNCED };
+ * X_LOCALFD: local descriptors only, any other goes to CP-MON. X_FDOP:
+ * a descriptor-table call (close, dup*, fcntl's F_DUPFD, F_GETFD, F_SETFD,
+ * F_GETFL, F_SETFL): every variant runs it on its own descriptor (a real
+ * one or CP-MON's placeholder), so numbers stay the same everywhere; the
+ * leader's result is returned, a new descriptor number must match, and
+ * each variant's IP-MON updates its own descriptor map (CP-MON reads the
+ * leader's back before it next decides anything). */
+enum { X_LOCAL = 1, X_LEADER, X_BYFD, X_LOCALFD, X_BYFD_OWN, X_UNSYNCED, X_FDOP };
 enum { K_NONE, K_VAL, K_PTR, K_IN, K_OUT, K_IOVIN, K_IOVOUT, K_IN8, K_NULL };
 enum { O_NONE, O_RET, O_FIXED, O_IOV, O_EPOLL };
 enum { RW_NONE, RW_READ, RW_WRITE };
@@ -185,6 +192,11 @@ static const struct spec specs[] = {
 	{20,  X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IOVIN, K_VAL),               A(0, 2)},        /* writev */
 	{232, X_LEADER,  RW_READ,  O_EPOLL, 1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL),          A(0)},           /* epoll_wait */
 	{281, X_LEADER,  RW_READ,  O_EPOLL, 1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL, K_NULL, K_VAL), A(0)},   /* epoll_pwait */
+	{3,   X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL),                               A(0)},           /* close */
+	{32,  X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL),                               A(0)},           /* dup */
+	{33,  X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL),                        A(0)},           /* dup2 */
+	{72,  X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL, K_VAL),                 A(0)},           /* fcntl */
+	{292, X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL, K_VAL),                 A(0)},           /* dup3 */
 	{24,  X_UNSYNCED, RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* sched_yield */
 	{39,  X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getpid */
 	{40,  X_LEADER,  RW_WRITE, O_FIXED, 2, 0, 8,   A(K_VAL, K_VAL, K_IN8, K_VAL),          A(0)},           /* sendfile */
@@ -209,7 +221,7 @@ static const struct spec specs[] = {
 /* dmvx_ipmon_calls lists the calls IP-MON implements, for CP-MON, which
  * reads it from this object's symbol table and lets the filter allow from
  * the gate only calls that are both in the active policy and in this list. */
-EXPORT const u16 dmvx_ipmon_calls[] = {0, 1, 5, 8, 17, 18, 19, 20, 24, 39, 40, 44, 45, 63, 79, 96,
+EXPORT const u16 dmvx_ipmon_calls[] = {0, 1, 3, 5, 8, 17, 18, 19, 20, 24, 32, 33, 39, 40, 44, 45, 63, 72, 79, 96, 292,
 				       102, 104, 107, 108, 110, 186, 201, 228, 232, 281, 318, 0xffff};
 
 /* spec_of maps a call number to its row + 1 (0: none); filled once by the
@@ -669,6 +681,120 @@ checked:
 	return ret;
 }
 
+/* fcntl commands IP-MON takes (the others go to CP-MON). */
+#define F_DUPFD_ 0
+#define F_GETFD_ 1
+#define F_SETFD_ 2
+#define F_GETFL_ 3
+#define F_SETFL_ 4
+#define F_DUPFD_CLOEXEC_ 1030
+
+/* fdop_new returns the descriptor a table call makes (or -1), and which
+ * one it copies, from the call and its result. */
+static long fdop_new(u64 nr, long *a, long ret, long *from) {
+	*from = a[0];
+	switch (nr) {
+	case 32: /* dup */
+		return ret;
+	case 33: /* dup2 */
+	case 292: /* dup3 */
+		return a[0] == a[1] ? -1 : a[1];
+	case 72: /* fcntl */
+		return a[1] == F_DUPFD_ || a[1] == F_DUPFD_CLOEXEC_ ? ret : -1;
+	}
+	return -1;
+}
+
+/* fdop_map records a table call's effect in this variant's map. */
+static void fdop_map(u64 nr, long *a, long ret) {
+	if (ret < 0)
+		return;
+	if (nr == 3) {
+		FDMAP[(u64)a[0]] = DMVX_FD_UNKNOWN;
+	} else {
+		long from, to = fdop_new(nr, a, ret, &from);
+		if (to < 0)
+			return;
+		if ((u64)to >= DMVX_MAX_FD) {
+			/* Past the map: CP-MON will not know it. Cannot happen
+			 * (checked before), but never leave the map wrong. */
+			return;
+		}
+		FDMAP[(u64)to] = FDMAP[(u64)from];
+	}
+	barrier();
+	FDGEN = FDGEN + 1;
+}
+
+/* fdop_ok says whether IP-MON takes this table call: a descriptor IP-MON
+ * knows, results that stay inside the map. */
+static int fdop_ok(u64 nr, long *a) {
+	if ((u64)a[0] >= DMVX_MAX_FD)
+		return 0;
+	u8 cls = FDMAP[(u64)a[0]];
+	if (cls == DMVX_FD_UNKNOWN || cls == DMVX_FD_CPMON)
+		return 0;
+	switch (nr) {
+	case 33:
+	case 292:
+		if ((u64)a[1] >= DMVX_MAX_FD || FDMAP[(u64)a[1]] == DMVX_FD_CPMON)
+			return 0;
+		break;
+	case 72:
+		switch (a[1]) {
+		case F_GETFD_:
+		case F_SETFD_:
+		case F_GETFL_:
+		case F_SETFL_:
+			break;
+		case F_DUPFD_:
+		case F_DUPFD_CLOEXEC_:
+			if ((u64)a[2] >= DMVX_MAX_FD / 2)
+				return 0; /* the lowest free number must stay in the map */
+			break;
+		default:
+			return 0;
+		}
+		break;
+	case 32:
+		break;
+	}
+	return 1;
+}
+
+static long fdop(const struct spec *s, u64 nr, long *a) {
+	if (CTL->role == 0) {
+		long ret = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		if (ret == DMVX_RESYNC)
+			return forward(nr, a);
+		fdop_map(nr, a, ret);
+		rb_append(nr, digest(s, nr, a, ret, (u64[6]){0}), ret, 0, 0, 1);
+		return ret;
+	}
+	i64 pos = rb_next(nr, a);
+	if (pos < 0)
+		return forward(nr, a);
+	volatile struct dmvx_rb_record __seg_gs *r = REC(pos);
+	u32 kind = r->kind, rnr = r->nr, size = r->size, olen = r->out_len;
+	u64 seq = r->seq, rd = r->digest;
+	long ret = r->ret;
+	if (kind == DMVX_RB_CPMON)
+		return forward(nr, a);
+	if (kind != DMVX_RB_CALL || seq != RB->seen[CTL->follower] + 1 || olen != 0)
+		tampered(nr, a);
+	if (rnr != nr)
+		diverge(DMVX_DIV_CALL, nr, a, seq);
+	if (digest(s, nr, a, ret, (u64[6]){0}) != rd)
+		diverge(DMVX_DIV_ARGS, nr, a, seq);
+	long mine = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	long from;
+	if ((mine < 0) != (ret < 0) || (fdop_new(nr, a, ret, &from) >= 0 && mine != ret))
+		diverge(DMVX_DIV_RESULT, nr, a, seq);
+	fdop_map(nr, a, mine);
+	rb_consume(size);
+	return ret;
+}
+
 /* dmvx_call is every wrapper's way in: the raw kernel convention (-errno). */
 static long dmvx_call(u64 nr, long *a) {
 	if (!registered || !CTL->active || CTL->sync_req || nr >= DMVX_MAX_NR ||
@@ -680,6 +806,11 @@ static long dmvx_call(u64 nr, long *a) {
 	for (int i = 0; i < 6; i++)
 		if (s->kind[i] == K_NULL && a[i])
 			return forward(nr, a);
+	if (s->exec == X_FDOP) {
+		if (nr == 72 && (a[1] == F_GETFD_ || a[1] == F_GETFL_))
+			a[2] = 0; /* no third argument: what the register holds differs */
+		return fdop_ok(nr, a) ? fdop(s, nr, a) : forward(nr, a);
+	}
 	if (s->exec == X_UNSYNCED) {
 		if (CTL->role == 0)
 			RB->calls = RB->calls + 1; /* the leader's line: only it writes */
@@ -689,7 +820,7 @@ static long dmvx_call(u64 nr, long *a) {
 	if (s->exec != X_LOCAL && (s->exec != X_LEADER || s->rw != RW_NONE)) {
 		u64 fd = (u64)a[0];
 		u8 cls = fd < DMVX_MAX_FD ? FDMAP[fd] : DMVX_FD_UNKNOWN;
-		if (cls == DMVX_FD_UNKNOWN)
+		if (cls == DMVX_FD_UNKNOWN || cls == DMVX_FD_CPMON)
 			return forward(nr, a);
 		if (cls == DMVX_FD_SOCKET) {
 			u32 want = s->rw == RW_WRITE ? DMVX_SOCK_WRITE : DMVX_SOCK_READ;
@@ -704,7 +835,7 @@ static long dmvx_call(u64 nr, long *a) {
 			return forward(nr, a);
 		if (nr == 40 /* sendfile */) {
 			u64 in = (u64)a[1];
-			if (in >= DMVX_MAX_FD || FDMAP[in] == DMVX_FD_UNKNOWN)
+			if (in >= DMVX_MAX_FD || FDMAP[in] == DMVX_FD_UNKNOWN || FDMAP[in] == DMVX_FD_CPMON)
 				return forward(nr, a);
 		}
 	}
@@ -744,6 +875,17 @@ EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen) {
 }
 EXPORT ssize_t write(int fd, const void *buf, size_t n) { return call6(1, fd, (long)buf, (long)n, 0, 0, 0); }
 ALIAS(__write, write);
+EXPORT int close(int fd) { return (int)call6(3, fd, 0, 0, 0, 0, 0); }
+ALIAS(__close, close);
+EXPORT int dup(int fd) { return (int)call6(32, fd, 0, 0, 0, 0, 0); }
+EXPORT int dup2(int fd, int to) { return (int)call6(33, fd, to, 0, 0, 0, 0); }
+ALIAS(__dup2, dup2);
+EXPORT int dup3(int fd, int to, int flags) { return (int)call6(292, fd, to, flags, 0, 0, 0); }
+/* fcntl is variadic; its third argument is an int or a pointer, passed in
+ * the same register either way. */
+EXPORT int fcntl(int fd, int cmd, long arg) { return (int)call6(72, fd, cmd, arg, 0, 0, 0); }
+ALIAS(fcntl64, fcntl);
+ALIAS(__fcntl, fcntl);
 EXPORT int fstat(int fd, void *st) { return (int)call6(5, fd, (long)st, 0, 0, 0, 0); }
 ALIAS(fstat64, fstat);
 EXPORT long lseek(int fd, long off, int whence) { return call6(8, fd, off, whence, 0, 0, 0); }

@@ -8,7 +8,9 @@
  * Region of one process image in one variant (at a random address that
  * only CP-MON and the %gs base of the process's threads know):
  *
- *   +0                 descriptor map: one byte per fd (DMVX_FD_*)   read-only
+ *   +0                 descriptor map: one byte per fd (DMVX_FD_*);  read+write
+ *                      CP-MON writes it, IP-MON too when it runs close,
+ *                      dup or fcntl(F_DUPFD), and CP-MON reads it back
  *   +4096              epoll map: the leader's epoll_event.data to this
  *                      variant's, per epoll descriptor (followers)   read-only
  *   +4096*(1+EP)       control page of thread slot 0                 read-only
@@ -47,7 +49,8 @@
 #define DMVX_EPOLL_PAGES 24
 #define DMVX_EPOLL_SLOTS (DMVX_EPOLL_PAGES * DMVX_PAGE / 24)
 #define DMVX_CTL_SPAN (DMVX_PAGE * (2 + DMVX_EPOLL_PAGES + DMVX_SLOTS))
-#define DMVX_MAX_FD 4096
+#define DMVX_MAX_FD 4088     /* the descriptor map's entries... */
+#define DMVX_FDMAP_GEN 4088  /* ...then a u64 IP-MON bumps at each change it makes */
 #define DMVX_MAX_NR 512
 
 /* Descriptor classes in the map. */
@@ -57,6 +60,8 @@
 #define DMVX_FD_SOCKET 3  /* the leader's, and a socket (policy levels socket-*) */
 #define DMVX_FD_OWN 4     /* every variant's own, with content that differs
 			   * between variants (/proc, /sys): not compared */
+#define DMVX_FD_CPMON 5   /* open, but only CP-MON may handle it (an epoll
+			   * descriptor whose map did not fit) */
 
 /* ctl.sockets: what the policy lets IP-MON do on sockets. */
 #define DMVX_SOCK_READ 1

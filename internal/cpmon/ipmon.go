@@ -63,6 +63,8 @@ type ipmonProc struct {
 	// epoll descriptors whose map did not fit, left to CP-MON.
 	epoll   []*ipmon.EpollMap
 	noEpoll map[int]bool
+	// fdGen is the leader's map counter CP-MON last reconciled with.
+	fdGen uint64
 }
 
 // epollSync brings every follower's epoll map up to date for the leader's
@@ -411,7 +413,10 @@ func (ip *ipmonProc) fdChanged(fd int, info fdInfo, open bool) {
 		return
 	}
 	var c byte
-	if open && !ip.noEpoll[fd] {
+	switch {
+	case open && ip.noEpoll[fd]:
+		c = ipmon.FDCPMON
+	case open:
 		c = fdClass(info, ip.pids[0], fd)
 	}
 	for v, pid := range ip.pids {
@@ -451,6 +456,8 @@ func (v *variant) injectRegister(t *task, reg *ipmon.Region, slot int, ctl, fdma
 		{"buffers", unix.SYS_MMAP, []uint64{reg.BuffersAddr(v.idx), ipmon.Slots * ipmon.RBSpan, unix.PROT_READ | unix.PROT_WRITE,
 			unix.MAP_SHARED | unix.MAP_FIXED_NOREPLACE, uint64(fd), 0}, reg.BuffersAddr(v.idx)},
 		{"close", unix.SYS_CLOSE, []uint64{uint64(fd)}, 0},
+		// The descriptor map is IP-MON's to write too (close, dup).
+		{"descriptor map", unix.SYS_MPROTECT, []uint64{base, ipmon.Page, unix.PROT_READ | unix.PROT_WRITE}, 0},
 		{"gate", unix.SYS_MMAP, []uint64{v.m.ipm.gates[v.idx], ipmon.Page, unix.PROT_READ | unix.PROT_EXEC,
 			unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_FIXED_NOREPLACE, ^uint64(0), 0}, v.m.ipm.gates[v.idx]},
 	}
@@ -905,4 +912,48 @@ func (m *Monitor) gsLocked(ts []*task) bool {
 		return true
 	}
 	return false
+}
+
+// reconcileFDsLocked brings CP-MON's descriptor table up to date with what
+// the leader's IP-MON did to it (close, dup, fcntl's F_DUPFD), from the
+// leader's descriptor map, before CP-MON decides anything that depends on
+// it. IP-MON bumps a counter in the map at each change: an unchanged
+// counter costs one 8-byte read.
+func (m *Monitor) reconcileFDsLocked(lt *ltask) {
+	ip := lt.proc.ipm
+	if ip == nil || ip.reg == nil || lt.proc.fds.ipm != ip {
+		return
+	}
+	mem := ptrace.Mem{Pid: ip.pids[0]}
+	var g [8]byte
+	if mem.Read(ip.reg.FDMapAddr(0)+ipmon.FDMapGen, g[:]) != nil {
+		return
+	}
+	gen := binary.LittleEndian.Uint64(g[:])
+	if gen == ip.fdGen {
+		return
+	}
+	b := make([]byte, ipmon.MaxFD)
+	if mem.Read(ip.reg.FDMapAddr(0), b) != nil {
+		return
+	}
+	ip.fdGen = gen
+	fds := lt.proc.fds
+	fds.ipm = nil // the maps already say this
+	defer func() { fds.ipm = ip }()
+	for fd, c := range b {
+		info, have := fds.get(fd)
+		switch {
+		case c == ipmon.FDUnknown && have:
+			em := fds.epoll[fd]
+			fds.close(fd)
+			ip.epollDrop(fd, em)
+		case c == ipmon.FDUnknown, c == ipmon.FDCPMON:
+		case !have:
+			fds.set(fd, fdInfo{local: c == ipmon.FDLocal || c == ipmon.FDOwn})
+		case info.local != (c == ipmon.FDLocal || c == ipmon.FDOwn):
+			fds.close(fd)
+			fds.set(fd, fdInfo{local: !info.local})
+		}
+	}
 }

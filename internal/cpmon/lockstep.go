@@ -89,6 +89,7 @@ func (m *Monitor) arrive(t *task) {
 
 // dispatchLocked decides who executes an agreed call.
 func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
+	m.reconcileFDsLocked(lt)
 	c := ts[0].call
 	row := c.Row
 	exec := row.Exec

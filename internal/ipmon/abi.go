@@ -33,7 +33,8 @@ const (
 	EpollPages = 24
 	EpollSlots = EpollPages * Page / 24
 	CtlSpan    = Page * (2 + EpollPages + Slots)
-	MaxFD      = 4096
+	MaxFD      = 4088 // the descriptor map's entries...
+	FDMapGen   = 4088 // ...then a counter IP-MON bumps at each change
 	MaxNr      = 512
 	Resync     = -4090
 	GateLen    = 3
@@ -46,6 +47,7 @@ const (
 	FDLeader  = 2
 	FDSocket  = 3
 	FDOwn     = 4
+	FDCPMON   = 5
 
 	// Control page offsets.
 	ctlMagic     = 0
@@ -78,7 +80,8 @@ const rbLen = rb.HeaderSize + RBData
 // name, for what must work without the built object (docs/policy.md). A
 // test checks it against the object.
 var implemented = []string{
-	"read", "write", "fstat", "lseek", "pread64", "pwrite64", "readv", "writev",
+	"read", "write", "close", "fstat", "lseek", "pread64", "pwrite64", "readv", "writev",
+	"dup", "dup2", "dup3", "fcntl",
 	"sched_yield", "getpid", "sendfile", "sendto", "recvfrom", "uname", "getcwd",
 	"gettimeofday", "getuid", "getgid", "geteuid", "getegid", "getppid", "gettid",
 	"time", "clock_gettime", "epoll_wait", "epoll_pwait", "getrandom",
