@@ -715,7 +715,6 @@ func (v *variant) ipmonDiverge(t *task, args [6]uint64) {
 		why = fmt.Sprintf("variant %d's IP-MON reported %d at %s", v.idx, reason, own)
 	}
 	m.ipmonDivergeLocked(lt, v.idx, name, why, rec)
-	_ = own
 }
 
 // ipmonDivergeLocked reports a divergence that IP-MON or the buffer

@@ -3,7 +3,6 @@ package ipmon
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"os"
 
@@ -183,9 +182,6 @@ func RandomKey() uint64 {
 	_, _ = rand.Read(b[:])
 	return binary.LittleEndian.Uint64(b[:])
 }
-
-// ErrNoSlot: every thread slot of the region is taken.
-var ErrNoSlot = errors.New("ipmon: no free thread slot")
 
 // EpollMap is CP-MON's copy of one follower's epoll map (ipmon/ipmon.h):
 // the leader's epoll_event.data, per epoll descriptor, to the follower's
