@@ -48,33 +48,28 @@ static int registered;
 
 /* ---- system calls ---- */
 
-/* raw makes a call from IP-MON's own instruction: the filter sends it to
- * CP-MON. */
-static long raw6(long nr, long a, long b, long c, long d, long e, long f) {
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
+/* CALL6 defines a six-argument system call made by insn, in the kernel's
+ * register convention (rcx and r11 are the syscall instruction's). */
+#define CALL6(name, insn)                                                                    \
+	static long name(long nr, long a, long b, long c, long d, long e, long f) {          \
+		register long r10 __asm__("r10") = d;                                        \
+		register long r8 __asm__("r8") = e;                                          \
+		register long r9 __asm__("r9") = f;                                          \
+		long ret;                                                                    \
+		__asm__ volatile(insn                                                        \
+				 : "=a"(ret)                                                 \
+				 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9) \
+				 : "rcx", "r11", "memory");                                  \
+		return ret;                                                                  \
+	}
 
-/* gate makes a call through the gate, whose address only the control page
+/* raw6 makes a call from IP-MON's own instruction: the filter sends it to
+ * CP-MON. */
+CALL6(raw6, "syscall")
+
+/* gate6 makes a call through the gate, whose address only the control page
  * holds. IP-MON is built without a red zone, so the call's push is safe. */
-static long gate6(long nr, long a, long b, long c, long d, long e, long f) {
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-	__asm__ volatile("call *%%gs:8"
-			 : "=a"(ret)
-			 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
+CALL6(gate6, "call *%%gs:8")
 
 #define SYS_futex 202
 #define FUTEX_WAIT 0
@@ -613,28 +608,48 @@ static long leader(const struct spec *s, u64 nr, long *a, int local) {
 	return ret;
 }
 
-static long follower(const struct spec *s, u64 nr, long *a, int local, int own) {
+/* rec is a follower's copy of the leader's next record: each field read
+ * once from shared memory. */
+struct rec {
+	u64 pos, seq, digest;
+	u32 size, olen;
+	long ret;
+};
+
+/* take reads this follower's next record for call nr. It returns 0 when
+ * the call must go to CP-MON: the leader made it there (a CP-MON record;
+ * CP-MON then checks it is the same call), or its thread is gone. A record
+ * of another call, or one no leader writes, ends the run. */
+static int take(u64 nr, long *a, struct rec *out) {
 	i64 pos = rb_next(nr, a);
 	if (pos < 0)
-		return forward(nr, a); /* the leader's thread is gone: CP-MON decides */
+		return 0;
 	volatile struct dmvx_rb_record __seg_gs *r = REC(pos);
-	u32 kind = r->kind;
-	u32 rnr = r->nr;
-	u32 size = r->size;
-	u64 seq = r->seq;
-	u64 rd = r->digest;
-	long ret = r->ret;
-	long lret = ret; /* the leader's: the digest covers what it used */
-	u32 olen = r->out_len;
-	if (kind == DMVX_RB_CPMON) {
-		/* The leader made this call through CP-MON: so do we, and
-		 * CP-MON checks that it is the same call. */
-		return forward(nr, a);
-	}
-	if (kind != DMVX_RB_CALL || seq != RB->seen[CTL->follower] + 1 || olen > size - DMVX_RB_RECORD_SIZE)
+	u32 kind = r->kind, rnr = r->nr;
+	out->pos = (u64)pos;
+	out->size = r->size;
+	out->seq = r->seq;
+	out->digest = r->digest;
+	out->ret = r->ret;
+	out->olen = r->out_len;
+	if (kind == DMVX_RB_CPMON)
+		return 0;
+	if (kind != DMVX_RB_CALL || out->seq != RB->seen[CTL->follower] + 1 ||
+	    out->olen > out->size - DMVX_RB_RECORD_SIZE)
 		tampered(nr, a);
 	if (rnr != nr)
-		diverge(DMVX_DIV_CALL, nr, a, seq);
+		diverge(DMVX_DIV_CALL, nr, a, out->seq);
+	return 1;
+}
+
+static long follower(const struct spec *s, u64 nr, long *a, int local, int own) {
+	struct rec rc;
+	if (!take(nr, a, &rc))
+		return forward(nr, a);
+	u64 pos = rc.pos, seq = rc.seq, rd = rc.digest;
+	u32 size = rc.size, olen = rc.olen;
+	long ret = rc.ret;
+	long lret = ret; /* the leader's: the digest covers what it used */
 	u64 pre[6];
 	in8(s, a, ret, 0, pre);
 	if (local) {
@@ -771,27 +786,21 @@ static long fdop(const struct spec *s, u64 nr, long *a) {
 		rb_append(nr, digest(s, nr, a, ret, (u64[6]){0}), ret, 0, 0, 1);
 		return ret;
 	}
-	i64 pos = rb_next(nr, a);
-	if (pos < 0)
+	struct rec rc;
+	if (!take(nr, a, &rc))
 		return forward(nr, a);
-	volatile struct dmvx_rb_record __seg_gs *r = REC(pos);
-	u32 kind = r->kind, rnr = r->nr, size = r->size, olen = r->out_len;
-	u64 seq = r->seq, rd = r->digest;
-	long ret = r->ret;
-	if (kind == DMVX_RB_CPMON)
-		return forward(nr, a);
-	if (kind != DMVX_RB_CALL || seq != RB->seen[CTL->follower] + 1 || olen != 0)
+	u64 seq = rc.seq;
+	long ret = rc.ret;
+	if (rc.olen != 0)
 		tampered(nr, a);
-	if (rnr != nr)
-		diverge(DMVX_DIV_CALL, nr, a, seq);
-	if (digest(s, nr, a, ret, (u64[6]){0}) != rd)
+	if (digest(s, nr, a, ret, (u64[6]){0}) != rc.digest)
 		diverge(DMVX_DIV_ARGS, nr, a, seq);
 	long mine = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	long from;
 	if ((mine < 0) != (ret < 0) || (fdop_new(nr, a, ret, &from) >= 0 && mine != ret))
 		diverge(DMVX_DIV_RESULT, nr, a, seq);
 	fdop_map(nr, a, mine);
-	rb_consume(size);
+	rb_consume(rc.size);
 	return ret;
 }
 

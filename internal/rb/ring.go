@@ -88,11 +88,17 @@ func (b *Buffer) minTail() uint64 {
 // returns ErrFull, writing nothing, when the slowest follower has not
 // consumed enough.
 func (b *Buffer) Append(seq uint64, nr uint32, digest uint64, ret int64, out []byte) error {
-	need := recLen(len(out))
-	if need > b.size/2 {
+	if need := recLen(len(out)); need > b.size/2 {
 		return fmt.Errorf("rb: record of %d bytes in a %d-byte buffer", need, b.size)
 	}
-	head := b.load64(offHead)
+	return b.put(b.load64(offHead), KindCall, seq, nr, digest, ret, out)
+}
+
+// put writes a record at head, after a pad where it would straddle the
+// end of the area, and publishes it; ErrFull, writing nothing, when the
+// slowest follower has not consumed enough.
+func (b *Buffer) put(head uint64, kind uint32, seq uint64, nr uint32, digest uint64, ret int64, out []byte) error {
+	need := recLen(len(out))
 	pos := head % b.size
 	pad := uint64(0)
 	if pos+need > b.size {
@@ -108,7 +114,7 @@ func (b *Buffer) Append(seq uint64, nr uint32, digest uint64, ret int64, out []b
 		binary.LittleEndian.PutUint32(r[recKind:], KindPad)
 		pos = 0
 	}
-	b.putHeader(pos, uint32(need), KindCall, seq, nr, uint32(len(out)), digest, ret)
+	b.putHeader(pos, uint32(need), kind, seq, nr, uint32(len(out)), digest, ret)
 	copy(b.mem[HeaderSize+pos+RecordSize:], out)
 	// Publish: the record is complete before head moves past it.
 	b.store64(offSeq, seq)
@@ -222,27 +228,7 @@ func (b *Buffer) AppendMarker(nr uint32) error {
 	if head-b.load64(offHead) > b.size {
 		return fmt.Errorf("rb: written %d past head %d: %w", head, b.load64(offHead), ErrTampered)
 	}
-	pos := head % b.size
-	pad := uint64(0)
-	if pos+RecordSize > b.size {
-		pad = b.size - pos
-	}
-	if head+pad+RecordSize-b.minTail() > b.size {
-		return ErrFull
-	}
-	if pad > 0 {
-		r := b.mem[HeaderSize+pos:]
-		binary.LittleEndian.PutUint32(r[recSize:], uint32(pad))
-		binary.LittleEndian.PutUint32(r[recKind:], KindPad)
-		pos = 0
-	}
-	seq := b.load64(offSeq) + 1
-	b.putHeader(pos, RecordSize, KindCPMON, seq, nr, 0, 0, 0)
-	b.store64(offSeq, seq)
-	b.store64(offWritten, head+pad+RecordSize)
-	b.store64(offHead, head+pad+RecordSize)
-	b.wakeFollowers()
-	return nil
+	return b.put(head, KindCPMON, b.load64(offSeq)+1, nr, 0, 0, nil)
 }
 
 // MarkerRoom is the room IP-MON's leader keeps free for CP-MON's record:
