@@ -371,8 +371,9 @@ func fromObject(pid int, pc uint64, path string) error {
 		if err1 != nil || err2 != nil || pc < a || pc >= b {
 			continue
 		}
-		if fields[5] != path || !strings.Contains(fields[1], "x") {
-			return fmt.Errorf("the registration call comes from %s, not from IP-MON", fields[5])
+		// The path is the rest of the line: it may hold spaces ($TMPDIR).
+		if file := strings.Join(fields[5:], " "); file != path || !strings.Contains(fields[1], "x") {
+			return fmt.Errorf("the registration call comes from %s, not from IP-MON", file)
 		}
 		return nil
 	}
@@ -863,6 +864,9 @@ func (m *Monitor) ipmonStatsLocked(st *report.Stats) {
 		return
 	}
 	st.IPMON = "on, policy " + ip.level.String()
+	if m.stats.IPMONRegistered == 0 {
+		st.IPMON += " (no program image loaded it)"
+	}
 	c := ip.counters
 	for p := range ip.procs {
 		if p.reg != nil {

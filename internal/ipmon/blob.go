@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // blob holds the object that `make build` compiles from ipmon/. The all:
@@ -77,8 +78,14 @@ func Calls(obj []byte) ([]uint32, error) {
 // directory and file belong to the caller and are not writable by others
 // (a program that drops privileges can still load it).
 func Install(obj []byte) (string, error) {
+	// LD_PRELOAD splits on spaces and colons: a temporary directory with
+	// one in its name cannot hold the object.
+	base := os.TempDir()
+	if strings.ContainsAny(base, " :") {
+		base = "/tmp"
+	}
 	sum := sha256.Sum256(obj)
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("dmvx-ipmon-%d", os.Getuid()))
+	dir := filepath.Join(base, fmt.Sprintf("dmvx-ipmon-%d", os.Getuid()))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("ipmon: %w", err)
 	}
