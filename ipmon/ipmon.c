@@ -213,15 +213,32 @@ static const struct spec specs[] = {
 
 #define NSPECS (sizeof specs / sizeof specs[0])
 
+/* ioctl's requests IP-MON takes, each a row of its own: what the kernel
+ * writes depends on the request. struct termios (kernel) is 36 bytes,
+ * struct winsize 8. */
+#define TCGETS_ 0x5401
+#define TIOCGWINSZ_ 0x5413
+static const struct spec ioctl_tcgets = {16, X_BYFD, RW_READ, O_FIXED, 2, 0, 36, A(K_VAL, K_VAL, K_PTR), A(0)};
+static const struct spec ioctl_winsz = {16, X_BYFD, RW_READ, O_FIXED, 2, 0, 8, A(K_VAL, K_VAL, K_PTR), A(0)};
+
 /* dmvx_ipmon_calls lists the calls IP-MON implements, for CP-MON, which
  * reads it from this object's symbol table and lets the filter allow from
  * the gate only calls that are both in the active policy and in this list. */
-EXPORT const u16 dmvx_ipmon_calls[] = {0, 1, 3, 5, 8, 17, 18, 19, 20, 24, 32, 33, 39, 40, 44, 45, 63, 72, 79, 96, 292,
+EXPORT const u16 dmvx_ipmon_calls[] = {0, 1, 3, 5, 8, 16, 17, 18, 19, 20, 24, 32, 33, 39, 40, 44, 45, 63, 72, 79, 96, 292,
 				       102, 104, 107, 108, 110, 186, 201, 228, 232, 281, 318, 0xffff};
 
 /* spec_of maps a call number to its row + 1 (0: none); filled once by the
  * constructor. It holds row numbers only. */
 static u8 spec_of[DMVX_MAX_NR];
+
+/* dmvx_ipmon_subs lists, as (call, sub-command) pairs ending with ~0, the
+ * sub-commands of multiplexed calls IP-MON implements: the filter lets
+ * only those through from the gate. */
+EXPORT const u32 dmvx_ipmon_subs[] = {
+	72, 0 /* F_DUPFD */, 72, 1 /* F_GETFD */, 72, 2 /* F_SETFD */, 72, 3 /* F_GETFL */,
+	72, 4 /* F_SETFL */, 72, 1030 /* F_DUPFD_CLOEXEC */,
+	16, TCGETS_, 16, TIOCGWINSZ_, 0xffffffff, 0xffffffff,
+};
 
 static const struct spec *lookup(u64 nr) {
 	u8 i = nr < DMVX_MAX_NR ? spec_of[nr] : 0;
@@ -810,6 +827,10 @@ static long dmvx_call(u64 nr, long *a) {
 	    !(CTL->allowed[nr / 8] & (1 << (nr % 8))))
 		return forward(nr, a);
 	const struct spec *s = lookup(nr);
+	if (nr == 16) { /* ioctl: by request */
+		u32 req = (u32)a[1];
+		s = req == TCGETS_ ? &ioctl_tcgets : req == TIOCGWINSZ_ ? &ioctl_winsz : 0;
+	}
 	if (!s)
 		return forward(nr, a);
 	for (int i = 0; i < 6; i++)
@@ -886,6 +907,19 @@ EXPORT ssize_t write(int fd, const void *buf, size_t n) { return call6(1, fd, (l
 ALIAS(__write, write);
 EXPORT int close(int fd) { return (int)call6(3, fd, 0, 0, 0, 0, 0); }
 ALIAS(__close, close);
+/* ioctl is variadic; its third argument is passed in the same register
+ * whatever its type. */
+EXPORT int ioctl(int fd, unsigned long req, long arg) { return (int)call6(16, fd, (long)req, arg, 0, 0, 0); }
+ALIAS(__ioctl, ioctl);
+
+/* isatty is glibc's TCGETS request, made inside glibc where IP-MON's ioctl
+ * does not see it: define it here too (python asks at every open()). */
+EXPORT int isatty(int fd) {
+	unsigned char termios[64];
+	return call6(16, fd, TCGETS_, (long)termios, 0, 0, 0) == 0;
+}
+ALIAS(__isatty, isatty);
+
 EXPORT int dup(int fd) { return (int)call6(32, fd, 0, 0, 0, 0, 0); }
 EXPORT int dup2(int fd, int to) { return (int)call6(33, fd, to, 0, 0, 0, 0); }
 ALIAS(__dup2, dup2);

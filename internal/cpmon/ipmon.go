@@ -44,6 +44,8 @@ type ipmonRun struct {
 	path    string // the installed object
 	level   canon.Level
 	allowed []uint32 // calls IP-MON takes at this level
+	// subs are the sub-commands it takes of multiplexed calls in allowed.
+	subs map[uint32]policy.Sub
 	gates   []uint64 // per variant
 	key     uint64
 	spin    uint32
@@ -145,8 +147,12 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 		}
 	}
 	var impl []uint32
+	var implSubs map[uint32][]uint32
 	if ip.why == "" {
-		if impl, err = ipmon.Calls(obj); err != nil {
+		if impl, err = ipmon.Calls(obj); err == nil {
+			implSubs, err = ipmon.Subs(obj)
+		}
+		if err != nil {
 			ip.why = err.Error()
 		}
 	}
@@ -160,8 +166,7 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 		return env, nil
 	}
 	ip.on = true
-	level := policy.IPMONCalls(amd64.Table, m.cfg.Policy)
-	ip.allowed = intersect(level, impl)
+	ip.allowed, ip.subs = allowedCalls(m.cfg.Policy, impl, implSubs)
 	ip.key = ipmon.RandomKey()
 	if m.n <= runtime.NumCPU() {
 		// Followers poll a little before they sleep, when each variant
@@ -187,7 +192,7 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	for v := 0; v < m.n; v++ {
 		g := ipmon.RandomBase(ipmon.Page)
 		ip.gates = append(ip.gates, g)
-		prog, err := policy.Filter(policy.FilterSpec{Gate: g + 2, IPMON: gateSet})
+		prog, err := policy.Filter(policy.FilterSpec{Gate: g + 2, IPMON: gateSet, Subs: ip.subs})
 		if err != nil {
 			ip.on, ip.why = false, err.Error()
 			return m.cfg.Env, nil
@@ -206,18 +211,30 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	return append(out, "LD_PRELOAD="+preload), filters
 }
 
-func intersect(a, b []uint32) []uint32 {
-	in := make(map[uint32]bool, len(b))
-	for _, x := range b {
-		in[x] = true
-	}
+// allowedCalls returns the calls IP-MON takes at level: those it
+// implements that the level gives it, and the multiplexed ones (fcntl,
+// ioctl) it implements some sub-commands of that the level gives it, with
+// those sub-commands. Every other sub-command of theirs goes to CP-MON.
+func allowedCalls(level canon.Level, impl []uint32, implSubs map[uint32][]uint32) ([]uint32, map[uint32]policy.Sub) {
+	subs := policy.IPMONSubs(amd64.Table, level, implSubs)
 	var out []uint32
-	for _, x := range a {
-		if in[x] {
-			out = append(out, x)
+	for _, nr := range impl {
+		row := amd64.Table[uint64(nr)]
+		if row == nil {
+			continue
+		}
+		if row.Sub != nil {
+			if _, ok := subs[nr]; ok {
+				out = append(out, nr)
+			}
+			continue
+		}
+		if policy.ForIPMON(row, level) {
+			out = append(out, nr)
 		}
 	}
-	return out
+	sortU32(out)
+	return out, subs
 }
 
 func sortU32(s []uint32) {

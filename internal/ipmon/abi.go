@@ -81,7 +81,7 @@ const rbLen = rb.HeaderSize + RBData
 // test checks it against the object.
 var implemented = []string{
 	"read", "write", "close", "fstat", "lseek", "pread64", "pwrite64", "readv", "writev",
-	"dup", "dup2", "dup3", "fcntl",
+	"dup", "dup2", "dup3", "fcntl", "ioctl",
 	"sched_yield", "getpid", "sendfile", "sendto", "recvfrom", "uname", "getcwd",
 	"gettimeofday", "getuid", "getgid", "geteuid", "getegid", "getppid", "gettid",
 	"time", "clock_gettime", "epoll_wait", "epoll_pwait", "getrandom",
@@ -98,4 +98,22 @@ func Implemented() []uint32 {
 	}
 	sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
 	return nrs
+}
+
+// implementedSubs mirrors dmvx_ipmon_subs: the sub-commands of
+// multiplexed calls IP-MON implements.
+var implementedSubs = map[string][]uint32{
+	"fcntl": {amd64.F_DUPFD, amd64.F_GETFD, amd64.F_SETFD, amd64.F_GETFL, amd64.F_SETFL, amd64.F_DUPFD_CLOEXEC},
+	"ioctl": {amd64.TCGETS, amd64.TIOCGWINSZ},
+}
+
+// ImplementedSubs returns implementedSubs by call number.
+func ImplementedSubs() map[uint32][]uint32 {
+	out := make(map[uint32][]uint32)
+	for name, vals := range implementedSubs {
+		if nr, ok := amd64.Number(name); ok {
+			out[uint32(nr)] = append([]uint32(nil), vals...)
+		}
+	}
+	return out
 }

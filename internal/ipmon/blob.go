@@ -36,6 +36,42 @@ func Object() ([]byte, error) {
 // Calls reads the calls IP-MON implements from the object's
 // dmvx_ipmon_calls table (0xffff-terminated), sorted.
 func Calls(obj []byte) ([]uint32, error) {
+	tab, err := symbolData(obj, "dmvx_ipmon_calls")
+	if err != nil {
+		return nil, err
+	}
+	var nrs []uint32
+	for i := 0; i+2 <= len(tab); i += 2 {
+		nr := binary.LittleEndian.Uint16(tab[i:])
+		if nr == 0xffff {
+			break
+		}
+		nrs = append(nrs, uint32(nr))
+	}
+	sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
+	return nrs, nil
+}
+
+// Subs reads the sub-commands of multiplexed calls IP-MON implements from
+// the object's dmvx_ipmon_subs table: call number -> values.
+func Subs(obj []byte) (map[uint32][]uint32, error) {
+	tab, err := symbolData(obj, "dmvx_ipmon_subs")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uint32][]uint32)
+	for i := 0; i+8 <= len(tab); i += 8 {
+		nr, v := binary.LittleEndian.Uint32(tab[i:]), binary.LittleEndian.Uint32(tab[i+4:])
+		if nr == 0xffffffff {
+			break
+		}
+		out[nr] = append(out[nr], v)
+	}
+	return out, nil
+}
+
+// symbolData returns the bytes of a symbol the object exports.
+func symbolData(obj []byte, name string) ([]byte, error) {
 	f, err := elf.NewFile(bytes.NewReader(obj))
 	if err != nil {
 		return nil, fmt.Errorf("ipmon: %w", err)
@@ -45,7 +81,7 @@ func Calls(obj []byte) ([]uint32, error) {
 		return nil, fmt.Errorf("ipmon: %w", err)
 	}
 	for _, s := range syms {
-		if s.Name != "dmvx_ipmon_calls" || int(s.Section) >= len(f.Sections) {
+		if s.Name != name || int(s.Section) >= len(f.Sections) {
 			continue
 		}
 		sec := f.Sections[s.Section]
@@ -55,21 +91,11 @@ func Calls(obj []byte) ([]uint32, error) {
 		}
 		off := s.Value - sec.Addr
 		if off > uint64(len(data)) || s.Size > uint64(len(data))-off {
-			return nil, errors.New("ipmon: dmvx_ipmon_calls outside its section")
+			return nil, fmt.Errorf("ipmon: %s outside its section", name)
 		}
-		tab := data[off : off+s.Size]
-		var nrs []uint32
-		for i := 0; i+2 <= len(tab); i += 2 {
-			nr := binary.LittleEndian.Uint16(tab[i:])
-			if nr == 0xffff {
-				break
-			}
-			nrs = append(nrs, uint32(nr))
-		}
-		sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
-		return nrs, nil
+		return data[off : off+s.Size], nil
 	}
-	return nil, errors.New("ipmon: the object has no dmvx_ipmon_calls")
+	return nil, fmt.Errorf("ipmon: the object has no %s", name)
 }
 
 // Install writes the object where every variant's loader can read it and

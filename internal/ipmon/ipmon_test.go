@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"dmvx/internal/abi/amd64"
+	"dmvx/internal/policy"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -22,6 +25,13 @@ func TestImplementedMatchesObject(t *testing.T) {
 	}
 	if diff := cmp.Diff(Implemented(), got); diff != "" {
 		t.Errorf("internal/ipmon's list and ipmon.c's dmvx_ipmon_calls differ (-Go +C):\n%s", diff)
+	}
+	subs, err := Subs(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ImplementedSubs(), subs); diff != "" {
+		t.Errorf("internal/ipmon's sub-commands and ipmon.c's dmvx_ipmon_subs differ (-Go +C):\n%s", diff)
 	}
 }
 
@@ -75,5 +85,20 @@ int main(void) {
 	}, " "))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Go and C layouts differ (-Go +C):\n%s", diff)
+	}
+}
+
+// IP-MON decides by call number whether the policy lets it take a call:
+// its control page has one bit per number. So the sub-commands it takes of
+// one call must be allowed at the same levels, all or none.
+func TestSubsShareLevel(t *testing.T) {
+	impl := ImplementedSubs()
+	for _, level := range policy.Levels {
+		got := policy.IPMONSubs(amd64.Table, level, impl)
+		for nr, vals := range impl {
+			if n := len(got[nr].Values); n != 0 && n != len(vals) {
+				t.Errorf("%s at %s: IP-MON may take %d of its %d sub-commands", amd64.Name(uint64(nr)), level, n, len(vals))
+			}
+		}
 	}
 }

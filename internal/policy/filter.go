@@ -23,6 +23,7 @@ const (
 	offArch = 4
 	offIPLo = 8  // instruction_pointer, low half (little-endian)
 	offIPHi = 12 // high half
+	offArgs = 16 // args[6], each 8 bytes; the low half first
 )
 
 // FilterSpec is what one variant's filter enforces.
@@ -32,6 +33,11 @@ type FilterSpec struct {
 	Gate uint64
 	// IPMON is the sorted list of call numbers that IP-MON may take.
 	IPMON []uint32
+	// Subs restricts multiplexed calls of IPMON (fcntl, ioctl) to the
+	// sub-commands IP-MON may take: from the gate, any other value of the
+	// sub-command argument goes to CP-MON, so that a request dmvx has no
+	// row for never passes unchecked.
+	Subs map[uint32]Sub
 	// Trap sends IP-MON's calls made from anywhere but the gate to IP-MON
 	// as SIGSYS (RET_TRAP) instead of to CP-MON (RET_TRACE). dmvx runs
 	// without it: under ptrace every signal stops the variant for the
@@ -39,6 +45,14 @@ type FilterSpec struct {
 	// docs/architecture.md), and a filter with RET_TRAP outlives execve
 	// into images whose loader has no IP-MON to catch the signal.
 	Trap bool
+}
+
+// Sub is the sub-command argument of a multiplexed call and the values of
+// it that IP-MON may take (compared on the low 32 bits: ioctl's request
+// and fcntl's command are ints to the kernel).
+type Sub struct {
+	Arg    int
+	Values []uint32
 }
 
 // ErrTooLarge: seccomp takes at most 4096 instructions.
@@ -68,7 +82,10 @@ func Filter(spec FilterSpec) ([]bpf.RawInstruction, error) {
 	// block, whose start is 2*len+2 instructions after the gate block's
 	// own start: too far for an 8-bit jump, so the test is inverted into a
 	// short jump over an unconditional one.
-	gateBlock := membership(spec.IPMON, RetAllow)
+	gateBlock, err := membership(spec.IPMON, spec.Subs, RetAllow)
+	if err != nil {
+		return nil, err
+	}
 	prog = append(prog,
 		bpf.LoadAbsolute{Off: offIPLo, Size: 4},
 		bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(spec.Gate), SkipTrue: 1},
@@ -79,7 +96,11 @@ func Filter(spec FilterSpec) ([]bpf.RawInstruction, error) {
 	)
 	prog = append(prog, gateBlock...)
 	if spec.Trap {
-		prog = append(prog, membership(spec.IPMON, RetTrap)...)
+		trapBlock, err := membership(spec.IPMON, spec.Subs, RetTrap)
+		if err != nil {
+			return nil, err
+		}
+		prog = append(prog, trapBlock...)
 	} else {
 		prog = append(prog, bpf.RetConstant{Val: RetTrace})
 	}
@@ -90,14 +111,36 @@ func Filter(spec FilterSpec) ([]bpf.RawInstruction, error) {
 }
 
 // membership loads the call number and returns ret for each number in nrs,
-// RET_TRACE for any other.
-func membership(nrs []uint32, ret uint32) []bpf.Instruction {
+// RET_TRACE for any other. A number with sub-commands returns ret only for
+// the listed values of its sub-command argument: its check is inlined
+// after its own test, which jumps over it when the number differs.
+func membership(nrs []uint32, subs map[uint32]Sub, ret uint32) ([]bpf.Instruction, error) {
 	out := []bpf.Instruction{bpf.LoadAbsolute{Off: offNr, Size: 4}}
 	for _, nr := range nrs {
-		out = append(out,
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: nr, SkipFalse: 1},
-			bpf.RetConstant{Val: ret},
-		)
+		s, ok := subs[nr]
+		if !ok {
+			out = append(out,
+				bpf.JumpIf{Cond: bpf.JumpEqual, Val: nr, SkipFalse: 1},
+				bpf.RetConstant{Val: ret},
+			)
+			continue
+		}
+		if s.Arg < 0 || s.Arg > 5 {
+			return nil, errors.New("policy: sub-command argument out of range")
+		}
+		check := []bpf.Instruction{bpf.LoadAbsolute{Off: offArgs + 8*uint32(s.Arg), Size: 4}}
+		for _, v := range s.Values {
+			check = append(check,
+				bpf.JumpIf{Cond: bpf.JumpEqual, Val: v, SkipFalse: 1},
+				bpf.RetConstant{Val: ret},
+			)
+		}
+		check = append(check, bpf.RetConstant{Val: RetTrace})
+		if len(check) > 255 {
+			return nil, ErrTooLarge
+		}
+		out = append(out, bpf.JumpIf{Cond: bpf.JumpEqual, Val: nr, SkipFalse: uint8(len(check))})
+		out = append(out, check...)
 	}
-	return append(out, bpf.RetConstant{Val: RetTrace})
+	return append(out, bpf.RetConstant{Val: RetTrace}), nil
 }

@@ -12,10 +12,14 @@ import (
 // Markdown renders docs/policy.md: for each call, where it is handled at
 // each policy level given what IP-MON implements, and why each sensitive
 // call is sensitive.
-func Markdown(implemented []uint32) string {
+func Markdown(implemented []uint32, implSubs map[uint32][]uint32) string {
 	impl := make(map[uint64]bool, len(implemented))
 	for _, nr := range implemented {
 		impl[uint64(nr)] = true
+	}
+	subsAt := make(map[canon.Level]map[uint32]Sub)
+	for _, l := range Levels {
+		subsAt[l] = IPMONSubs(amd64.Table, l, implSubs)
 	}
 	var b strings.Builder
 	b.WriteString(`# Policy levels: which monitor handles each call
@@ -33,10 +37,12 @@ with ` + "`dmvx run --policy`" + `. In each level column:
   implement it yet: CP-MON.
 - CP-MON: the variant stops for the cross-process monitor, in lockstep.
 
-Sensitive calls are CP-MON's at every level, from the gate too. A
-multiplexed call (ioctl, fcntl, prctl, futex) is IP-MON's only when every
-sub-command is. Calls on descriptors also depend on the descriptor: at the
-` + "`nonsocket-*`" + ` levels IP-MON sends calls on sockets to CP-MON.
+Sensitive calls are CP-MON's at every level, from the gate too. Of a
+multiplexed call (ioctl, fcntl), **IP-MON: part** means IP-MON takes some
+sub-commands: the filter checks the sub-command from the gate, and every
+other one goes to CP-MON. They are listed after the table. Calls on
+descriptors also depend on the descriptor: at the ` + "`nonsocket-*`" + ` levels
+IP-MON sends calls on sockets to CP-MON.
 
 | call | nr |`)
 	for _, l := range Levels {
@@ -60,8 +66,11 @@ sub-command is. Calls on descriptors also depend on the descriptor: at the
 		fmt.Fprintf(&b, "| %s | %d |", row.Name, nr)
 		for _, l := range Levels {
 			where := "CP-MON"
+			_, part := subsAt[l][uint32(nr)]
 			switch {
-			case ForIPMON(row, l) && impl[nr]:
+			case row.Sub != nil && impl[nr] && part:
+				where = "**IP-MON: part**"
+			case row.Sub == nil && ForIPMON(row, l) && impl[nr]:
 				where = "**IP-MON**"
 			case ForIPMON(row, l):
 				where = "*level only*"
@@ -69,6 +78,19 @@ sub-command is. Calls on descriptors also depend on the descriptor: at the
 			b.WriteString(" " + where + " |")
 		}
 		fmt.Fprintf(&b, " %s |\n", why(row))
+	}
+	b.WriteString("\nSub-commands IP-MON takes (from `nonsocket-ro` on):\n\n")
+	var subNrs []uint32
+	for nr := range implSubs {
+		subNrs = append(subNrs, nr)
+	}
+	sort.Slice(subNrs, func(i, j int) bool { return subNrs[i] < subNrs[j] })
+	for _, nr := range subNrs {
+		var vals []string
+		for _, v := range implSubs[nr] {
+			vals = append(vals, amd64.SubName(uint64(nr), uint64(v)))
+		}
+		fmt.Fprintf(&b, "- %s: %s\n", amd64.Name(uint64(nr)), strings.Join(vals, ", "))
 	}
 	return b.String()
 }

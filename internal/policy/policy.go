@@ -70,6 +70,31 @@ func Sensitive(row *canon.Row) bool {
 	return false
 }
 
+// IPMONSubs returns, for each multiplexed call in table that IP-MON
+// implements some sub-commands of (impl: call number -> sub-command
+// values), the sub-commands it may take at level: not sensitive, within the
+// level. Calls with none are left out.
+func IPMONSubs(table map[uint64]*canon.Row, level canon.Level, impl map[uint32][]uint32) map[uint32]Sub {
+	out := make(map[uint32]Sub)
+	for nr, vals := range impl {
+		row := table[uint64(nr)]
+		if row == nil || row.Sub == nil || row.Sensitive || row.Level == canon.Never {
+			continue
+		}
+		var ok []uint32
+		for _, v := range vals {
+			if s := row.Sub[uint64(v)]; s != nil && ForIPMON(s, level) {
+				ok = append(ok, v)
+			}
+		}
+		if len(ok) > 0 {
+			sort.Slice(ok, func(i, j int) bool { return ok[i] < ok[j] })
+			out[nr] = Sub{Arg: int(row.SubArg), Values: ok}
+		}
+	}
+	return out
+}
+
 // IPMONCalls lists, sorted, the numbers of the calls in table that IP-MON
 // may take at level. Every other number (sensitive calls, calls the level
 // keeps for CP-MON, numbers with no row) goes to CP-MON.

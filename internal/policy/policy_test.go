@@ -15,11 +15,14 @@ import (
 // seccompData lays out struct seccomp_data in host order (little-endian),
 // then byte-swaps each 32-bit word for x/net/bpf's VM, which loads words
 // big-endian as packets do. The filter loads only aligned 32-bit words.
-func seccompData(nr, arch uint32, ip uint64) []byte {
+func seccompData(nr, arch uint32, ip uint64, args [6]uint64) []byte {
 	b := make([]byte, 64)
 	binary.LittleEndian.PutUint32(b[0:], nr)
 	binary.LittleEndian.PutUint32(b[4:], arch)
 	binary.LittleEndian.PutUint64(b[8:], ip)
+	for i, a := range args {
+		binary.LittleEndian.PutUint64(b[16+8*i:], a)
+	}
 	out := make([]byte, 64)
 	for i := 0; i < 64; i += 4 {
 		binary.BigEndian.PutUint32(out[i:], binary.LittleEndian.Uint32(b[i:]))
@@ -46,7 +49,12 @@ func vmFor(t *testing.T, spec FilterSpec) *bpf.VM {
 
 func run(t *testing.T, vm *bpf.VM, nr, arch uint32, ip uint64) uint32 {
 	t.Helper()
-	r, err := vm.Run(seccompData(nr, arch, ip))
+	return runArgs(t, vm, nr, arch, ip, [6]uint64{})
+}
+
+func runArgs(t *testing.T, vm *bpf.VM, nr, arch uint32, ip uint64, args [6]uint64) uint32 {
+	t.Helper()
+	r, err := vm.Run(seccompData(nr, arch, ip, args))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +163,34 @@ func TestFilterVerdicts(t *testing.T) {
 			t.Errorf("no trap, %s: %#x, want %#x", tt.name, got, tt.want)
 		}
 	}
+	// A multiplexed call passes from the gate only with a sub-command
+	// IP-MON may take.
+	fcntl, _ := amd64.Number("fcntl")
+	ioctl, _ := amd64.Number("ioctl")
+	subSpec := FilterSpec{Gate: gate, IPMON: []uint32{uint32(fcntl), uint32(ioctl)}, Subs: map[uint32]Sub{
+		uint32(fcntl): {Arg: 1, Values: []uint32{amd64.F_GETFD, amd64.F_DUPFD}},
+		uint32(ioctl): {Arg: 1, Values: []uint32{amd64.TCGETS}},
+	}}
+	vm3 := vmFor(t, subSpec)
+	for _, tt := range []struct {
+		name string
+		nr   uint64
+		arg1 uint64
+		ip   uint64
+		want uint32
+	}{
+		{"fcntl F_GETFD from the gate", fcntl, amd64.F_GETFD, gate, RetAllow},
+		{"fcntl F_DUPFD from the gate", fcntl, amd64.F_DUPFD, gate, RetAllow},
+		{"fcntl F_SETOWN from the gate", fcntl, amd64.F_SETOWN, gate, RetTrace},
+		{"ioctl TCGETS from the gate", ioctl, amd64.TCGETS, gate, RetAllow},
+		{"ioctl TCGETS's high half set", ioctl, amd64.TCGETS | 1<<32, gate, RetAllow},
+		{"ioctl with no row from the gate", ioctl, 0x1234, gate, RetTrace},
+		{"ioctl TCGETS elsewhere", ioctl, amd64.TCGETS, other, RetTrace},
+	} {
+		if got := runArgs(t, vm3, uint32(tt.nr), auditArchAMD64, tt.ip, [6]uint64{0, tt.arg1}); got != tt.want {
+			t.Errorf("%s: %#x, want %#x", tt.name, got, tt.want)
+		}
+	}
 	// Every call of the table gets the verdict its row implies.
 	for nr, row := range amd64.Table {
 		want := uint32(RetTrace)
@@ -196,7 +232,7 @@ func TestPolicyDocUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v: run go run ./internal/policy/gendoc", err)
 	}
-	if string(got) != Markdown(ipmon.Implemented()) {
+	if string(got) != Markdown(ipmon.Implemented(), ipmon.ImplementedSubs()) {
 		t.Fatalf("%s is stale: run go run ./internal/policy/gendoc", path)
 	}
 }

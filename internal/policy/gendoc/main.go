@@ -16,7 +16,7 @@ import (
 func main() {
 	out := flag.String("o", "docs/policy.md", "file to write")
 	flag.Parse()
-	if err := os.WriteFile(*out, []byte(policy.Markdown(ipmon.Implemented())), 0o644); err != nil {
+	if err := os.WriteFile(*out, []byte(policy.Markdown(ipmon.Implemented(), ipmon.ImplementedSubs())), 0o644); err != nil {
 		log.Fatal(err)
 	}
 }
