@@ -102,6 +102,8 @@ ALWAYS void gs_dec32(u64 off) { __asm__ volatile("lock decl %%gs:(%0)" ::"r"(off
 
 /* ---- digests ---- */
 
+#define EFAULT_ 14
+
 ALWAYS u64 mix(u64 h, u64 v) {
 	h ^= v;
 	h *= 0x9e3779b97f4a7c15ULL;
@@ -155,9 +157,12 @@ struct iovec_ {
  * one or CP-MON's placeholder), so numbers stay the same everywhere; the
  * leader's result is returned, a new descriptor number must match, and
  * each variant's IP-MON updates its own descriptor map (CP-MON reads the
- * leader's back before it next decides anything). */
-enum { X_LOCAL = 1, X_LEADER, X_BYFD, X_LOCALFD, X_BYFD_OWN, X_UNSYNCED, X_FDOP };
-enum { K_NONE, K_VAL, K_PTR, K_IN, K_OUT, K_IOVIN, K_IOVOUT, K_IN8, K_NULL };
+ * leader's back before it next decides anything). X_OPEN: a read-only
+ * openat; the leader opens and tells what it opened (a local file, or the
+ * leader's pipe or device); a follower opens its own local file, or makes
+ * a placeholder, under the same number. */
+enum { X_LOCAL = 1, X_LEADER, X_BYFD, X_LOCALFD, X_BYFD_OWN, X_UNSYNCED, X_FDOP, X_OPEN };
+enum { K_NONE, K_VAL, K_PTR, K_IN, K_OUT, K_IOVIN, K_IOVOUT, K_IN8, K_NULL, K_STR };
 enum { O_NONE, O_RET, O_FIXED, O_IOV, O_EPOLL };
 enum { RW_NONE, RW_READ, RW_WRITE };
 
@@ -187,6 +192,7 @@ static const struct spec specs[] = {
 	{20,  X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IOVIN, K_VAL),               A(0, 2)},        /* writev */
 	{232, X_LEADER,  RW_READ,  O_EPOLL, 1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL),          A(0)},           /* epoll_wait */
 	{281, X_LEADER,  RW_READ,  O_EPOLL, 1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL, K_NULL, K_VAL), A(0)},   /* epoll_pwait */
+	{257, X_OPEN,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_STR, K_VAL),                 A(0)},           /* openat, read-only */
 	{3,   X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL),                               A(0)},           /* close */
 	{32,  X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL),                               A(0)},           /* dup */
 	{33,  X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL),                        A(0)},           /* dup2 */
@@ -224,7 +230,7 @@ static const struct spec ioctl_winsz = {16, X_BYFD, RW_READ, O_FIXED, 2, 0, 8, A
 /* dmvx_ipmon_calls lists the calls IP-MON implements, for CP-MON, which
  * reads it from this object's symbol table and lets the filter allow from
  * the gate only calls that are both in the active policy and in this list. */
-EXPORT const u16 dmvx_ipmon_calls[] = {0, 1, 3, 5, 8, 16, 17, 18, 19, 20, 24, 32, 33, 39, 40, 44, 45, 63, 72, 79, 96, 292,
+EXPORT const u16 dmvx_ipmon_calls[] = {0, 1, 3, 5, 8, 16, 17, 18, 19, 20, 24, 32, 33, 39, 40, 44, 45, 63, 72, 79, 96, 257, 292,
 				       102, 104, 107, 108, 110, 186, 201, 228, 232, 281, 318, 0xffff};
 
 /* spec_of maps a call number to its row + 1 (0: none); filled once by the
@@ -500,6 +506,19 @@ static u64 digest(const struct spec *s, u64 nr, long *a, long ret, const u64 *in
 		case K_IN8:
 			h = mix(mix(h, v != 0), in8[i]);
 			break;
+		case K_STR:
+			/* A path: the kernel has read it, unless the pointer was
+			 * bad. */
+			if (v && ret != -EFAULT_) {
+				const u8 *p = (const u8 *)v;
+				u64 n = 0;
+				while (n < 4096 && p[n])
+					n++;
+				h = hash_bytes(h, p, n);
+			} else {
+				h = mix(h, v != 0);
+			}
+			break;
 		case K_IOVIN:
 		case K_IOVOUT:
 			if (ret >= 0 && v) {
@@ -588,7 +607,6 @@ static long forward(u64 nr, long *a) { return raw6((long)nr, a[0], a[1], a[2], a
  * they were before it: a follower, which has not run the call, reads them;
  * the leader derives them from what the kernel left (the offset moved by
  * ret bytes). Nothing is read where the kernel found a bad pointer. */
-#define EFAULT_ 14
 static void in8(const struct spec *s, long *a, long ret, int after, u64 *out) {
 	for (int i = 0; i < 6; i++) {
 		out[i] = 0;
@@ -821,6 +839,94 @@ static long fdop(const struct spec *s, u64 nr, long *a) {
 	return ret;
 }
 
+/* ---- read-only openat ---- */
+
+#define SYS_fstat_ 5
+#define SYS_fstatfs_ 138
+#define SYS_eventfd2_ 290
+#define O_CLOEXEC_ 0x80000
+#define AT_FDCWD_ (-100)
+
+/* classify says what the leader just opened, as CP-MON's openIsLocal does:
+ * what /proc and /sys say depends on who reads (own); regular files,
+ * directories, /dev/null and /dev/zero give every variant the same
+ * (local); the rest (pipes, other devices) is the leader's. */
+static u64 classify(long fd) {
+	u64 fs[15] = {0};
+	if (gate6(SYS_fstatfs_, fd, (long)fs, 0, 0, 0, 0) == 0 &&
+	    (fs[0] == 0x9fa0 /* proc */ || fs[0] == 0x62656572 /* sysfs */))
+		return DMVX_FD_OWN;
+	u8 st[144];
+	if (gate6(SYS_fstat_, fd, (long)st, 0, 0, 0, 0) != 0)
+		return DMVX_FD_LEADER;
+	u32 mode;
+	u64 rdev;
+	__builtin_memcpy(&mode, st + 24, 4);
+	__builtin_memcpy(&rdev, st + 40, 8);
+	switch (mode & 0170000) {
+	case 0100000: /* regular */
+	case 0040000: /* directory */
+		return DMVX_FD_LOCAL;
+	case 0020000: /* character device */
+		if (rdev == 0x103 || rdev == 0x105) /* /dev/null, /dev/zero */
+			return DMVX_FD_LOCAL;
+	}
+	return DMVX_FD_LEADER;
+}
+
+static void fdmap_open(long fd, u64 cls) {
+	FDMAP[(u64)fd] = (u8)cls;
+	barrier();
+	FDGEN = FDGEN + 1;
+}
+
+static long open_leader(const struct spec *s, u64 nr, long *a) {
+	long fd = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (fd == DMVX_RESYNC)
+		return forward(nr, a);
+	u64 cls = 0;
+	if (fd >= 0) {
+		if ((u64)fd >= DMVX_MAX_FD) {
+			/* Past the map, where CP-MON would never learn of it:
+			 * undo, and open through CP-MON. */
+			gate6(3, fd, 0, 0, 0, 0, 0);
+			return forward(nr, a);
+		}
+		cls = classify(fd);
+		fdmap_open(fd, cls);
+	}
+	rb_append(nr, digest(s, nr, a, fd, (u64[6]){0}), fd, (const u8 *)&cls, 8, 0);
+	return fd;
+}
+
+static long open_follower(const struct spec *s, u64 nr, long *a) {
+	struct rec rc;
+	if (!take(nr, a, &rc))
+		return forward(nr, a);
+	long ret = rc.ret;
+	if (rc.olen != 8)
+		tampered(nr, a);
+	u64 cls = *(const volatile u64 __seg_gs *)DATA_OFF(rc.pos + DMVX_RB_RECORD_SIZE);
+	if (digest(s, nr, a, ret, (u64[6]){0}) != rc.digest)
+		diverge(DMVX_DIV_ARGS, nr, a, rc.seq);
+	if (ret >= 0) {
+		if ((u64)ret >= DMVX_MAX_FD || (cls != DMVX_FD_LOCAL && cls != DMVX_FD_OWN && cls != DMVX_FD_LEADER))
+			tampered(nr, a);
+		long mine;
+		if (cls == DMVX_FD_LEADER)
+			/* A placeholder nobody uses, as CP-MON makes: every call
+			 * on this number is the leader's to execute. */
+			mine = gate6(SYS_eventfd2_, 0, a[2] & O_CLOEXEC_, 0, 0, 0, 0);
+		else
+			mine = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		if (mine != ret)
+			diverge(DMVX_DIV_RESULT, nr, a, rc.seq);
+		fdmap_open(ret, cls);
+	}
+	rb_consume(rc.size);
+	return ret;
+}
+
 /* dmvx_call is every wrapper's way in: the raw kernel convention (-errno). */
 static long dmvx_call(u64 nr, long *a) {
 	if (!registered || !CTL->active || CTL->sync_req || nr >= DMVX_MAX_NR ||
@@ -836,6 +942,16 @@ static long dmvx_call(u64 nr, long *a) {
 	for (int i = 0; i < 6; i++)
 		if (s->kind[i] == K_NULL && a[i])
 			return forward(nr, a);
+	if (s->exec == X_OPEN) {
+		/* Relative to a directory every variant has its own of, so
+		 * that a follower's own open finds the same file. */
+		u64 dirfd = (u64)a[0];
+		if (a[0] != AT_FDCWD_ && (dirfd >= DMVX_MAX_FD || (FDMAP[dirfd] != DMVX_FD_LOCAL && FDMAP[dirfd] != DMVX_FD_OWN)))
+			return forward(nr, a);
+		if (a[2] & (0x3 | 0x40 | 0x200 | 0x400 | 0x400000))
+			return forward(nr, a); /* not read-only: CP-MON's (the filter says so too) */
+		return CTL->role == 0 ? open_leader(s, nr, a) : open_follower(s, nr, a);
+	}
 	if (s->exec == X_FDOP) {
 		if (nr == 72 && (a[1] == F_GETFD_ || a[1] == F_GETFL_))
 			a[2] = 0; /* no third argument: what the register holds differs */
@@ -907,6 +1023,25 @@ EXPORT ssize_t write(int fd, const void *buf, size_t n) { return call6(1, fd, (l
 ALIAS(__write, write);
 EXPORT int close(int fd) { return (int)call6(3, fd, 0, 0, 0, 0, 0); }
 ALIAS(__close, close);
+/* open and openat are variadic: the mode is there only with O_CREAT or
+ * O_TMPFILE. Otherwise pass 0, as glibc does: the register holds whatever
+ * it held, which differs between variants. */
+EXPORT int openat(int dirfd, const char *path, int flags, int mode) {
+	if (!(flags & 0x40) && (flags & 0x410000) != 0x410000)
+		mode = 0;
+	return (int)call6(257, dirfd, (long)path, flags, mode, 0, 0);
+}
+ALIAS(openat64, openat);
+ALIAS(__openat, openat);
+EXPORT int open(const char *path, int flags, int mode) { return openat(AT_FDCWD_, path, flags, mode); }
+ALIAS(open64, open);
+ALIAS(__open, open);
+ALIAS(__open64, open);
+EXPORT int __open_2(const char *path, int flags) { return openat(AT_FDCWD_, path, flags, 0); }
+ALIAS(__open64_2, __open_2);
+EXPORT int __openat_2(int dirfd, const char *path, int flags) { return openat(dirfd, path, flags, 0); }
+ALIAS(__openat64_2, __openat_2);
+
 /* ioctl is variadic; its third argument is passed in the same register
  * whatever its type. */
 EXPORT int ioctl(int fd, unsigned long req, long arg) { return (int)call6(16, fd, (long)req, arg, 0, 0, 0); }

@@ -188,6 +188,12 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	// restart_syscall is how the kernel resumes such a wait (a timed
 	// futex) that a signal interrupted: from the gate again.
 	gateSet := append(append([]uint32(nil), ip.allowed...), unix.SYS_FUTEX, unix.SYS_RESTART_SYSCALL)
+	if _, ok := ip.subs[unix.SYS_OPENAT]; ok {
+		// IP-MON's read-only openat tells a file from a pipe (fstatfs),
+		// and a follower makes a placeholder for the leader's pipe or
+		// device (eventfd2), as CP-MON does.
+		gateSet = append(gateSet, unix.SYS_FSTATFS, unix.SYS_EVENTFD2)
+	}
 	sortU32(gateSet)
 	for v := 0; v < m.n; v++ {
 		g := ipmon.RandomBase(ipmon.Page)
@@ -217,10 +223,16 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 // those sub-commands. Every other sub-command of theirs goes to CP-MON.
 func allowedCalls(level canon.Level, impl []uint32, implSubs map[uint32][]uint32) ([]uint32, map[uint32]policy.Sub) {
 	subs := policy.IPMONSubs(amd64.Table, level, implSubs)
+	roNr, roSub, roOK := policy.ReadOnlyOpenAt(level)
 	var out []uint32
 	for _, nr := range impl {
 		row := amd64.Table[uint64(nr)]
 		if row == nil {
+			continue
+		}
+		if roOK && nr == roNr {
+			out = append(out, nr)
+			subs[nr] = roSub
 			continue
 		}
 		if row.Sub != nil {

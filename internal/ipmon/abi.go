@@ -81,7 +81,7 @@ const rbLen = rb.HeaderSize + RBData
 // test checks it against the object.
 var implemented = []string{
 	"read", "write", "close", "fstat", "lseek", "pread64", "pwrite64", "readv", "writev",
-	"dup", "dup2", "dup3", "fcntl", "ioctl",
+	"dup", "dup2", "dup3", "fcntl", "ioctl", "openat",
 	"sched_yield", "getpid", "sendfile", "sendto", "recvfrom", "uname", "getcwd",
 	"gettimeofday", "getuid", "getgid", "geteuid", "getegid", "getppid", "gettid",
 	"time", "clock_gettime", "epoll_wait", "epoll_pwait", "getrandom",

@@ -50,9 +50,13 @@ type FilterSpec struct {
 // Sub is the sub-command argument of a multiplexed call and the values of
 // it that IP-MON may take (compared on the low 32 bits: ioctl's request
 // and fcntl's command are ints to the kernel).
+//
+// With Clear set instead, the call passes when none of Clear's bits is set
+// in the argument: openat's flags, read-only.
 type Sub struct {
 	Arg    int
 	Values []uint32
+	Clear  uint32
 }
 
 // ErrTooLarge: seccomp takes at most 4096 instructions.
@@ -129,6 +133,13 @@ func membership(nrs []uint32, subs map[uint32]Sub, ret uint32) ([]bpf.Instructio
 			return nil, errors.New("policy: sub-command argument out of range")
 		}
 		check := []bpf.Instruction{bpf.LoadAbsolute{Off: offArgs + 8*uint32(s.Arg), Size: 4}}
+		if s.Clear != 0 {
+			check = append(check,
+				bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: s.Clear},
+				bpf.JumpIf{Cond: bpf.JumpEqual, Val: 0, SkipFalse: 1},
+				bpf.RetConstant{Val: ret},
+			)
+		}
 		for _, v := range s.Values {
 			check = append(check,
 				bpf.JumpIf{Cond: bpf.JumpEqual, Val: v, SkipFalse: 1},

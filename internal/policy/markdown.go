@@ -40,7 +40,10 @@ with ` + "`dmvx run --policy`" + `. In each level column:
 Sensitive calls are CP-MON's at every level, from the gate too. Of a
 multiplexed call (ioctl, fcntl), **IP-MON: part** means IP-MON takes some
 sub-commands: the filter checks the sub-command from the gate, and every
-other one goes to CP-MON. They are listed after the table. Calls on
+other one goes to CP-MON. They are listed after the table. Of openat,
+**IP-MON: read-only** means IP-MON takes the opens with none of O_WRONLY,
+O_RDWR, O_CREAT, O_TRUNC, O_APPEND and O_TMPFILE: the filter checks the
+flags from the gate. Any other open is sensitive and goes to CP-MON. Calls on
 descriptors also depend on the descriptor: at the ` + "`nonsocket-*`" + ` levels
 IP-MON sends calls on sockets to CP-MON.
 
@@ -67,7 +70,10 @@ IP-MON sends calls on sockets to CP-MON.
 		for _, l := range Levels {
 			where := "CP-MON"
 			_, part := subsAt[l][uint32(nr)]
+			roNr, _, ro := ReadOnlyOpenAt(l)
 			switch {
+			case ro && uint32(nr) == roNr && impl[nr]:
+				where = "**IP-MON: read-only**"
 			case row.Sub != nil && impl[nr] && part:
 				where = "**IP-MON: part**"
 			case row.Sub == nil && ForIPMON(row, l) && impl[nr]:

@@ -95,6 +95,20 @@ func IPMONSubs(table map[uint64]*canon.Row, level canon.Level, impl map[uint32][
 	return out
 }
 
+// ReadOnlyOpen is the flags of an open that writes, creates or truncates:
+// an openat with none of them only reads, which is not sensitive (the
+// table's openat row is, for every other open).
+const ReadOnlyOpen = 0x3 | 0x40 | 0x200 | 0x400 | 0x400000 // O_ACCMODE, O_CREAT, O_TRUNC, O_APPEND, __O_TMPFILE
+
+// ReadOnlyOpenAt returns the check that lets IP-MON take read-only openat
+// calls at level (from nonsocket-ro, the level of read-only file calls).
+func ReadOnlyOpenAt(level canon.Level) (nr uint32, s Sub, ok bool) {
+	if level < canon.NonsocketRO {
+		return 0, Sub{}, false
+	}
+	return 257, Sub{Arg: 2, Clear: ReadOnlyOpen}, true
+}
+
 // IPMONCalls lists, sorted, the numbers of the calls in table that IP-MON
 // may take at level. Every other number (sensitive calls, calls the level
 // keeps for CP-MON, numbers with no row) goes to CP-MON.
