@@ -618,7 +618,7 @@ static void in8(const struct spec *s, long *a, long ret, int after, u64 *out) {
 	}
 }
 
-static long leader(const struct spec *s, u64 nr, long *a, int local) {
+static long leader(const struct spec *s, u64 nr, long *a, int local, int own) {
 	long a2 = a[2];
 	if (s->out == O_EPOLL && a2 > MAX_OUT / 12) {
 		/* Fewer events per call than the program allows (servers ask
@@ -633,7 +633,8 @@ static long leader(const struct spec *s, u64 nr, long *a, int local) {
 	in8(s, a, ret, 1, pre);
 	u64 d = digest(s, nr, a, ret, pre);
 	if (local) {
-		u64 od = out_digest(s, a, ret);
+		/* Own results are not compared: no need to hash them. */
+		u64 od = own ? 0 : out_digest(s, a, ret);
 		rb_append(nr, d, ret, (const u8 *)&od, 8, 1);
 	} else {
 		u64 len;
@@ -848,8 +849,9 @@ static long fdop(const struct spec *s, u64 nr, long *a) {
 #define AT_FDCWD_ (-100)
 
 /* classify says what the leader just opened, as CP-MON's openIsLocal does:
- * what /proc and /sys say depends on who reads (own); regular files,
- * directories, /dev/null and /dev/zero give every variant the same
+ * what /proc and /sys say depends on who reads (own); /dev/null and
+ * /dev/zero say the same to everyone by definition (own: nothing to
+ * compare); regular files and directories give every variant the same
  * (local); the rest (pipes, other devices) is the leader's. */
 static u64 classify(long fd) {
 	u64 fs[15] = {0};
@@ -869,7 +871,7 @@ static u64 classify(long fd) {
 		return DMVX_FD_LOCAL;
 	case 0020000: /* character device */
 		if (rdev == 0x103 || rdev == 0x105) /* /dev/null, /dev/zero */
-			return DMVX_FD_LOCAL;
+			return DMVX_FD_OWN;
 	}
 	return DMVX_FD_LEADER;
 }
@@ -989,7 +991,7 @@ static long dmvx_call(u64 nr, long *a) {
 		return forward(nr, a);
 	if (s->out == O_EPOLL && (a[2] <= 0 || !CTL->epoll_rel))
 		return forward(nr, a);
-	return CTL->role == 0 ? leader(s, nr, a, local) : follower(s, nr, a, local, own);
+	return CTL->role == 0 ? leader(s, nr, a, local, own) : follower(s, nr, a, local, own);
 }
 
 /* ---- libc's wrappers ---- */

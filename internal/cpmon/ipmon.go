@@ -423,9 +423,11 @@ func (m *Monitor) fdMapLocked(fds *fdTable, leaderPid int) []byte {
 func fdClass(info fdInfo, leaderPid, fd int) byte {
 	if info.local {
 		// What /proc and /sys say depends on who reads: each variant
-		// reads its own, and the contents are not compared.
+		// reads its own, and the contents are not compared. /dev/null
+		// and /dev/zero say the same to everyone by definition: nothing
+		// to compare either.
 		if p, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", leaderPid, fd)); err == nil &&
-			(strings.HasPrefix(p, "/proc/") || strings.HasPrefix(p, "/sys/")) {
+			(strings.HasPrefix(p, "/proc/") || strings.HasPrefix(p, "/sys/") || p == "/dev/null" || p == "/dev/zero") {
 			return ipmon.FDOwn
 		}
 		return ipmon.FDLocal
