@@ -688,6 +688,10 @@ static long follower(const struct spec *s, u64 nr, long *a, int local, int own) 
 	long lret = ret; /* the leader's: the digest covers what it used */
 	u64 pre[6];
 	in8(s, a, ret, 0, pre);
+	/* The same call with the same inputs, before anything runs or is
+	 * copied: the digest covers what the leader's call used. */
+	if (digest(s, nr, a, lret, pre) != rd)
+		diverge(DMVX_DIV_ARGS, nr, a, seq);
 	if (local) {
 		long mine = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		if (olen != 8)
@@ -721,8 +725,6 @@ static long follower(const struct spec *s, u64 nr, long *a, int local, int own) 
 			tampered(nr, a);
 	}
 checked:
-	if (digest(s, nr, a, lret, pre) != rd)
-		diverge(DMVX_DIV_ARGS, nr, a, seq);
 	if (!local && olen) {
 		copy_out((u8 *)a[s->outarg], DATA_OFF((u64)pos + DMVX_RB_RECORD_SIZE), olen);
 		if (s->out == O_EPOLL)
