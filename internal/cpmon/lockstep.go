@@ -79,11 +79,24 @@ func (m *Monitor) arrive(t *task) {
 			m.requestSyncLocked(lt, false)
 		}
 		m.stats.SignalsInjected++
+		if code := ts[0].resyncCode; code != 0 {
+			// The signal interrupted this very call in the leader, in
+			// IP-MON's gate: it ends as the kernel would have ended it
+			// there, restarted or with EINTR, in every variant.
+			ts[0].resyncCode = 0
+			act := lt.proc.sig.get(sig)
+			restart := act.disp == dispHandler && (code == -513 || code == -512 && act.flags&saRestart != 0)
+			for _, t := range ts {
+				t.v.enqueue(func() { t.v.injectNow(t, sig, restart) })
+			}
+			return
+		}
 		for _, t := range ts {
 			t.v.enqueue(func() { t.v.injectBefore(t, sig) })
 		}
 		return
 	}
+	ts[0].resyncCode = 0
 	m.dispatchLocked(lt, ts)
 }
 

@@ -160,6 +160,11 @@ func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall, gate bool
 		// it waits in at the gate with the code that makes IP-MON remake
 		// it through CP-MON, where the signal is delivered everywhere.
 		m.requestSyncLocked(lt, true)
+		if gate {
+			// Under m.mu: the rendezvous that reads it may complete
+			// on another tracer.
+			t.resyncCode = int64(t.regs.Rax)
+		}
 		m.mu.Unlock()
 		if inSyscall {
 			t.silentRestart = true

@@ -100,6 +100,10 @@ type task struct {
 	rdtscLen int
 	// parentIPM is the IP-MON region the task inherited at its creation.
 	parentIPM *ipmonProc
+	// resyncCode is the restart code of the leader's gate call that a
+	// signal interrupted and CP-MON sent back through IP-MON (resync): the
+	// same call arrives next, and the signal ends it as the kernel would.
+	resyncCode int64
 }
 
 type cloneInfo struct{ flags, ptid, ctid uint64 }

@@ -36,6 +36,18 @@ func TestSignals(t *testing.T) {
 	}
 }
 
+// A read blocked on an empty pipe ends with EINTR when a handler without
+// SA_RESTART runs, and goes on with SA_RESTART. Under dmvx the read waits
+// in IP-MON's gate, and the signal must end it as the kernel would, in
+// every variant.
+func TestSignalInterruptsBlockedRead(t *testing.T) {
+	nat := compare(t, opts{}, testBin("sigread"))
+	want := "read without SA_RESTART: -1 Interrupted system call, alarms 1\nread with SA_RESTART: 1 'x', alarms 3\n"
+	if string(nat.stdout) != want {
+		t.Fatalf("native sigread: %q, want %q", nat.stdout, want)
+	}
+}
+
 // A futex wait that only a signal handler ends: the signal must reach the
 // followers' waiting thread too.
 func TestSemaphoreWokenByHandler(t *testing.T) {
