@@ -45,7 +45,7 @@ type ipmonRun struct {
 	level   canon.Level
 	allowed []uint32 // calls IP-MON takes at this level
 	// subs are the sub-commands it takes of multiplexed calls in allowed.
-	subs map[uint32]policy.Sub
+	subs    map[uint32]policy.Sub
 	gates   []uint64 // per variant
 	key     uint64
 	spin    uint32
