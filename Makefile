@@ -154,6 +154,7 @@ bench/bin/%: bench/%.c
 
 vet:
 	$(GO) vet ./...
+	@out=$$(gofmt -l cmd internal test); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 # Unit tests: every package but the end-to-end one, which runs on its own
 # afterwards so that the ptrace-heavy runs do not compete with unit tests for
