@@ -758,25 +758,27 @@ static long fdop_new(u64 nr, long *a, long ret, long *from) {
 	return -1;
 }
 
+/* fdmap_set records descriptor fd's class in this variant's map and bumps
+ * the counter that tells CP-MON to read the map back. */
+static void fdmap_set(long fd, u64 cls) {
+	FDMAP[(u64)fd] = (u8)cls;
+	barrier();
+	FDGEN = FDGEN + 1;
+}
+
 /* fdop_map records a table call's effect in this variant's map. */
 static void fdop_map(u64 nr, long *a, long ret) {
 	if (ret < 0)
 		return;
 	if (nr == 3) {
-		FDMAP[(u64)a[0]] = DMVX_FD_UNKNOWN;
-	} else {
-		long from, to = fdop_new(nr, a, ret, &from);
-		if (to < 0)
-			return;
-		if ((u64)to >= DMVX_MAX_FD) {
-			/* Past the map: CP-MON will not know it. Cannot happen
-			 * (checked before), but never leave the map wrong. */
-			return;
-		}
-		FDMAP[(u64)to] = FDMAP[(u64)from];
+		fdmap_set(a[0], DMVX_FD_UNKNOWN);
+		return;
 	}
-	barrier();
-	FDGEN = FDGEN + 1;
+	long from, to = fdop_new(nr, a, ret, &from);
+	/* A number past the map cannot happen (checked before): never leave
+	 * the map wrong all the same. */
+	if (to >= 0 && (u64)to < DMVX_MAX_FD)
+		fdmap_set(to, FDMAP[(u64)from]);
 }
 
 /* fdop_ok says whether IP-MON takes this table call: a descriptor IP-MON
@@ -878,12 +880,6 @@ static u64 classify(long fd) {
 	return DMVX_FD_LEADER;
 }
 
-static void fdmap_open(long fd, u64 cls) {
-	FDMAP[(u64)fd] = (u8)cls;
-	barrier();
-	FDGEN = FDGEN + 1;
-}
-
 static long open_leader(const struct spec *s, u64 nr, long *a) {
 	long fd = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (fd == DMVX_RESYNC)
@@ -897,7 +893,7 @@ static long open_leader(const struct spec *s, u64 nr, long *a) {
 			return forward(nr, a);
 		}
 		cls = classify(fd);
-		fdmap_open(fd, cls);
+		fdmap_set(fd, cls);
 	}
 	rb_append(nr, digest(s, nr, a, fd, (u64[6]){0}), fd, (const u8 *)&cls, 8, 0);
 	return fd;
@@ -925,7 +921,7 @@ static long open_follower(const struct spec *s, u64 nr, long *a) {
 			mine = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		if (mine != ret)
 			diverge(DMVX_DIV_RESULT, nr, a, rc.seq);
-		fdmap_open(ret, cls);
+		fdmap_set(ret, cls);
 	}
 	rb_consume(rc.size);
 	return ret;

@@ -106,11 +106,7 @@ func (ip *ipmonProc) epollDrop(epfd int, em *epollMap) {
 		delete(ip.noEpoll, epfd)
 		return
 	}
-	keys := make([]uint64, 0, len(em.rev))
-	for k := range em.rev {
-		keys = append(keys, k)
-	}
-	ip.epollSync(epfd, nil, keys...)
+	ip.epollSync(epfd, nil, em.keys()...)
 	delete(ip.noEpoll, epfd)
 }
 
@@ -359,11 +355,7 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 				// Epoll descriptors made before IP-MON came (rare: the
 				// loader and constructors) get their maps now.
 				for epfd, em := range lt.proc.fds.epoll {
-					keys := make([]uint64, 0, len(em.rev))
-					for k := range em.rev {
-						keys = append(keys, k)
-					}
-					ip.epollSync(epfd, em, keys...)
+					ip.epollSync(epfd, em, em.keys()...)
 				}
 			}
 		})
@@ -665,15 +657,23 @@ func (m *Monitor) markArrivalLocked(t *task) bool {
 		return true
 	}
 	r, err := b.Peek(v - 1)
+	if errors.Is(err, rb.ErrEmpty) {
+		return true // the leader has not got this far yet
+	}
+	return m.followerAtCPMONLocked(lt, v, t.call.Row.Name, r, err)
+}
+
+// followerAtCPMONLocked checks follower v's next record, read as it
+// stops at CP-MON call name: the buffer must be sound, and the leader must
+// not have taken an IP-MON call there. It reports a divergence otherwise.
+func (m *Monitor) followerAtCPMONLocked(lt *ltask, v int, name string, r rb.Record, err error) bool {
 	switch {
-	case errors.Is(err, rb.ErrEmpty):
-		return true
 	case err != nil:
-		m.ipmonDivergeLocked(lt, v, t.call.Row.Name, fmt.Sprintf("variant %d's replication buffer: %v", v, err), nil)
+		m.ipmonDivergeLocked(lt, v, name, fmt.Sprintf("variant %d's replication buffer: %v", v, err), nil)
 		return false
 	case r.Kind == rb.KindCall:
-		m.ipmonDivergeLocked(lt, v, t.call.Row.Name, fmt.Sprintf("variant %d made %s through CP-MON where the leader made %s through IP-MON",
-			v, t.call.Row.Name, amd64.Name(uint64(r.Nr))), &r)
+		m.ipmonDivergeLocked(lt, v, name, fmt.Sprintf("variant %d made %s through CP-MON where the leader made %s through IP-MON",
+			v, name, amd64.Name(uint64(r.Nr))), &r)
 		return false
 	}
 	return true
@@ -688,14 +688,7 @@ func (m *Monitor) consumeMarkersLocked(lt *ltask, ts []*task) bool {
 	}
 	for i := 1; i < m.n; i++ {
 		r, err := b.Peek(i - 1)
-		name := ts[i].call.Row.Name
-		switch {
-		case err != nil:
-			m.ipmonDivergeLocked(lt, i, name, fmt.Sprintf("variant %d's replication buffer: %v", i, err), nil)
-			return false
-		case r.Kind == rb.KindCall:
-			m.ipmonDivergeLocked(lt, i, name, fmt.Sprintf("variant %d made %s through CP-MON where the leader made %s through IP-MON",
-				i, name, amd64.Name(uint64(r.Nr))), &r)
+		if !m.followerAtCPMONLocked(lt, i, ts[i].call.Row.Name, r, err) {
 			return false
 		}
 		b.Consume(i-1, r)

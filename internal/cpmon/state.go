@@ -84,6 +84,15 @@ type epollMap struct {
 	rev  map[uint64]int   // leader data -> fd
 }
 
+// keys returns the leader's data values the map knows.
+func (e *epollMap) keys() []uint64 {
+	keys := make([]uint64, 0, len(e.rev))
+	for k := range e.rev {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
 func newFDTable() *fdTable {
 	return &fdTable{fds: make(map[int]fdInfo), epoll: make(map[int]*epollMap)}
 }
