@@ -24,9 +24,10 @@ IPMON_SRC := ipmon/ipmon.c
 IPMON := internal/ipmon/blob/ipmon.so
 # IP-MON lives inside the variant: freestanding, position-independent, no
 # libc, no red zone (it calls its gate from inline assembly), only the
-# wrappers exported.
+# wrappers exported; general registers only, since a patched syscall site may
+# hold live values in the vector registers (see dmvx_site_entry).
 IPMON_CFLAGS := -shared -fPIC -nostdlib -ffreestanding -fno-builtin -fno-stack-protector \
-	-mno-red-zone -fvisibility=hidden -fno-tree-loop-distribute-patterns \
+	-mno-red-zone -mgeneral-regs-only -fvisibility=hidden -fno-tree-loop-distribute-patterns \
 	-fno-asynchronous-unwind-tables -O2 -Wall -Werror -Wl,-z,now -Wl,-z,noexecstack
 
 LAUNCHER_SRC := launcher/launcher.c
@@ -40,9 +41,10 @@ LAUNCHER_CFLAGS := -static -nostdlib -nostartfiles -ffreestanding -fno-builtin \
 # Test and benchmark programs: the machine's gcc with its defaults (PIE).
 PROG_CFLAGS := -O2 -Wall -Werror
 
-TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls gsbase sigread
+TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls gsbase sigread stdio
 TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) open_a open_b spin_yes spin_no \
-	hello_static write_a write_b flood flood_slow tamper tamper_yes tamper_rec hide gate_jump gate_jump_yes)
+	hello_static write_a write_b flood flood_slow tamper tamper_yes tamper_rec hide gate_jump gate_jump_yes \
+	stdio_a stdio_b)
 BENCH_BINS := $(addprefix bench/bin/,getcwd read_zero sched_yield)
 
 E2E_PKG := ./test/e2e
@@ -114,6 +116,15 @@ testdata/bin/write_a: testdata/write_diff.c
 testdata/bin/write_b: testdata/write_diff.c
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -DMSG='"jello\n"' -o $@ $<
+
+# stdio_a and stdio_b meet their difference at a patched syscall site.
+testdata/bin/stdio_a: testdata/stdio.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -DDIVERGE -DMSG='"hello\n"' -o $@ $<
+
+testdata/bin/stdio_b: testdata/stdio.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -DDIVERGE -DMSG='"jello\n"' -o $@ $<
 
 testdata/bin/flood_slow: testdata/flood.c
 	@mkdir -p $(@D)

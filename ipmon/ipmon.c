@@ -30,6 +30,8 @@ typedef unsigned char u8;
 typedef unsigned long size_t;
 typedef long ssize_t;
 
+#define DMVX_STR_(x) #x
+#define DMVX_STR(x) DMVX_STR_(x)
 #define EXPORT __attribute__((visibility("default")))
 #define ALWAYS static inline __attribute__((always_inline))
 
@@ -1158,6 +1160,65 @@ ALIAS(__clock_gettime, clock_gettime);
 EXPORT ssize_t getrandom(void *buf, size_t n, unsigned flags) { return call6(318, (long)buf, (long)n, flags, 0, 0, 0); }
 ALIAS(__getrandom, getrandom);
 
+/* ---- patched syscall sites ---- */
+
+/* glibc makes many calls from inside itself, where no wrapper of ours sees
+ * them: stdio's write, fopen's openat, isatty's ioctl. The first time such
+ * a call stops at CP-MON, CP-MON patches its site (rr and gVisor do the
+ * same): the `mov $nr,%eax` before the site's syscall instruction becomes a
+ * jump to a stub that CP-MON writes into the area below, which steps over
+ * the red zone, calls dmvx_site_entry and jumps back past the syscall
+ * instruction. The instruction itself stays, for a thread that was between
+ * the two, or code that jumps to it with another number.
+ *
+ * dmvx_site_entry takes the kernel's convention (number in %rax, arguments
+ * in %rdi, %rsi, %rdx, %r10, %r8, %r9) and keeps every register the syscall
+ * instruction keeps: the code around a site may hold live values in any of
+ * them. IP-MON is built with general registers only, so the vector
+ * registers are never touched. */
+
+__attribute__((used, noinline)) static long site_call(u64 nr, const long *regs) {
+	long a[6] = {regs[0], regs[1], regs[2], regs[3], regs[4], regs[5]};
+	return dmvx_call(nr, a);
+}
+
+__asm__(".text\n"
+	".p2align 4\n"
+	".type dmvx_site_entry, @function\n"
+	"dmvx_site_entry:\n"
+	"	push %r9\n"
+	"	push %r8\n"
+	"	push %r10\n"
+	"	push %rdx\n"
+	"	push %rsi\n"
+	"	push %rdi\n"
+	"	mov %rsp, %rsi\n"
+	"	mov %rax, %rdi\n"
+	"	push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	and $-16, %rsp\n"
+	"	call site_call\n"
+	"	mov %rbp, %rsp\n"
+	"	pop %rbp\n"
+	"	pop %rdi\n"
+	"	pop %rsi\n"
+	"	pop %rdx\n"
+	"	pop %r10\n"
+	"	pop %r8\n"
+	"	pop %r9\n"
+	"	ret\n"
+	".size dmvx_site_entry, . - dmvx_site_entry\n"
+	/* The stub area: int3 until CP-MON writes a stub (through
+	 * /proc/PID/mem, as a debugger does), so a stray jump into it traps. */
+	".section .text.dmvx_stubs, \"ax\", @progbits\n"
+	".p2align 12\n"
+	"dmvx_stubs:\n"
+	".fill " DMVX_STR(DMVX_STUBS_SIZE) ", 1, 0xcc\n"
+	".text\n");
+
+extern const char dmvx_site_entry[] __attribute__((visibility("hidden")));
+extern const char dmvx_stubs[] __attribute__((visibility("hidden")));
+
 /* ---- registration ---- */
 
 __attribute__((constructor)) static void ipmon_init(void) {
@@ -1166,8 +1227,10 @@ __attribute__((constructor)) static void ipmon_init(void) {
 			spec_of[specs[i].nr] = (u8)(i + 1);
 	/* CP-MON checks that the call comes from this object's code, maps the
 	 * gate, the control pages and the buffers, and sets %gs; 0 means done.
+	 * The stub area and the entry are where patched sites go.
 	 * Anything else (no CP-MON, IP-MON switched off) leaves every call to
 	 * the kernel's filter, that is, to CP-MON. */
-	if (raw6(DMVX_NR_REGISTER, (long)DMVX_CTL_MAGIC, DMVX_ABI_VERSION, 0, 0, 0, 0) == 0)
+	if (raw6(DMVX_NR_REGISTER, (long)DMVX_CTL_MAGIC, DMVX_ABI_VERSION, (long)dmvx_stubs, DMVX_STUBS_SIZE,
+		 (long)dmvx_site_entry, 0) == 0)
 		registered = 1;
 }

@@ -29,11 +29,13 @@
 
 #include "rb.h"
 
-#define DMVX_ABI_VERSION 1
+#define DMVX_ABI_VERSION 2
 #define DMVX_CTL_MAGIC 0x4c544358564d44ULL /* "DMVXCTL" */
 
 /* Pseudo-calls: numbers no kernel has; the filter sends them to CP-MON. */
-#define DMVX_NR_REGISTER 0xd4d0 /* (magic, version): register this image's IP-MON */
+/* (magic, version, stubs, stubs_len, site_entry): register this image's
+ * IP-MON, with the area CP-MON writes site stubs into and their target. */
+#define DMVX_NR_REGISTER 0xd4d0
 #define DMVX_NR_DIVERGE 0xd4d1  /* (reason, nr, args[6]*, record seq): a follower's call differs */
 
 /* Reasons given with DMVX_NR_DIVERGE. */
@@ -52,6 +54,8 @@
 #define DMVX_MAX_FD 4088     /* the descriptor map's entries... */
 #define DMVX_FDMAP_GEN 4088  /* ...then a u64 IP-MON bumps at each change it makes */
 #define DMVX_MAX_NR 512
+#define DMVX_STUBS_SIZE 16384 /* the stub area: DMVX_STUB_SIZE bytes a patched site */
+#define DMVX_STUB_SIZE 32
 
 /* Descriptor classes in the map. */
 #define DMVX_FD_UNKNOWN 0 /* not IP-MON's: the call goes to CP-MON */

@@ -27,7 +27,7 @@ int main(void) {
 		}
 	if (write(1, MSG, 6) != 6)
 		return 1;
-	int fd = open("/dev/null", O_WRONLY);
+	int fd = open("/dev/null", O_WRONLY | O_TRUNC);
 	if (fd < 0) {
 		perror("open /dev/null");
 		return 1;

@@ -67,6 +67,10 @@ type ipmonProc struct {
 	noEpoll map[int]bool
 	// fdGen is the leader's map counter CP-MON last reconciled with.
 	fdGen uint64
+	// sites is each variant's stub area for patched syscall sites;
+	// siteSeen the sites (the leader's addresses) already looked at.
+	sites    []siteArea
+	siteSeen map[uint64]bool
 }
 
 // epollSync brings every follower's epoll map up to date for the leader's
@@ -309,18 +313,29 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 			t.v.enqueue(func() { t.v.skipNow(t, -int64(errno)) })
 		}
 	}
-	for _, o := range m.lts {
-		if o != lt && o.proc == lt.proc && o.nExited < m.n {
-			// Other threads would run IP-MON with no control page.
-			refuse(unix.EBUSY, "the process has several threads already")
+	if m.otherThreadsLocked(lt) {
+		// Other threads would run IP-MON with no control page.
+		refuse(unix.EBUSY, "the process has several threads already")
+		return
+	}
+	sites := make([]siteArea, m.n)
+	for i, t := range ts {
+		a := t.call.Raw
+		if a[0] != ipmon.CtlMagic || a[1] != ipmon.ABIVersion {
+			refuse(unix.EPROTO, fmt.Sprintf("variant %d: IP-MON of another build (magic %#x, ABI version %d, want %#x, %d)",
+				i, a[0], a[1], uint64(ipmon.CtlMagic), ipmon.ABIVersion))
 			return
 		}
-	}
-	for i, t := range ts {
 		if err := fromObject(t.tid, t.regs.Rip, m.ipm.path); err != nil {
 			refuse(unix.EPERM, fmt.Sprintf("variant %d: %v", i, err))
 			return
 		}
+		if a[3] != ipmon.StubsSize || !inObject(t.tid, a[2], a[3], m.ipm.path) || !inObject(t.tid, a[4], 1, m.ipm.path) {
+			refuse(unix.EPERM, fmt.Sprintf("variant %d: the stub area (%#x, %d bytes) or site entry (%#x) is not IP-MON's code",
+				i, a[2], a[3], a[4]))
+			return
+		}
+		sites[i] = siteArea{next: a[2], end: a[2] + a[3], entry: a[4]}
 	}
 	reg, err := ipmon.NewRegion(m.n)
 	if err != nil {
@@ -329,7 +344,8 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 	}
 	m.releaseIPMONLocked(lt.proc)
 	slot, _ := reg.Alloc()
-	ip := &ipmonProc{reg: reg, pids: append([]int(nil), lt.tids...), live: 1, noEpoll: make(map[int]bool)}
+	ip := &ipmonProc{reg: reg, pids: append([]int(nil), lt.tids...), live: 1, noEpoll: make(map[int]bool),
+		sites: sites, siteSeen: make(map[uint64]bool)}
 	for range m.n {
 		ip.epoll = append(ip.epoll, &ipmon.EpollMap{})
 	}
@@ -372,33 +388,49 @@ func (m *Monitor) ctlSpec(v, slot int) ipmon.CtlSpec {
 
 // fromObject checks that pc lies in a mapping of the installed IP-MON.
 func fromObject(pid int, pc uint64, path string) error {
+	file, _, _, exec, err := mappingAt(pid, pc)
+	if err != nil {
+		return fmt.Errorf("the registration call comes from %w", err)
+	}
+	if file != path || !exec {
+		return fmt.Errorf("the registration call comes from %s, not from IP-MON", file)
+	}
+	return nil
+}
+
+// inObject checks that [addr, addr+n) lies in one executable mapping of the
+// installed IP-MON.
+func inObject(pid int, addr, n uint64, path string) bool {
+	file, _, hi, exec, err := mappingAt(pid, addr)
+	return err == nil && file == path && exec && addr+n >= addr && addr+n <= hi
+}
+
+// mappingAt reads the mapping that holds addr from /proc/PID/maps.
+func mappingAt(pid int, addr uint64) (file string, lo, hi uint64, exec bool, err error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", pid))
 	if err != nil {
-		return err
+		return "", 0, 0, false, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
-		if len(fields) < 6 {
+		if len(fields) < 5 {
 			continue
 		}
-		lo, hi, ok := strings.Cut(fields[0], "-")
+		l, h, ok := strings.Cut(fields[0], "-")
 		if !ok {
 			continue
 		}
-		a, err1 := strconv.ParseUint(lo, 16, 64)
-		b, err2 := strconv.ParseUint(hi, 16, 64)
-		if err1 != nil || err2 != nil || pc < a || pc >= b {
+		a, err1 := strconv.ParseUint(l, 16, 64)
+		b, err2 := strconv.ParseUint(h, 16, 64)
+		if err1 != nil || err2 != nil || addr < a || addr >= b {
 			continue
 		}
 		// The path is the rest of the line: it may hold spaces ($TMPDIR).
-		if file := strings.Join(fields[5:], " "); file != path || !strings.Contains(fields[1], "x") {
-			return fmt.Errorf("the registration call comes from %s, not from IP-MON", file)
-		}
-		return nil
+		return strings.Join(fields[5:], " "), a, b, strings.Contains(fields[1], "x"), nil
 	}
-	return errors.New("the registration call comes from unmapped memory")
+	return "", 0, 0, false, errors.New("unmapped memory")
 }
 
 // fdMapLocked encodes a descriptor table as IP-MON's map.

@@ -138,6 +138,7 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 	if m.gsLocked(ts) {
 		return
 	}
+	m.patchSiteLocked(lt, ts)
 	if m.log.Enabled(context.Background(), slog.LevelDebug) {
 		m.log.Debug("lockstep", "task", lt.id, "call", c.String(), "exec", exec.String())
 	}

@@ -13,7 +13,7 @@ import (
 
 // Values of ipmon/ipmon.h.
 const (
-	ABIVersion = 1
+	ABIVersion = 2
 	CtlMagic   = 0x4c544358564d44 // "DMVXCTL"
 
 	// Pseudo-calls IP-MON makes to CP-MON.
@@ -36,6 +36,8 @@ const (
 	MaxFD      = 4088 // the descriptor map's entries...
 	FDMapGen   = 4088 // ...then a counter IP-MON bumps at each change
 	MaxNr      = 512
+	StubsSize  = 16384 // IP-MON's stub area...
+	StubSize   = 32    // ...and one patched site's stub in it
 	Resync     = -4090
 	GateLen    = 3
 	SockRead   = 1

@@ -58,8 +58,9 @@ int main(void) {
 		offsetof(struct dmvx_ctl, rb_rel), offsetof(struct dmvx_ctl, key),
 		offsetof(struct dmvx_ctl, epoll_rel), offsetof(struct dmvx_ctl, allowed),
 		offsetof(struct dmvx_ctl, copy_local));
-	printf("%d %d %d %d %d %d %d %d %d %d\n", DMVX_FD_UNKNOWN, DMVX_FD_LOCAL, DMVX_FD_LEADER,
-		DMVX_FD_SOCKET, DMVX_FD_OWN, DMVX_FD_CPMON, DMVX_FDMAP_GEN, DMVX_DIV_CALL, DMVX_DIV_TAMPERED, DMVX_GATE_LEN);
+	printf("%d %d %d %d %d %d %d %d %d %d %d %d\n", DMVX_FD_UNKNOWN, DMVX_FD_LOCAL, DMVX_FD_LEADER,
+		DMVX_FD_SOCKET, DMVX_FD_OWN, DMVX_FD_CPMON, DMVX_FDMAP_GEN, DMVX_DIV_CALL, DMVX_DIV_TAMPERED, DMVX_GATE_LEN,
+		DMVX_STUBS_SIZE, DMVX_STUB_SIZE);
 	return 0;
 }
 `
@@ -81,7 +82,7 @@ int main(void) {
 		itoa(ctlGate), itoa(ctlActive), itoa(ctlRole), itoa(ctlFollower), itoa(ctlSpin), itoa(CtlSyncReq),
 		itoa(ctlVariant), itoa(ctlFDMapRel), itoa(ctlRBRel), itoa(ctlKey), itoa(ctlEpollRel), itoa(ctlAllowed), itoa(ctlCopyLocal),
 		itoa(FDUnknown), itoa(FDLocal), itoa(FDLeader), itoa(FDSocket), itoa(FDOwn), itoa(FDCPMON), itoa(FDMapGen), itoa(DivCall),
-		itoa(DivTampered), itoa(GateLen),
+		itoa(DivTampered), itoa(GateLen), itoa(StubsSize), itoa(StubSize),
 	}, " "))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Go and C layouts differ (-Go +C):\n%s", diff)

@@ -69,13 +69,19 @@ type Stats struct {
 	DirectCalls uint64 `json:"direct_calls"`
 	// LeaderCPMONCalls are the leader's calls that stopped for CP-MON
 	// (lockstep and unsynced).
-	LeaderCPMONCalls uint64        `json:"leader_cpmon_calls"`
-	SigsysCalls      uint64        `json:"sigsys_calls"`
-	IPMONRegistered  uint64        `json:"ipmon_registrations"`
-	IPMONDivergences uint64        `json:"ipmon_divergences"`
-	RBLeaderWaits    uint64        `json:"rb_leader_waits"`
-	RBFollowerWaits  uint64        `json:"rb_follower_waits"`
-	Wall             time.Duration `json:"wall_ns"`
+	LeaderCPMONCalls uint64 `json:"leader_cpmon_calls"`
+	SigsysCalls      uint64 `json:"sigsys_calls"`
+	IPMONRegistered  uint64 `json:"ipmon_registrations"`
+	IPMONDivergences uint64 `json:"ipmon_divergences"`
+	// SitesPatched are the syscall sites CP-MON redirected to IP-MON
+	// (in every variant at once); SitesLeft those it looked at and left
+	// alone (another instruction before the syscall, out of reach, or
+	// no room left).
+	SitesPatched    uint64        `json:"sites_patched"`
+	SitesLeft       uint64        `json:"sites_left"`
+	RBLeaderWaits   uint64        `json:"rb_leader_waits"`
+	RBFollowerWaits uint64        `json:"rb_follower_waits"`
+	Wall            time.Duration `json:"wall_ns"`
 }
 
 // Report is the whole run.
@@ -170,6 +176,7 @@ func (s *Stats) Write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "dmvx: stats: calls by path (leader): direct %d (%.1f%%), SIGSYS %d (%.1f%%), CP-MON %d (%.1f%%)\n",
 			s.DirectCalls, pct(s.DirectCalls), s.SigsysCalls, pct(s.SigsysCalls), cp, pct(cp))
+		fmt.Fprintf(w, "dmvx: stats: syscall sites patched to IP-MON: %d (%d left to CP-MON)\n", s.SitesPatched, s.SitesLeft)
 		fmt.Fprintf(w, "dmvx: stats: replication buffers: leader waited for room %d times, followers slept for a record %d times\n",
 			s.RBLeaderWaits, s.RBFollowerWaits)
 	}

@@ -55,6 +55,8 @@ type reportStats struct {
 	RBLeaderWaits    uint64 `json:"rb_leader_waits"`
 	RBFollowerWaits  uint64 `json:"rb_follower_waits"`
 	IPMONDivergences uint64 `json:"ipmon_divergences"`
+	LeaderCPMONCalls uint64 `json:"leader_cpmon_calls"`
+	SitesPatched     uint64 `json:"sites_patched"`
 }
 
 type reportVariant struct {

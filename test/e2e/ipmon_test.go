@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,63 @@ func TestIPMONDivergenceOnWrite(t *testing.T) {
 	}
 	if s := string(d.stdout); s != "" && s != "hello\n" {
 		t.Errorf("stdout %q, want nothing or the leader's %q", s, "hello\n")
+	}
+}
+
+// stdio's writes and reads are made inside glibc, where IP-MON's wrappers
+// never see them: CP-MON patches their syscall sites the first time they
+// stop there, and from then on IP-MON takes them. The file and the output
+// are the native ones.
+func TestIPMONSitePatching(t *testing.T) {
+	defaultConfig(t)
+	const lines = 2000
+	run := func(t *testing.T, under func(argv ...string) result) (result, string) {
+		file := filepath.Join(t.TempDir(), "out.txt")
+		r := under(testBin("stdio"), strconv.Itoa(lines), file)
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, string(data)
+	}
+	nat, natFile := run(t, func(argv ...string) result { return native(t, opts{}, argv...) })
+	if nat.code != 0 {
+		t.Fatalf("native stdio: %d\n%s", nat.code, nat.stderr)
+	}
+	eachN(t, func(t *testing.T, n int) {
+		d, file := run(t, func(argv ...string) result { return underDmvx(t, opts{}, variants(n), argv...) })
+		sameOutput(t, nat, d)
+		checkOK(t, d, n, nat)
+		if file != natFile {
+			t.Errorf("the file differs from the native run's: %d bytes, want %d", len(file), len(natFile))
+		}
+		// Each line is one write from inside glibc: without patching,
+		// every one of them would stop at CP-MON.
+		checkIPMONOn(t, d, lines)
+		st := stats(t, d)
+		if st.SitesPatched == 0 {
+			t.Errorf("stats.sites_patched is 0")
+		}
+		if st.LeaderCPMONCalls > lines/4 {
+			t.Errorf("stats.leader_cpmon_calls %d for %d stdio writes: the writes still stop at CP-MON", st.LeaderCPMONCalls, lines)
+		}
+	})
+}
+
+// Two builds that print different bytes through stdio after 20 lines
+// alike: by then fflush's write site is patched, and the follower's IP-MON
+// finds the difference there.
+func TestIPMONDivergenceAtPatchedSite(t *testing.T) {
+	defaultConfig(t)
+	flags, argv := variantBuilds(testBin("stdio_a"), testBin("stdio_b"))
+	d := underDmvx(t, opts{}, flags, append(argv, "20")...)
+	checkDivergence(t, d, 2, "write")
+	checkByIPMON(t, d, "write")
+	if bytes.Contains(d.stdout, []byte("done")) {
+		t.Errorf("the program ran past the divergence: %q", d.stdout)
+	}
+	if st := stats(t, d); st.SitesPatched == 0 {
+		t.Errorf("stats.sites_patched is 0")
 	}
 }
 
