@@ -41,7 +41,7 @@ LAUNCHER_CFLAGS := -static -nostdlib -nostartfiles -ffreestanding -fno-builtin \
 # Test and benchmark programs: the machine's gcc with its defaults (PIE).
 PROG_CFLAGS := -O2 -Wall -Werror
 
-TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls gsbase sigread stdio
+TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls gsbase sigread stdio readback
 TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) open_a open_b spin_yes spin_no \
 	hello_static write_a write_b flood flood_slow tamper tamper_yes tamper_rec hide gate_jump gate_jump_yes \
 	stdio_a stdio_b)

@@ -303,6 +303,34 @@ static void copy_out(u8 *dst, u64 off, u64 n) {
 
 #define DATA_OFF(pos) (CTL->rb_rel + DMVX_RB_HEADER_SIZE + (pos))
 
+/* wait_tails waits until every follower has consumed want bytes, polling
+ * the tails sparingly, then sleeping; head is what the leader wrote. */
+static void wait_tails(u64 want, u64 head, u64 nr) {
+	u32 nf = RB->nfollowers;
+	u64 t;
+	for (u32 spins = 0;;) {
+		t = min_tail(nf);
+		if (t > head)
+			tampered(nr, 0);
+		if (t >= want)
+			break;
+		if (spins < CTL->spin) {
+			spins += 32;
+			for (int i = 0; i < 32; i++)
+				pause_();
+			continue;
+		}
+		u32 v = RB->leader_futex;
+		RB->wake_at = want;
+		RB->leader_sleeping = 1;
+		fence();
+		if (min_tail(nf) < want)
+			futex_wait(OFF_LEADER_FUTEX, v);
+		RB->leader_sleeping = 0;
+	}
+	RB->min_tail = t;
+}
+
 /* append publishes one record with out (len bytes) after its header. The
  * leader only looks at the followers' tails when its last look says the
  * record would not fit: their line stays in the followers' caches. */
@@ -322,30 +350,9 @@ static void rb_append(u64 nr, u64 digest, long ret, const u8 *out, u64 len, int 
 			/* Full. Wait for a quarter of the buffer, not just this
 			 * record: then the leader writes a run of records while
 			 * the follower reads, instead of both pulling the same
-			 * lines at every call. Poll the tails sparingly. */
-			u64 want = head + room + DMVX_RB_DATA / 4 - DMVX_RB_DATA;
+			 * lines at every call. */
 			RB->leader_waits++;
-			for (u32 spins = 0;;) {
-				t = min_tail(nf);
-				if (t > head)
-					tampered(nr, 0);
-				if (t >= want)
-					break;
-				if (spins < CTL->spin) {
-					spins += 32;
-					for (int i = 0; i < 32; i++)
-						pause_();
-					continue;
-				}
-				u32 v = RB->leader_futex;
-				RB->wake_at = want;
-				RB->leader_sleeping = 1;
-				fence();
-				if (min_tail(nf) < want)
-					futex_wait(OFF_LEADER_FUTEX, v);
-				RB->leader_sleeping = 0;
-			}
-			RB->min_tail = t;
+			wait_tails(head + room + DMVX_RB_DATA / 4 - DMVX_RB_DATA, head, nr);
 		}
 	}
 	if (pad) {
@@ -387,6 +394,35 @@ static void rb_append(u64 nr, u64 digest, long ret, const u8 *out, u64 len, int 
 		gs_inc32(CTL->rb_rel + OFF_FOLLOWER_FUTEX);
 		futex_wake(OFF_FOLLOWER_FUTEX);
 	}
+}
+
+/* wait_local: the leader is about to write to a file (class FILE). A
+ * follower makes its own reads of local files when it gets to their
+ * records, after the leader made them: had the leader written to the file
+ * in between, the follower would read what the leader read only later,
+ * and differ. So the write waits until every follower is past the last
+ * such read (local_end). A loop that only writes never waits. */
+static void wait_local(u64 nr) {
+	u64 want = RB->local_end, head = RB->written;
+	if (want <= RB->min_tail)
+		return;
+	if (want > head)
+		tampered(nr, 0);
+	u64 t = min_tail(RB->nfollowers);
+	if (t > head)
+		tampered(nr, 0);
+	RB->min_tail = t;
+	if (t >= want)
+		return;
+	/* Publish the lazy records too, and wake whoever sleeps. */
+	RB->head = head;
+	fence();
+	if (RB->followers_sleeping) {
+		gs_inc32(CTL->rb_rel + OFF_FOLLOWER_FUTEX);
+		futex_wake(OFF_FOLLOWER_FUTEX);
+	}
+	RB->leader_waits++;
+	wait_tails(want, head, nr);
 }
 
 /* A sleeping follower wants to be woken for this much of local records. */
@@ -638,6 +674,8 @@ static long leader(const struct spec *s, u64 nr, long *a, int local, int own) {
 		/* Own results are not compared: no need to hash them. */
 		u64 od = own ? 0 : out_digest(s, a, ret);
 		rb_append(nr, d, ret, (const u8 *)&od, 8, 1);
+		if (!own && s->exec != X_LOCAL)
+			RB->local_end = RB->written; /* a local file read: see wait_local */
 	} else {
 		u64 len;
 		const u8 *p = output(s, a, ret, &len);
@@ -846,22 +884,30 @@ static long fdop(const struct spec *s, u64 nr, long *a) {
 	return ret;
 }
 
-/* ---- read-only openat ---- */
+/* ---- openat ---- */
 
 #define SYS_fstat_ 5
 #define SYS_fstatfs_ 138
 #define SYS_eventfd2_ 290
+#define O_ACCMODE_ 0x3
+#define O_CREAT_ 0x40
+#define O_EXCL_ 0x80
+#define O_TRUNC_ 0x200
+#define O_APPEND_ 0x400
 #define O_CLOEXEC_ 0x80000
+#define O_TMPFILE_ 0x400000 /* __O_TMPFILE: O_TMPFILE without O_DIRECTORY */
 #define AT_FDCWD_ (-100)
+#define ENOENT_ 2
 
-/* classify says what the leader just opened, as CP-MON's openIsLocal does:
- * what /proc and /sys say depends on who reads (own); /dev/null and
- * /dev/zero say the same to everyone by definition (own: nothing to
- * compare); regular files and directories give every variant the same
- * (local); the rest (pipes, other devices) is the leader's. */
-static u64 classify(long fd) {
+/* classify says what the leader just opened, as CP-MON's openIsLocal does.
+ * Read-only: what /proc and /sys say depends on who reads (own); regular
+ * files and directories give every variant the same (local). For writing,
+ * a file is the leader's to write, once (file). In both, /dev/null and /dev/zero
+ * say the same to everyone by definition (own: nothing to compare), and
+ * the rest (pipes, other devices) is the leader's. */
+static u64 classify(long fd, int wr) {
 	u64 fs[15] = {0};
-	if (gate6(SYS_fstatfs_, fd, (long)fs, 0, 0, 0, 0) == 0 &&
+	if (!wr && gate6(SYS_fstatfs_, fd, (long)fs, 0, 0, 0, 0) == 0 &&
 	    (fs[0] == 0x9fa0 /* proc */ || fs[0] == 0x62656572 /* sysfs */))
 		return DMVX_FD_OWN;
 	u8 st[144];
@@ -874,7 +920,7 @@ static u64 classify(long fd) {
 	switch (mode & 0170000) {
 	case 0100000: /* regular */
 	case 0040000: /* directory */
-		return DMVX_FD_LOCAL;
+		return wr ? DMVX_FD_FILE : DMVX_FD_LOCAL;
 	case 0020000: /* character device */
 		if (rdev == 0x103 || rdev == 0x105) /* /dev/null, /dev/zero */
 			return DMVX_FD_OWN;
@@ -882,9 +928,16 @@ static u64 classify(long fd) {
 	return DMVX_FD_LEADER;
 }
 
-static long open_leader(const struct spec *s, u64 nr, long *a) {
-	long fd = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+/* An open takes flags (a[2] as the program gave them: what is compared)
+ * and gflags (what goes through the gate: O_CREAT dropped, since the
+ * filter lets no open create a file from the gate). */
+static long open_leader(const struct spec *s, u64 nr, long *a, long gflags, int wr) {
+	long fd = gate6((long)nr, a[0], a[1], gflags, a[3], a[4], a[5]);
 	if (fd == DMVX_RESYNC)
+		return forward(nr, a);
+	if (fd == -ENOENT_ && (a[2] & O_CREAT_))
+		/* A new file: creating it is CP-MON's, in lockstep. Nothing
+		 * was recorded, so the followers go to CP-MON too. */
 		return forward(nr, a);
 	u64 cls = 0;
 	if (fd >= 0) {
@@ -894,14 +947,14 @@ static long open_leader(const struct spec *s, u64 nr, long *a) {
 			gate6(3, fd, 0, 0, 0, 0, 0);
 			return forward(nr, a);
 		}
-		cls = classify(fd);
+		cls = classify(fd, wr);
 		fdmap_set(fd, cls);
 	}
 	rb_append(nr, digest(s, nr, a, fd, (u64[6]){0}), fd, (const u8 *)&cls, 8, 0);
 	return fd;
 }
 
-static long open_follower(const struct spec *s, u64 nr, long *a) {
+static long open_follower(const struct spec *s, u64 nr, long *a, long gflags, int wr) {
 	struct rec rc;
 	if (!take(nr, a, &rc))
 		return forward(nr, a);
@@ -912,21 +965,43 @@ static long open_follower(const struct spec *s, u64 nr, long *a) {
 	if (digest(s, nr, a, ret, (u64[6]){0}) != rc.digest)
 		diverge(DMVX_DIV_ARGS, nr, a, rc.seq);
 	if (ret >= 0) {
-		if ((u64)ret >= DMVX_MAX_FD || (cls != DMVX_FD_LOCAL && cls != DMVX_FD_OWN && cls != DMVX_FD_LEADER))
+		/* A file opened for writing is never local: the leader's
+		 * alone writes it. */
+		if ((u64)ret >= DMVX_MAX_FD ||
+		    (cls != DMVX_FD_LOCAL && cls != DMVX_FD_OWN && cls != DMVX_FD_LEADER && cls != DMVX_FD_FILE) ||
+		    (wr && cls == DMVX_FD_LOCAL) || (!wr && cls == DMVX_FD_FILE))
 			tampered(nr, a);
 		long mine;
-		if (cls == DMVX_FD_LEADER)
+		if (cls == DMVX_FD_LEADER || cls == DMVX_FD_FILE)
 			/* A placeholder nobody uses, as CP-MON makes: every call
 			 * on this number is the leader's to execute. */
 			mine = gate6(SYS_eventfd2_, 0, a[2] & O_CLOEXEC_, 0, 0, 0, 0);
 		else
-			mine = gate6((long)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+			mine = gate6((long)nr, a[0], a[1], gflags, a[3], a[4], a[5]);
 		if (mine != ret)
 			diverge(DMVX_DIV_RESULT, nr, a, rc.seq);
 		fdmap_set(ret, cls);
 	}
 	rb_consume(rc.size);
 	return ret;
+}
+
+/* open_call: the opens IP-MON takes. Read-only ones from nonsocket-ro;
+ * from nonsocket-rw also opens of existing files for writing, without
+ * truncation (an O_CREAT becomes an open of an existing file, and a new
+ * file goes to CP-MON). Relative to a directory every variant has its own
+ * of, so that a follower's own open finds the same file. */
+static long open_call(const struct spec *s, u64 nr, long *a) {
+	u64 dirfd = (u64)a[0];
+	if (a[0] != AT_FDCWD_ && (dirfd >= DMVX_MAX_FD || (FDMAP[dirfd] != DMVX_FD_LOCAL && FDMAP[dirfd] != DMVX_FD_OWN)))
+		return forward(nr, a);
+	long flags = a[2];
+	int wr = (flags & (O_ACCMODE_ | O_CREAT_ | O_APPEND_)) != 0;
+	if ((flags & (O_TRUNC_ | O_TMPFILE_)) || (wr && !CTL->open_write) ||
+	    (flags & (O_CREAT_ | O_EXCL_)) == (O_CREAT_ | O_EXCL_))
+		return forward(nr, a); /* CP-MON's (the filter says so too) */
+	long gflags = flags & ~(long)O_CREAT_;
+	return CTL->role == 0 ? open_leader(s, nr, a, gflags, wr) : open_follower(s, nr, a, gflags, wr);
 }
 
 /* dmvx_call is every wrapper's way in: the raw kernel convention (-errno). */
@@ -944,16 +1019,8 @@ static long dmvx_call(u64 nr, long *a) {
 	for (int i = 0; i < 6; i++)
 		if (s->kind[i] == K_NULL && a[i])
 			return forward(nr, a);
-	if (s->exec == X_OPEN) {
-		/* Relative to a directory every variant has its own of, so
-		 * that a follower's own open finds the same file. */
-		u64 dirfd = (u64)a[0];
-		if (a[0] != AT_FDCWD_ && (dirfd >= DMVX_MAX_FD || (FDMAP[dirfd] != DMVX_FD_LOCAL && FDMAP[dirfd] != DMVX_FD_OWN)))
-			return forward(nr, a);
-		if (a[2] & (0x3 | 0x40 | 0x200 | 0x400 | 0x400000))
-			return forward(nr, a); /* not read-only: CP-MON's (the filter says so too) */
-		return CTL->role == 0 ? open_leader(s, nr, a) : open_follower(s, nr, a);
-	}
+	if (s->exec == X_OPEN)
+		return open_call(s, nr, a);
 	if (s->exec == X_FDOP) {
 		if (nr == 72 && (a[1] == F_GETFD_ || a[1] == F_GETFL_))
 			a[2] = 0; /* no third argument: what the register holds differs */
@@ -975,6 +1042,8 @@ static long dmvx_call(u64 nr, long *a) {
 			if (!(CTL->sockets & want))
 				return forward(nr, a);
 		}
+		if (cls == DMVX_FD_FILE && s->rw == RW_WRITE && CTL->role == 0)
+			wait_local(nr);
 		if (s->exec == X_BYFD || s->exec == X_LOCALFD || s->exec == X_BYFD_OWN) {
 			local = cls == DMVX_FD_LOCAL || cls == DMVX_FD_OWN;
 			own = cls == DMVX_FD_OWN || (local && s->exec == X_BYFD_OWN);

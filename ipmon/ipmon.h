@@ -66,6 +66,9 @@
 			   * between variants (/proc, /sys): not compared */
 #define DMVX_FD_CPMON 5   /* open, but only CP-MON may handle it (an epoll
 			   * descriptor whose map did not fit) */
+#define DMVX_FD_FILE 6    /* the leader's, a file it writes: as LEADER, and
+			   * a write waits until every follower has made its
+			   * own reads of local files that came before */
 
 /* ctl.sockets: what the policy lets IP-MON do on sockets. */
 #define DMVX_SOCK_READ 1
@@ -96,7 +99,8 @@ struct dmvx_ctl {
 	dmvx_u32 sockets;   /* DMVX_SOCK_* */
 	dmvx_i64 epoll_rel; /* epoll map, relative to this page */
 	dmvx_u32 copy_local; /* ship small results of calls every variant could run */
-	unsigned char reserved[128 - 92];
+	dmvx_u32 open_write; /* openat may open existing files for writing (nonsocket-rw) */
+	unsigned char reserved[128 - 96];
 	unsigned char allowed[DMVX_MAX_NR / 8]; /* calls IP-MON may take */
 };
 
@@ -108,6 +112,7 @@ _Static_assert(__builtin_offsetof(struct dmvx_ctl, key) == 64, "ctl key");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, sockets) == 72, "ctl sockets");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, epoll_rel) == 80, "ctl epoll_rel");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, copy_local) == 88, "ctl copy_local");
+_Static_assert(__builtin_offsetof(struct dmvx_ctl, open_write) == 92, "ctl open_write");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, allowed) == 128, "ctl allowed");
 
 /* One entry of the epoll map: open addressing, linear probing from

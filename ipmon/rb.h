@@ -19,7 +19,7 @@ typedef long long dmvx_i64;
 typedef unsigned int dmvx_u32;
 
 #define DMVX_RB_MAGIC 0x3130425258564d44ULL /* "DMVXRB01" */
-#define DMVX_RB_VERSION 3
+#define DMVX_RB_VERSION 4
 #define DMVX_RB_MAX_FOLLOWERS 7
 #define DMVX_RB_HEADER_SIZE 512
 #define DMVX_RB_ALIGN 8
@@ -53,7 +53,7 @@ struct dmvx_rb_header {
 	dmvx_u32 follower_futex; /* bumped when followers must wake; they sleep here */
 	dmvx_u32 pad1a;
 	dmvx_u64 written;        /* bytes the leader has written; head <= written */
-	unsigned char pad1[64 - 56];
+	dmvx_u64 local_end;      /* written, after the last record of a local file read */
 	/* lines 2-3: the followers */
 	dmvx_u64 tail[DMVX_RB_MAX_FOLLOWERS]; /* bytes each follower has consumed */
 	dmvx_u32 leader_futex;                /* bumped when the leader must wake */
@@ -96,6 +96,7 @@ _Static_assert(__builtin_offsetof(struct dmvx_rb_header, leader_waits) == 88, "r
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, min_tail) == 96, "rb min_tail");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, follower_futex) == 104, "rb follower_futex");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, written) == 112, "rb written");
+_Static_assert(__builtin_offsetof(struct dmvx_rb_header, local_end) == 120, "rb local_end");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, tail) == 128, "rb tail");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, leader_futex) == 184, "rb leader_futex");
 _Static_assert(__builtin_offsetof(struct dmvx_rb_header, seen) == 192, "rb seen");

@@ -189,7 +189,7 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	// futex) that a signal interrupted: from the gate again.
 	gateSet := append(append([]uint32(nil), ip.allowed...), unix.SYS_FUTEX, unix.SYS_RESTART_SYSCALL)
 	if _, ok := ip.subs[unix.SYS_OPENAT]; ok {
-		// IP-MON's read-only openat tells a file from a pipe (fstatfs),
+		// IP-MON's openat tells a file from a pipe (fstatfs),
 		// and a follower makes a placeholder for the leader's pipe or
 		// device (eventfd2), as CP-MON does.
 		gateSet = append(gateSet, unix.SYS_FSTATFS, unix.SYS_EVENTFD2)
@@ -223,16 +223,16 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 // those sub-commands. Every other sub-command of theirs goes to CP-MON.
 func allowedCalls(level canon.Level, impl []uint32, implSubs map[uint32][]uint32) ([]uint32, map[uint32]policy.Sub) {
 	subs := policy.IPMONSubs(amd64.Table, level, implSubs)
-	roNr, roSub, roOK := policy.ReadOnlyOpenAt(level)
+	openNr, openSub, openOK := policy.IPMONOpenAt(level)
 	var out []uint32
 	for _, nr := range impl {
 		row := amd64.Table[uint64(nr)]
 		if row == nil {
 			continue
 		}
-		if roOK && nr == roNr {
+		if openOK && nr == openNr {
 			out = append(out, nr)
-			subs[nr] = roSub
+			subs[nr] = openSub
 			continue
 		}
 		if row.Sub != nil {
@@ -383,7 +383,8 @@ func (m *Monitor) ctlSpec(v, slot int) ipmon.CtlSpec {
 	// through shared memory for less than a kernel entry costs (measured,
 	// docs/performance.md).
 	return ipmon.CtlSpec{Variant: v, Slot: slot, Gate: m.ipm.gates[v], Spin: m.ipm.spin,
-		Key: m.ipm.key, Sockets: m.ipm.sockets, Allowed: m.ipm.allowed, CopyLocal: true}
+		Key: m.ipm.key, Sockets: m.ipm.sockets, Allowed: m.ipm.allowed, CopyLocal: true,
+		OpenWrite: m.ipm.level >= canon.NonsocketRW}
 }
 
 // fromObject checks that pc lies in a mapping of the installed IP-MON.
@@ -456,8 +457,14 @@ func fdClass(info fdInfo, leaderPid, fd int) byte {
 		}
 		return ipmon.FDLocal
 	}
-	if st, err := os.Stat(fmt.Sprintf("/proc/%d/fd/%d", leaderPid, fd)); err == nil && st.Mode()&os.ModeSocket != 0 {
+	st, err := os.Stat(fmt.Sprintf("/proc/%d/fd/%d", leaderPid, fd))
+	switch {
+	case err == nil && st.Mode()&os.ModeSocket != 0:
 		return ipmon.FDSocket
+	case err == nil && st.Mode().IsRegular():
+		// The leader's file (open for writing): IP-MON's writes to it
+		// wait for the followers' own reads of local files.
+		return ipmon.FDFile
 	}
 	return ipmon.FDLeader
 }

@@ -145,7 +145,12 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 	switch exec {
 	case canon.ExecAll:
 		m.countLocked(c, "all")
-		m.execAllLocked(lt, ts)
+		// A call that reads the file system (stat, access, a read of a
+		// local file): the followers make theirs first. Were the leader
+		// first, it could run on and write to the file through IP-MON
+		// (asynchronously) before a follower reads it, which would then
+		// read something else.
+		m.execAllLocked(lt, ts, row.Level == canon.NonsocketRO)
 	case canon.ExecLeader:
 		m.countLocked(c, "leader")
 		m.execLeaderLocked(lt, ts)
@@ -261,8 +266,13 @@ func procField(path, key string, base int) uint64 {
 
 // execAllLocked lets every variant execute the call itself. Followers'
 // pid arguments are mapped to their own pids, and pid results back.
-func (m *Monitor) execAllLocked(lt *ltask, ts []*task) {
+//
+// With followersFirst, the leader runs its call only once every follower
+// has finished its own.
+func (m *Monitor) execAllLocked(lt *ltask, ts []*task, followersFirst bool) {
 	row := ts[0].call.Row
+	left := len(ts) - 1
+	var runLeader func()
 	for i, t := range ts {
 		var rewrite map[int]uint64
 		if i > 0 {
@@ -290,7 +300,29 @@ func (m *Monitor) execAllLocked(lt *ltask, ts []*task) {
 		case i > 0 && row.Ret == canon.RetPID, rewrite != nil:
 			onExit = func(ret int64) { t.v.finishMapped(t, ret, row.Ret == canon.RetPID) }
 		}
-		t.v.enqueue(func() { t.v.runAll(t, rewrite, onExit) })
+		switch {
+		case !followersFirst || left == 0:
+			t.v.enqueue(func() { t.v.runAll(t, rewrite, onExit) })
+		case i == 0:
+			runLeader = func() { t.v.enqueue(func() { t.v.runAll(t, nil, onExit) }) }
+		default:
+			done := onExit
+			onExit = func(ret int64) {
+				if done != nil {
+					done(ret)
+				} else {
+					t.v.cont(t, 0)
+				}
+				m.mu.Lock()
+				left--
+				last := left == 0
+				m.mu.Unlock()
+				if last {
+					runLeader()
+				}
+			}
+			t.v.enqueue(func() { t.v.runAll(t, rewrite, onExit) })
+		}
 	}
 }
 

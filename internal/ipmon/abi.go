@@ -50,6 +50,7 @@ const (
 	FDSocket  = 3
 	FDOwn     = 4
 	FDCPMON   = 5
+	FDFile    = 6 // the leader's, a regular file: its writes wait for local reads
 
 	// Control page offsets.
 	ctlMagic     = 0
@@ -67,6 +68,7 @@ const (
 	ctlSockets   = 72
 	ctlEpollRel  = 80
 	ctlCopyLocal = 88
+	ctlOpenWrite = 92
 	ctlAllowed   = 128
 	ctlSize      = ctlAllowed + MaxNr/8
 )

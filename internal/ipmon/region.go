@@ -133,6 +133,9 @@ type CtlSpec struct {
 	// each variant make them: on one host a copy through shared memory
 	// costs less than a kernel entry.
 	CopyLocal bool
+	// OpenWrite lets IP-MON open existing files for writing, without
+	// truncating them (nonsocket-rw and up).
+	OpenWrite bool
 }
 
 // Ctl encodes the control page of slot c.Slot in variant c.Variant.
@@ -157,6 +160,9 @@ func (r *Region) Ctl(c CtlSpec) []byte {
 	le.PutUint64(b[ctlEpollRel:], r.EpollAddr(c.Variant)-ctl)
 	if c.CopyLocal {
 		le.PutUint32(b[ctlCopyLocal:], 1)
+	}
+	if c.OpenWrite {
+		le.PutUint32(b[ctlOpenWrite:], 1)
 	}
 	for _, nr := range c.Allowed {
 		if nr < MaxNr {

@@ -43,7 +43,12 @@ sub-commands: the filter checks the sub-command from the gate, and every
 other one goes to CP-MON. They are listed after the table. Of openat,
 **IP-MON: read-only** means IP-MON takes the opens with none of O_WRONLY,
 O_RDWR, O_CREAT, O_TRUNC, O_APPEND and O_TMPFILE: the filter checks the
-flags from the gate. Any other open is sensitive and goes to CP-MON. Calls on
+flags from the gate. **IP-MON: existing files** (from ` + "`nonsocket-rw`" + ` on) means
+it also takes opens for writing or appending, of files that exist, without
+O_TRUNC or O_TMPFILE: IP-MON opens without O_CREAT from the gate (the filter
+refuses O_CREAT, O_TRUNC and O_TMPFILE there) and sends the call to CP-MON
+when the file does not exist, or with O_CREAT|O_EXCL. Opening a new file for
+writing, and truncating, stay sensitive. Any other open goes to CP-MON. Calls on
 descriptors also depend on the descriptor: at the ` + "`nonsocket-*`" + ` levels
 IP-MON sends calls on sockets to CP-MON.
 
@@ -70,10 +75,12 @@ IP-MON sends calls on sockets to CP-MON.
 		for _, l := range Levels {
 			where := "CP-MON"
 			_, part := subsAt[l][uint32(nr)]
-			roNr, _, ro := ReadOnlyOpenAt(l)
+			openNr, open, ok := IPMONOpenAt(l)
 			switch {
-			case ro && uint32(nr) == roNr && impl[nr]:
+			case ok && uint32(nr) == openNr && impl[nr] && open.Clear == ReadOnlyOpen:
 				where = "**IP-MON: read-only**"
+			case ok && uint32(nr) == openNr && impl[nr]:
+				where = "**IP-MON: existing files**"
 			case row.Sub != nil && impl[nr] && part:
 				where = "**IP-MON: part**"
 			case row.Sub == nil && ForIPMON(row, l) && impl[nr]:

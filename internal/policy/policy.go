@@ -100,13 +100,26 @@ func IPMONSubs(table map[uint64]*canon.Row, level canon.Level, impl map[uint32][
 // table's openat row is, for every other open).
 const ReadOnlyOpen = 0x3 | 0x40 | 0x200 | 0x400 | 0x400000 // O_ACCMODE, O_CREAT, O_TRUNC, O_APPEND, __O_TMPFILE
 
-// ReadOnlyOpenAt returns the check that lets IP-MON take read-only openat
-// calls at level (from nonsocket-ro, the level of read-only file calls).
-func ReadOnlyOpenAt(level canon.Level) (nr uint32, s Sub, ok bool) {
-	if level < canon.NonsocketRO {
-		return 0, Sub{}, false
+// ExistingOpen is the flags of an open that may make a new file or empty
+// one: an openat with none of them opens an existing file as it is, for
+// reading or writing. What DESIGN.md calls sensitive is opening *new*
+// files for writing (and truncation destroys what was there); writing to
+// a file already open is nonsocket-rw's, and so is opening an existing
+// file to write to it. IP-MON turns an O_CREAT (without O_EXCL) into an
+// open of an existing file, and sends it to CP-MON when there is none.
+const ExistingOpen = 0x40 | 0x200 | 0x400000 // O_CREAT, O_TRUNC, __O_TMPFILE
+
+// IPMONOpenAt returns the check that lets IP-MON take openat calls at
+// level: read-only opens from nonsocket-ro, the level of read-only file
+// calls; opens of existing files for writing too from nonsocket-rw.
+func IPMONOpenAt(level canon.Level) (nr uint32, s Sub, ok bool) {
+	switch {
+	case level >= canon.NonsocketRW:
+		return 257, Sub{Arg: 2, Clear: ExistingOpen}, true
+	case level >= canon.NonsocketRO:
+		return 257, Sub{Arg: 2, Clear: ReadOnlyOpen}, true
 	}
-	return 257, Sub{Arg: 2, Clear: ReadOnlyOpen}, true
+	return 0, Sub{}, false
 }
 
 // IPMONCalls lists, sorted, the numbers of the calls in table that IP-MON

@@ -18,7 +18,7 @@ package rb
 // Layout, as in ipmon/rb.h.
 const (
 	Magic        = 0x3130425258564d44 // "DMVXRB01", little-endian
-	Version      = 3
+	Version      = 4
 	MaxFollowers = 7
 	HeaderSize   = 512
 	RecordSize   = 40
@@ -37,6 +37,7 @@ const (
 	offMinTail           = 96
 	offFollowerFutex     = 104
 	offWritten           = 112 // leader: written, not yet all published
+	offLocalEnd          = 120 // leader: written after its last local file read
 	offTail              = 128 // followers: MaxFollowers uint64s
 	offLeaderFutex       = 184
 	offSeen              = 192 // MaxFollowers uint64s

@@ -152,12 +152,12 @@ func TestLayoutMatchesC(t *testing.T) {
 #include <stdio.h>
 #include <stddef.h>
 int main(void) {
-	printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu\n",
+	printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\n",
 		sizeof(struct dmvx_rb_header), offsetof(struct dmvx_rb_header, data_size),
 		offsetof(struct dmvx_rb_header, head), offsetof(struct dmvx_rb_header, tail),
 		offsetof(struct dmvx_rb_header, leader_futex), offsetof(struct dmvx_rb_header, follower_futex),
 		sizeof(struct dmvx_rb_record), offsetof(struct dmvx_rb_record, digest),
-		offsetof(struct dmvx_rb_record, ret));
+		offsetof(struct dmvx_rb_record, ret), offsetof(struct dmvx_rb_header, local_end));
 	printf("%d %llx %d\n", DMVX_RB_MAX_FOLLOWERS, DMVX_RB_MAGIC, DMVX_RB_VERSION);
 	return 0;
 }
@@ -173,13 +173,13 @@ int main(void) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "512 16 64 128 184 104 40 24 32\n7 3130425258564d44 3\n"
+	want := "512 16 64 128 184 104 40 24 32 120\n7 3130425258564d44 4\n"
 	if got := string(out); got != want {
 		t.Errorf("C layout:\n%s\nGo layout:\n%s", got, want)
 	}
 	if !strings.HasPrefix(want, "512 ") || HeaderSize != 512 || offDataSize != 16 || offHead != 64 ||
 		offTail != 128 || offLeaderFutex != 184 || offFollowerFutex != 104 || RecordSize != 40 ||
-		recDigest != 24 || recRet != 32 || MaxFollowers != 7 || Magic != 0x3130425258564d44 || Version != 3 ||
+		recDigest != 24 || recRet != 32 || MaxFollowers != 7 || Magic != 0x3130425258564d44 || Version != 4 || offLocalEnd != 120 ||
 		offSeen != 192 || offSeq != 72 || offCalls != 80 || offFollowerWaits != 248 ||
 		offFollowersSleeping != 256 || offLeaderSleeping != 320 || offHeadSeen != 384 || offClosed != 24 {
 		t.Error("Go constants changed without the C header")

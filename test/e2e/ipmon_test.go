@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -196,6 +197,83 @@ func TestIPMONSitePatching(t *testing.T) {
 			t.Errorf("stats.leader_cpmon_calls %d for %d stdio writes: the writes still stop at CP-MON", st.LeaderCPMONCalls, lines)
 		}
 	})
+}
+
+// A shell loop that appends to a file: each `>>` opens an existing file for
+// writing (O_WRONLY|O_CREAT|O_APPEND), which IP-MON takes from nonsocket-rw
+// on (the first one, which creates the file, is CP-MON's). The leader alone
+// writes the file: with three variants, it still holds each line once. At
+// nonsocket-ro, every one of those opens stops at CP-MON.
+func TestIPMONOpenForWriting(t *testing.T) {
+	defaultConfig(t)
+	const lines = 1000
+	run := func(t *testing.T, under func(argv ...string) result) (result, string) {
+		file := filepath.Join(t.TempDir(), "out.txt")
+		r := under("/bin/bash", "-c", `for ((i = 1; i <= `+strconv.Itoa(lines)+`; i++)); do echo "line $i" >> "$1"; done; echo done`, "bash", file)
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, string(data)
+	}
+	nat, natFile := run(t, func(argv ...string) result { return native(t, opts{}, argv...) })
+	if nat.code != 0 {
+		t.Fatalf("native bash: %d\n%s", nat.code, nat.stderr)
+	}
+	for _, tt := range []struct {
+		policy string
+		n      int
+		// the leader's CP-MON calls: bash's start-up makes about 150,
+		// and each open that IP-MON does not take adds one.
+		cpmonMax, cpmonMin uint64
+	}{
+		{"socket-rw", 2, lines / 2, 0},
+		{"socket-rw", 3, lines / 2, 0},
+		{"nonsocket-rw", 2, lines / 2, 0},
+		{"nonsocket-ro", 2, 1 << 62, lines},
+	} {
+		t.Run(fmt.Sprintf("policy=%s/n=%d", tt.policy, tt.n), func(t *testing.T) {
+			d, file := run(t, func(argv ...string) result {
+				return underDmvx(t, opts{}, append(variants(tt.n), "--policy", tt.policy), argv...)
+			})
+			sameOutput(t, nat, d)
+			checkOK(t, d, tt.n, nat)
+			if file != natFile {
+				t.Errorf("the file differs from the native run's: %q..., want %q...", head(file), head(natFile))
+			}
+			st := stats(t, d)
+			if st.LeaderCPMONCalls > tt.cpmonMax || st.LeaderCPMONCalls < tt.cpmonMin {
+				t.Errorf("stats.leader_cpmon_calls %d for %d appends, want %d to %d", st.LeaderCPMONCalls, lines, tt.cpmonMin, tt.cpmonMax)
+			}
+		})
+	}
+}
+
+// A program that appends to a file and reads it back through a read-only
+// descriptor, which every variant reads for itself. The leader's writes do
+// not wait for followers, but a write must wait until the followers have
+// made their own reads from before it, or they read a longer file than the
+// leader did. Runs in every configuration: the reads are at CP-MON under
+// --no-ipmon and at base, and the stat by name always is.
+func TestReadBackWhileWriting(t *testing.T) {
+	const lines = "1000"
+	nat := native(t, opts{}, testBin("readback"), filepath.Join(t.TempDir(), "f"), lines)
+	if nat.code != 0 {
+		t.Fatalf("native readback: %d\n%s", nat.code, nat.stderr)
+	}
+	eachN(t, func(t *testing.T, n int) {
+		d := underDmvx(t, opts{}, variants(n), testBin("readback"), filepath.Join(t.TempDir(), "f"), lines)
+		sameOutput(t, nat, d)
+		checkOK(t, d, n, nat)
+	})
+}
+
+// head is the start of s, for messages.
+func head(s string) string {
+	if len(s) > 40 {
+		return s[:40]
+	}
+	return s
 }
 
 // Two builds that print different bytes through stdio after 20 lines

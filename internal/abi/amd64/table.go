@@ -387,7 +387,7 @@ const (
 	whyExec    = "runs a new program image"
 	whyClone   = "creates a process or thread"
 	whyMemExec = "can make memory executable"
-	whyOpen    = "may open or create a file for writing"
+	whyOpen    = "may create a file, or truncate one"
 	whyFileMut = "changes the file system (names, links, modes, owners, data)"
 	whyXattr   = "changes extended attributes (security.* ones grant capabilities)"
 	whySignal  = "sends a signal to another process or thread"
