@@ -264,6 +264,11 @@ func (m *Monitor) cloneLocked(lt *ltask, ts []*task) {
 		p = lt.proc
 	default:
 		p = &lproc{fds: lt.proc.fds, sig: lt.proc.sig}
+		if flags&(unix.CLONE_VM|unix.CLONE_VFORK) == unix.CLONE_VM && lt.proc.ipm != nil {
+			// Another process runs in this memory from now on, with
+			// no stop when its parent does: no more site patching.
+			lt.proc.ipm.sharedVM = true
+		}
 		if flags&unix.CLONE_FILES == 0 {
 			p.fds = lt.proc.fds.clone()
 		}

@@ -71,6 +71,9 @@ type ipmonProc struct {
 	// siteSeen the sites (the leader's addresses) already looked at.
 	sites    []siteArea
 	siteSeen map[uint64]bool
+	// sharedVM: a process made with CLONE_VM (not vfork) shares the
+	// image's memory, so its code is no longer patched.
+	sharedVM bool
 }
 
 // epollSync brings every follower's epoll map up to date for the leader's

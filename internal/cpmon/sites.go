@@ -24,8 +24,10 @@ type siteArea struct {
 // Every variant patches the same logical site at the same rendezvous, or
 // none does: a leader whose call went to IP-MON while a follower's went to
 // CP-MON would look like a divergence. Only a single-threaded process is
-// patched: another thread might be executing the very bytes being
-// rewritten. A site patched then stays patched when threads come.
+// patched, and none that shares its memory with another process (clone
+// with CLONE_VM, not vfork, whose parent waits): another thread might be
+// executing the very bytes being rewritten. A site patched then stays
+// patched when threads come.
 func (m *Monitor) patchSiteLocked(lt *ltask, ts []*task) {
 	ip := lt.proc.ipm
 	nr := ts[0].call.Nr
@@ -36,7 +38,7 @@ func (m *Monitor) patchSiteLocked(lt *ltask, ts []*task) {
 		return
 	}
 	key := ts[0].regs.Rip
-	if ip.siteSeen[key] || m.otherThreadsLocked(lt) {
+	if ip.siteSeen[key] || ip.sharedVM || m.otherThreadsLocked(lt) {
 		return
 	}
 	ip.siteSeen[key] = true
