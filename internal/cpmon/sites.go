@@ -31,7 +31,7 @@ type siteArea struct {
 func (m *Monitor) patchSiteLocked(lt *ltask, ts []*task) {
 	ip := lt.proc.ipm
 	nr := ts[0].call.Nr
-	if ip == nil || lt.slot < 0 || nr > ipmon.MaxNr {
+	if ip == nil || lt.slot < 0 || nr >= ipmon.MaxNr {
 		return
 	}
 	if _, ok := slices.BinarySearch(m.ipm.allowed, uint32(nr)); !ok {

@@ -166,21 +166,13 @@ func TestIPMONDivergenceOnWrite(t *testing.T) {
 func TestIPMONSitePatching(t *testing.T) {
 	defaultConfig(t)
 	const lines = 2000
-	run := func(t *testing.T, under func(argv ...string) result) (result, string) {
-		file := filepath.Join(t.TempDir(), "out.txt")
-		r := under(testBin("stdio"), strconv.Itoa(lines), file)
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r, string(data)
-	}
-	nat, natFile := run(t, func(argv ...string) result { return native(t, opts{}, argv...) })
+	argv := func(file string) []string { return []string{testBin("stdio"), strconv.Itoa(lines), file} }
+	nat, natFile := runWritingFile(t, nil, argv)
 	if nat.code != 0 {
 		t.Fatalf("native stdio: %d\n%s", nat.code, nat.stderr)
 	}
 	eachN(t, func(t *testing.T, n int) {
-		d, file := run(t, func(argv ...string) result { return underDmvx(t, opts{}, variants(n), argv...) })
+		d, file := runWritingFile(t, variants(n), argv)
 		sameOutput(t, nat, d)
 		checkOK(t, d, n, nat)
 		if file != natFile {
@@ -207,16 +199,10 @@ func TestIPMONSitePatching(t *testing.T) {
 func TestIPMONOpenForWriting(t *testing.T) {
 	defaultConfig(t)
 	const lines = 1000
-	run := func(t *testing.T, under func(argv ...string) result) (result, string) {
-		file := filepath.Join(t.TempDir(), "out.txt")
-		r := under("/bin/bash", "-c", `for ((i = 1; i <= `+strconv.Itoa(lines)+`; i++)); do echo "line $i" >> "$1"; done; echo done`, "bash", file)
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r, string(data)
+	argv := func(file string) []string {
+		return []string{"/bin/bash", "-c", `for ((i = 1; i <= ` + strconv.Itoa(lines) + `; i++)); do echo "line $i" >> "$1"; done; echo done`, "bash", file}
 	}
-	nat, natFile := run(t, func(argv ...string) result { return native(t, opts{}, argv...) })
+	nat, natFile := runWritingFile(t, nil, argv)
 	if nat.code != 0 {
 		t.Fatalf("native bash: %d\n%s", nat.code, nat.stderr)
 	}
@@ -233,9 +219,7 @@ func TestIPMONOpenForWriting(t *testing.T) {
 		{"nonsocket-ro", 2, 1 << 62, lines},
 	} {
 		t.Run(fmt.Sprintf("policy=%s/n=%d", tt.policy, tt.n), func(t *testing.T) {
-			d, file := run(t, func(argv ...string) result {
-				return underDmvx(t, opts{}, append(variants(tt.n), "--policy", tt.policy), argv...)
-			})
+			d, file := runWritingFile(t, append(variants(tt.n), "--policy", tt.policy), argv)
 			sameOutput(t, nat, d)
 			checkOK(t, d, tt.n, nat)
 			if file != natFile {
@@ -266,6 +250,25 @@ func TestReadBackWhileWriting(t *testing.T) {
 		sameOutput(t, nat, d)
 		checkOK(t, d, n, nat)
 	})
+}
+
+// runWritingFile runs the command argv(FILE), where FILE is a new file's
+// path: natively when flags is nil, under dmvx with flags otherwise. It
+// returns the run and what FILE holds after it.
+func runWritingFile(t *testing.T, flags []string, argv func(file string) []string) (result, string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "out.txt")
+	var r result
+	if flags == nil {
+		r = native(t, opts{}, argv(file)...)
+	} else {
+		r = underDmvx(t, opts{}, flags, argv(file)...)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, string(data)
 }
 
 // head is the start of s, for messages.
