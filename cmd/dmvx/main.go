@@ -28,7 +28,7 @@ func main() {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: 125, msg: err.Error() + "\n" + c.UsageString()}
 	})
-	root.AddCommand(newRunCmd())
+	root.AddCommand(newRunCmd(), newCertsCmd())
 	err := root.Execute()
 	if err == nil {
 		return
