@@ -1,0 +1,166 @@
+package netlab
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func newLab(t *testing.T, n int) *Lab {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("netlab needs root")
+	}
+	l, err := New(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return l
+}
+
+func output(t *testing.T, cmd *exec.Cmd) string {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", cmd.Args, err, stderr.String())
+	}
+	return string(out)
+}
+
+// listen starts, in host h, a TCP server on port that prints the first
+// line it receives and exits.
+func listen(t *testing.T, h *Host, port string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	srv := h.Command("", "python3", "-c", `
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen(1)
+print("listening", flush=True)
+c, _ = s.accept()
+print(c.makefile().readline().strip(), flush=True)
+`, port)
+	var out bytes.Buffer
+	pr, err := srv.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+	var b [10]byte
+	if _, err := pr.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = out.ReadFrom(pr) }()
+	return srv, &out
+}
+
+// send connects from host h to addr:port within timeout and sends msg.
+func send(h *Host, addr, port, msg string, timeout time.Duration) error {
+	return h.Command("", "timeout", timeout.String(), "bash", "-c",
+		`echo "$3" >/dev/tcp/$1/$2`, "send", addr, port, msg).Run()
+}
+
+func TestHostsTalkOverTheirLinks(t *testing.T) {
+	l := newLab(t, 2)
+	h0, h1 := l.Hosts[0], l.Hosts[1]
+	if got := output(t, h1.Command("", "ip", "-o", "-4", "addr", "show", "eth0")); !strings.Contains(got, h1.Addr.String()+"/24") {
+		t.Errorf("h1's eth0: %q, want %s", got, h1.Addr)
+	}
+	srv, out := listen(t, h1, "7000")
+	if err := send(h0, h1.Addr.String(), "7000", "hello from h0", 5*time.Second); err != nil {
+		t.Fatalf("h0 -> h1: %v", err)
+	}
+	_ = srv.Wait()
+	if got := strings.TrimSpace(out.String()); got != "hello from h0" {
+		t.Errorf("h1 received %q", got)
+	}
+
+	// A cut link: nothing gets through until it is up again.
+	listen(t, h1, "7002")
+	if err := h1.SetLink(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := send(h0, h1.Addr.String(), "7002", "lost", 2*time.Second); err == nil {
+		t.Error("h0 reached h1 over a link that is down")
+	}
+	if err := h1.SetLink(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := send(h0, h1.Addr.String(), "7002", "back", 5*time.Second); err != nil {
+		t.Errorf("h0 -> h1 after the link came back: %v", err)
+	}
+}
+
+// Each host writes into its own overlay: nobody else sees its files, while
+// everyone sees the machine's.
+func TestHostsShareNoFiles(t *testing.T) {
+	l := newLab(t, 2)
+	dir := t.TempDir()
+	input := filepath.Join(dir, "input.txt")
+	if err := os.WriteFile(input, []byte("the machine's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	written := filepath.Join(dir, "written-by-h1")
+	output(t, l.Hosts[1].Command(dir, "sh", "-c", `cat input.txt > written-by-h1 && pwd`))
+	if got := output(t, l.Hosts[1].Command("", "cat", written)); got != "the machine's\n" {
+		t.Errorf("h1 reads back %q", got)
+	}
+	if _, err := os.Stat(written); err == nil {
+		t.Error("a file h1 wrote shows up on the machine")
+	}
+	if err := l.Hosts[0].Command("", "test", "-e", written).Run(); err == nil {
+		t.Error("a file h1 wrote shows up on h0")
+	}
+	if got := output(t, l.Hosts[0].Command(dir, "cat", "input.txt")); got != "the machine's\n" {
+		t.Errorf("h0 reads the machine's file as %q", got)
+	}
+}
+
+// Close leaves nothing: no namespace, link, process or directory.
+func TestCloseRemovesEverything(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("netlab needs root")
+	}
+	l, err := New(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids := []int{l.Hosts[0].init.Process.Pid, l.Hosts[1].init.Process.Pid}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ip", "-o", "link").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "dmvxbr"+l.ID) || strings.Contains(string(out), "dmvx"+l.ID+"h") {
+		t.Errorf("links left after Close:\n%s", out)
+	}
+	if _, err := os.Stat("/run/netns/dmvx-" + l.ID + "-h0"); err == nil {
+		t.Error("network namespace left after Close")
+	}
+	if _, err := os.Stat(l.dir); err == nil {
+		t.Error("lab directory left after Close")
+	}
+	for _, pid := range pids {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
+			t.Errorf("host init %d still running", pid)
+		}
+	}
+}
