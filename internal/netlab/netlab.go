@@ -8,9 +8,10 @@
 // twice), while what the machine holds (binaries, test inputs) is seen by
 // all, at the same paths.
 //
-// Delay between hosts is not here: this machine's kernel has no netem
-// (CONFIG_NET_SCH_NETEM is unset and there are no modules), see
-// docs/limits.md.
+// Delay between hosts: this machine's kernel has no netem
+// (CONFIG_NET_SCH_NETEM is unset and there are no modules), so a lab made
+// WithDelay joins its hosts through a switch in user space that holds each
+// frame for its sender's delay (switch.go) instead of the kernel's bridge.
 //
 // Root only. The names carry a random lab id (netns dmvx-ID-hN, bridge
 // dmvxbrID), so labs do not collide, and Close removes everything the lab
@@ -35,14 +36,26 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// Lab is a set of hosts on one bridge.
+// Lab is a set of hosts on one bridge, or on the delay switch.
 type Lab struct {
 	ID     string
 	Hosts  []*Host
 	bridge netlink.Link
+	sw     *tapSwitch
+	taps   []*os.File
 	dir    string
 	subnet [3]byte // 10.231.X: the /24 the hosts are on
 }
+
+// Option changes how New makes a lab.
+type Option func(*options)
+
+type options struct{ delay bool }
+
+// WithDelay joins the hosts through the user-space switch, so that
+// SetDelay works. The machine itself is then not on the hosts' network:
+// clients run in a host.
+func WithDelay() Option { return func(o *options) { o.delay = true } }
 
 // Host is one test host.
 type Host struct {
@@ -50,18 +63,23 @@ type Host struct {
 	Addr net.IP // on the lab's /24
 	ns   string // its network namespace's name
 	veth string // the veth end on the bridge, in the machine's namespace
+	port *port  // its port on the delay switch
 	init *exec.Cmd
 	dir  string // its overlay's tmpfs mount point
 }
 
 // BridgeAddr is the machine's own address on a lab's network (the bridge):
-// a client in the machine's namespace reaches the hosts through it.
+// a client in the machine's namespace reaches the hosts through it. A lab
+// made WithDelay has none.
 func (l *Lab) BridgeAddr() net.IP { return net.IPv4(l.subnet[0], l.subnet[1], l.subnet[2], 254) }
 
 // initScript runs as each host's first process, in its network namespace
 // and a new mount namespace: a tmpfs for the overlay's upper layer, the
 // machine's root as the lower one, /proc, /dev and the namespace's own
-// /sys inside, then chroot into it and wait to be killed.
+// /sys inside, then chroot into it and wait to be killed. It says it is
+// ready from inside the new root: Command enters whatever root the process
+// has, so saying it before the chroot would let a command run on the
+// machine's own files.
 const initScript = `set -e
 d=$1
 mount -t tmpfs netlab "$d"
@@ -70,12 +88,15 @@ mount -t overlay netlab -o "lowerdir=/,upperdir=$d/upper,workdir=$d/work" "$d/ro
 mount --rbind /proc "$d/root/proc"
 mount --rbind /dev "$d/root/dev"
 mount -t sysfs sysfs "$d/root/sys"
-echo ready
-exec chroot "$d/root" sleep infinity
+exec chroot "$d/root" sh -c 'echo ready && exec sleep infinity'
 `
 
 // New makes a lab of n hosts. On error, what was made is removed.
-func New(n int) (l *Lab, err error) {
+func New(n int, opts ...Option) (l *Lab, err error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	if n < 1 || n > 99 {
 		return nil, fmt.Errorf("netlab: %d hosts: 1 to 99", n)
 	}
@@ -99,6 +120,29 @@ func New(n int) (l *Lab, err error) {
 	if err := os.MkdirAll(l.dir, 0o700); err != nil {
 		return l, err
 	}
+	if o.delay {
+		for i := range n {
+			h := &Host{
+				Name: "h" + strconv.Itoa(i),
+				Addr: net.IPv4(l.subnet[0], l.subnet[1], l.subnet[2], byte(i+1)),
+				ns:   fmt.Sprintf("dmvx-%s-h%d", l.ID, i),
+			}
+			l.Hosts = append(l.Hosts, h)
+			tap, err := openTAP(fmt.Sprintf("dmvx%st%d", l.ID, i))
+			if err != nil {
+				return l, fmt.Errorf("netlab: host %s: TAP device: %w", h.Name, err)
+			}
+			l.taps = append(l.taps, tap)
+			if err := l.addHost(h, fmt.Sprintf("dmvx%st%d", l.ID, i)); err != nil {
+				return l, fmt.Errorf("netlab: host %s: %w", h.Name, err)
+			}
+		}
+		l.sw = newSwitch(l.taps)
+		for i, h := range l.Hosts {
+			h.port = l.sw.ports[i]
+		}
+		return l, nil
+	}
 	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "dmvxbr" + l.ID}}
 	if err := netlink.LinkAdd(br); err != nil {
 		return l, fmt.Errorf("netlab: bridge %s: %w", br.Name, err)
@@ -118,35 +162,55 @@ func New(n int) (l *Lab, err error) {
 			veth: fmt.Sprintf("dmvx%sh%d", l.ID, i),
 		}
 		l.Hosts = append(l.Hosts, h)
-		if err := l.addHost(h); err != nil {
+		if err := l.addHost(h, ""); err != nil {
 			return l, fmt.Errorf("netlab: host %s: %w", h.Name, err)
 		}
 	}
 	return l, nil
 }
 
-func (l *Lab) addHost(h *Host) error {
+// addHost makes h's namespaces. Its eth0 is the peer of a veth on the
+// bridge, or, with tap set, that TAP device, moved into the namespace and
+// renamed.
+func (l *Lab) addHost(h *Host, tap string) error {
 	ns, err := newNamedNS(h.ns)
 	if err != nil {
 		return err
 	}
 	defer ns.Close()
-	veth := &netlink.Veth{
-		LinkAttrs:     netlink.LinkAttrs{Name: h.veth, MasterIndex: l.bridge.Attrs().Index},
-		PeerName:      "eth0",
-		PeerNamespace: netlink.NsFd(ns),
-	}
-	if err := netlink.LinkAdd(veth); err != nil {
-		return err
-	}
-	if err := netlink.LinkSetUp(veth); err != nil {
-		return err
+	if tap == "" {
+		veth := &netlink.Veth{
+			LinkAttrs:     netlink.LinkAttrs{Name: h.veth, MasterIndex: l.bridge.Attrs().Index},
+			PeerName:      "eth0",
+			PeerNamespace: netlink.NsFd(ns),
+		}
+		if err := netlink.LinkAdd(veth); err != nil {
+			return err
+		}
+		if err := netlink.LinkSetUp(veth); err != nil {
+			return err
+		}
 	}
 	nh, err := netlink.NewHandleAt(ns)
 	if err != nil {
 		return err
 	}
 	defer nh.Close()
+	if tap != "" {
+		link, err := netlink.LinkByName(tap)
+		if err != nil {
+			return err
+		}
+		if err := netlink.LinkSetNsFd(link, int(ns)); err != nil {
+			return err
+		}
+		if link, err = nh.LinkByName(tap); err != nil {
+			return err
+		}
+		if err := nh.LinkSetName(link, "eth0"); err != nil {
+			return err
+		}
+	}
 	for _, name := range []string{"lo", "eth0"} {
 		link, err := nh.LinkByName(name)
 		if err != nil {
@@ -259,6 +323,19 @@ func (h *Host) handle() (*netlink.Handle, netlink.Link, error) {
 	return nh, link, nil
 }
 
+// SetDelay delays every frame h sends by d; 0 removes the delay. A delay
+// each way is SetDelay on both hosts. Only in a lab made WithDelay.
+func (h *Host) SetDelay(d time.Duration) error {
+	if h.port == nil {
+		return errors.New("netlab: SetDelay needs a lab made WithDelay (this kernel has no netem)")
+	}
+	if d < 0 {
+		return fmt.Errorf("netlab: delay %v", d)
+	}
+	h.port.delay.Store(int64(d))
+	return nil
+}
+
 // SetLink sets h's interface up or down (a cut cable).
 func (h *Host) SetLink(up bool) error {
 	nh, link, err := h.handle()
@@ -277,13 +354,23 @@ func (h *Host) SetLink(up bool) error {
 // and the lab's directory. It goes on past errors and returns them all.
 func (l *Lab) Close() error {
 	var errs []error
+	switch {
+	case l.sw != nil:
+		errs = append(errs, l.sw.close())
+	default:
+		for _, t := range l.taps {
+			errs = append(errs, t.Close())
+		}
+	}
 	for _, h := range l.Hosts {
 		if h.init != nil && h.init.Process != nil {
 			_ = h.init.Process.Kill()
 			_ = h.init.Wait()
 		}
-		if link, err := netlink.LinkByName(h.veth); err == nil {
-			errs = append(errs, netlink.LinkDel(link))
+		if h.veth != "" { // a TAP device goes with the switch's file
+			if link, err := netlink.LinkByName(h.veth); err == nil {
+				errs = append(errs, netlink.LinkDel(link))
+			}
 		}
 		if err := netns.DeleteNamed(h.ns); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("netns %s: %w", h.ns, err))

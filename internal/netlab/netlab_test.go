@@ -11,12 +11,12 @@ import (
 	"time"
 )
 
-func newLab(t *testing.T, n int) *Lab {
+func newLab(t *testing.T, n int, opts ...Option) *Lab {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("netlab needs root")
 	}
-	l, err := New(n)
+	l, err := New(n, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +91,10 @@ func TestHostsTalkOverTheirLinks(t *testing.T) {
 		t.Errorf("h1 received %q", got)
 	}
 
+	if err := h0.SetDelay(time.Millisecond); err == nil {
+		t.Error("SetDelay worked on a lab without the delay switch")
+	}
+
 	// A cut link: nothing gets through until it is up again.
 	listen(t, h1, "7002")
 	if err := h1.SetLink(false); err != nil {
@@ -104,6 +108,43 @@ func TestHostsTalkOverTheirLinks(t *testing.T) {
 	}
 	if err := send(h0, h1.Addr.String(), "7002", "back", 5*time.Second); err != nil {
 		t.Errorf("h0 -> h1 after the link came back: %v", err)
+	}
+}
+
+// On the delay switch, hosts talk as on the bridge, and a delay set on
+// both slows a round trip by both delays.
+func TestDelaySwitch(t *testing.T) {
+	l := newLab(t, 3, WithDelay())
+	h0, h2 := l.Hosts[0], l.Hosts[2]
+	roundTrip := func(port string) time.Duration {
+		t.Helper()
+		srv, out := listen(t, h2, port)
+		begin := time.Now()
+		if err := send(h0, h2.Addr.String(), port, "over the switch", 10*time.Second); err != nil {
+			t.Fatalf("h0 -> h2: %v", err)
+		}
+		_ = srv.Wait()
+		if got := strings.TrimSpace(out.String()); got != "over the switch" {
+			t.Errorf("h2 received %q", got)
+		}
+		return time.Since(begin)
+	}
+	roundTrip("7100")
+	for _, h := range l.Hosts {
+		if err := h.SetDelay(50 * time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Connecting takes a round trip, and the line a one-way trip more.
+	if took := roundTrip("7101"); took < 150*time.Millisecond {
+		t.Errorf("with 50 ms each way, connecting and sending a line took %v", took)
+	}
+	if err := h2.SetLink(false); err != nil {
+		t.Fatal(err)
+	}
+	listen(t, h2, "7102")
+	if err := send(h0, h2.Addr.String(), "7102", "lost", 2*time.Second); err == nil {
+		t.Error("h0 reached h2 over a link that is down")
 	}
 }
 

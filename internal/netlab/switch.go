@@ -1,0 +1,141 @@
+package netlab
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The delay switch: this kernel has no netem, so a lab made WithDelay
+// joins its hosts through a switch in user space instead of the kernel's
+// bridge. Each host's eth0 is a TAP device whose other end is a file in
+// this process; the switch reads every frame a host sends and hands it to
+// the other hosts after that host's delay (SetDelay), in order. It floods
+// (a lab has a few hosts, and a host's kernel drops frames that are not
+// for its address), and a full queue drops, as netem's limit does.
+
+// queueLen is the frames that may wait in one direction: at 1 Gbit/s and
+// 200 ms, far more would be in flight, but the tests send little.
+const queueLen = 4096
+
+type frame struct {
+	b   []byte
+	due time.Time
+}
+
+type tapSwitch struct {
+	ports []*port
+	wg    sync.WaitGroup
+}
+
+type port struct {
+	tap   *os.File
+	delay atomic.Int64 // nanoseconds added to each frame this host sends
+	out   []chan frame // to each other port, by index
+}
+
+// openTAP makes a TAP device named name (no packet information header) and
+// returns its file, non-blocking so that Go's poller serves reads and
+// Close ends them.
+func openTAP(name string) (*os.File, error) {
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	ifr.SetUint16(unix.IFF_TAP | unix.IFF_NO_PI)
+	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), "/dev/net/tun:"+name), nil
+}
+
+func newSwitch(taps []*os.File) *tapSwitch {
+	s := &tapSwitch{}
+	for _, t := range taps {
+		s.ports = append(s.ports, &port{tap: t, out: make([]chan frame, len(taps))})
+	}
+	for i, p := range s.ports {
+		for j, q := range s.ports {
+			if i == j {
+				continue
+			}
+			ch := make(chan frame, queueLen)
+			p.out[j] = ch
+			s.wg.Add(1)
+			go s.deliver(ch, q)
+		}
+		s.wg.Add(1)
+		go s.receive(p)
+	}
+	return s
+}
+
+// receive reads the frames a port's host sends and queues them for the
+// others, due after the sender's delay.
+func (s *tapSwitch) receive(p *port) {
+	defer s.wg.Done()
+	defer func() {
+		for _, ch := range p.out {
+			if ch != nil {
+				close(ch)
+			}
+		}
+	}()
+	buf := make([]byte, 65536)
+	for {
+		n, err := p.tap.Read(buf)
+		if err != nil {
+			if errors.Is(err, os.ErrClosed) {
+				return
+			}
+			// EIO while the host's interface is down, until it is up
+			// again.
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		due := time.Now().Add(time.Duration(p.delay.Load()))
+		for _, ch := range p.out {
+			if ch == nil {
+				continue
+			}
+			select {
+			case ch <- frame{b: append([]byte(nil), buf[:n]...), due: due}:
+			default: // full: dropped
+			}
+		}
+	}
+}
+
+// deliver writes the frames of one direction to the receiving host when
+// they are due. A frame it cannot write (the host's interface is down) is
+// lost, as on a cut cable.
+func (s *tapSwitch) deliver(ch <-chan frame, to *port) {
+	defer s.wg.Done()
+	for f := range ch {
+		if d := time.Until(f.due); d > 0 {
+			time.Sleep(d)
+		}
+		_, _ = to.tap.Write(f.b)
+	}
+}
+
+// close ends the switch: closing the TAP files ends the reads, which close
+// the queues, which ends the deliveries.
+func (s *tapSwitch) close() error {
+	var errs []error
+	for _, p := range s.ports {
+		errs = append(errs, p.tap.Close())
+	}
+	s.wg.Wait()
+	return errors.Join(errs...)
+}
