@@ -147,6 +147,10 @@ func (c *Conn) Flush() error { return c.w.Flush() }
 // Buffered is how many bytes wait for Flush.
 func (c *Conn) Buffered() int { return c.w.Buffered() }
 
+// Ready is how many bytes have arrived and wait to be read: when it is 0,
+// the next Read would wait for the peer.
+func (c *Conn) Ready() int { return c.r.Buffered() }
+
 // Read reads the next frame and checks it. The payload is the caller's.
 func (c *Conn) Read() (Frame, error) {
 	if _, err := io.ReadFull(c.r, c.hdr[:]); err != nil {
