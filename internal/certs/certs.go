@@ -50,36 +50,16 @@ func Init(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for _, f := range []string{CACert, CAKey} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			return fmt.Errorf("%s already exists: remove it first to make a new CA (every certificate it issued will stop working)",
-				filepath.Join(dir, f))
-		}
+	if err := refuseExisting(dir, CACert, CAKey); err != nil {
+		return fmt.Errorf("%w: remove it first to make a new CA (every certificate it issued will stop working)", err)
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	serial, err := serialNumber()
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
+	return create(dir, "ca", &x509.Certificate{
 		Subject:               pkix.Name{CommonName: "dmvx CA", Organization: []string{"dmvx"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(caValidity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return err
-	}
-	return writePair(dir, "ca", der, key)
+	}, caValidity, nil, nil)
 }
 
 // Issue makes a certificate and key for each name, signed by dir's CA. A
@@ -97,44 +77,60 @@ func Issue(dir string, names ...string) error {
 		if !validName.MatchString(name) || name == "ca" {
 			return fmt.Errorf("%q is not a usable host name (letters, digits, '.', '-', '_', ':'; not \"ca\")", name)
 		}
-		for _, ext := range []string{".crt", ".key"} {
-			if _, err := os.Stat(filepath.Join(dir, name+ext)); err == nil {
-				return fmt.Errorf("%s already exists", filepath.Join(dir, name+ext))
-			}
+		if err := refuseExisting(dir, name+".crt", name+".key"); err != nil {
+			return err
 		}
 	}
 	for _, name := range names {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return err
-		}
-		serial, err := serialNumber()
-		if err != nil {
-			return err
-		}
-		now := time.Now()
 		tmpl := &x509.Certificate{
-			SerialNumber: serial,
-			Subject:      pkix.Name{CommonName: name, Organization: []string{"dmvx"}},
-			NotBefore:    now.Add(-time.Hour),
-			NotAfter:     now.Add(hostValidity),
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+			Subject:     pkix.Name{CommonName: name, Organization: []string{"dmvx"}},
+			KeyUsage:    x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		}
 		if ip := net.ParseIP(name); ip != nil {
 			tmpl.IPAddresses = []net.IP{ip}
 		} else {
 			tmpl.DNSNames = []string{name}
 		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-		if err != nil {
-			return err
-		}
-		if err := writePair(dir, name, der, key); err != nil {
+		if err := create(dir, name, tmpl, hostValidity, caCert, caKey); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// refuseExisting fails when one of dir's files exists: nothing is ever
+// replaced.
+func refuseExisting(dir string, files ...string) error {
+	for _, f := range files {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return fmt.Errorf("%s already exists", filepath.Join(dir, f))
+		}
+	}
+	return nil
+}
+
+// create makes a key and a certificate from tmpl, valid from an hour ago
+// for validity, signed by parent's key (self-signed when parent is nil),
+// and writes them as dir/NAME.crt and dir/NAME.key.
+func create(dir, name string, tmpl *x509.Certificate, validity time.Duration, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	if tmpl.SerialNumber, err = rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127)); err != nil {
+		return err
+	}
+	now := time.Now()
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.Add(validity)
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+	if err != nil {
+		return err
+	}
+	return writePair(dir, name, der, key)
 }
 
 // Files names a host's certificate, its key and the CA it trusts.
@@ -242,8 +238,4 @@ func writeNew(path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return f.Close()
-}
-
-func serialNumber() (*big.Int, error) {
-	return rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 }
