@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Errors.
@@ -272,4 +273,57 @@ func (b *Buffer) Counters() Counters {
 	c.LeaderWaits = b.load64(offLeaderWaits)
 	c.FollowerWaits = b.load64(offFollowerWaits)
 	return c
+}
+
+// Replay writes a record another host's leader wrote (a call's or
+// CP-MON's), in the leader's role: its sequence number must follow the
+// buffer's. Like Append, it returns ErrFull, writing nothing, when the
+// slowest follower has not consumed enough.
+func (b *Buffer) Replay(r Record) error {
+	if r.Kind != KindCall && r.Kind != KindCPMON {
+		return fmt.Errorf("rb: replaying a record of kind %d", r.Kind)
+	}
+	if want := b.load64(offSeq) + 1; r.Seq != want {
+		return fmt.Errorf("rb: replaying record %d, the buffer's next is %d", r.Seq, want)
+	}
+	if need := recLen(len(r.Out)); need > b.size/2 {
+		return fmt.Errorf("rb: record of %d bytes in a %d-byte buffer", need, b.size)
+	}
+	return b.put(b.load64(offHead), r.Kind, r.Seq, r.Nr, r.Digest, r.Ret, r.Out)
+}
+
+// Closed reports whether the leader's thread is gone (Close).
+func (b *Buffer) Closed() bool { return b.load32(offClosed) != 0 }
+
+// WaitRecord sleeps, as IP-MON's followers do, until follower f may have a
+// record, the buffer is closed, or timeout passes. The leader wakes
+// sleeping followers once a batch is written (wake_head): a caller that
+// wants every record soon passes a short timeout.
+func (b *Buffer) WaitRecord(f int, timeout time.Duration) {
+	tail := b.load64(offTail + 8*f)
+	v := b.load32(offFollowerFutex)
+	b.store64(offWakeHead, tail+uint64(b.size/8))
+	b.add32(offFollowersSleeping, 1)
+	if b.load64(offHead) == tail && !b.Closed() {
+		b.futexWait(offFollowerFutex, v, timeout)
+	}
+	b.add32(offFollowersSleeping, ^uint32(0))
+}
+
+// WaitRoom sleeps, as IP-MON's leader does, until every follower has
+// consumed past want, or timeout passes.
+func (b *Buffer) WaitRoom(want uint64, timeout time.Duration) {
+	v := b.load32(offLeaderFutex)
+	b.store64(offWakeAt, want)
+	b.store32(offLeaderSleeping, 1)
+	if b.minTail() < want {
+		b.futexWait(offLeaderFutex, v, timeout)
+	}
+	b.store32(offLeaderSleeping, 0)
+}
+
+// Room is how far every follower must consume before a record with n
+// bytes of output fits: pass it to WaitRoom after ErrFull.
+func (b *Buffer) Room(n int) uint64 {
+	return b.load64(offHead) + 2*recLen(n) - b.size
 }

@@ -2,6 +2,7 @@ package rb
 
 import (
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -28,4 +29,15 @@ func (b *Buffer) wake(off int) {
 	_, _, _ = unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(b.u32(off))), futexWake, 1<<30, 0, 0, 0)
 }
 
-const futexWake = 1 // FUTEX_WAKE, shared (not FUTEX_PRIVATE_FLAG)
+// futexWait sleeps on the futex word at off while it holds v, for at most
+// timeout.
+func (b *Buffer) futexWait(off int, v uint32, timeout time.Duration) {
+	ts := unix.NsecToTimespec(int64(timeout))
+	_, _, _ = unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(b.u32(off))), futexWaitOp, uintptr(v),
+		uintptr(unsafe.Pointer(&ts)), 0, 0)
+}
+
+const (
+	futexWake   = 1 // FUTEX_WAKE, shared (not FUTEX_PRIVATE_FLAG)
+	futexWaitOp = 0 // FUTEX_WAIT, shared
+)
