@@ -185,3 +185,36 @@ int main(void) {
 		t.Error("Go constants changed without the C header")
 	}
 }
+
+// FuzzPeek: a follower reads memory that another variant (a compromised
+// leader, or for the shipper, the leader's whole buffer) can write. Whatever
+// the header's positions and the records hold, Peek returns a record that
+// fits or an error, and never panics or reads outside the buffer.
+func FuzzPeek(f *testing.F) {
+	seed := newMem(256)
+	b, _ := Init(seed, 1)
+	_ = b.Append(1, 1, 2, 3, []byte("out"))
+	_ = b.AppendMarker(9)
+	f.Add(append([]byte(nil), seed[offHead:offHead+16]...), append([]byte(nil), seed[offTail:offTail+8]...),
+		append([]byte(nil), seed[HeaderSize:]...))
+	f.Fuzz(func(t *testing.T, lead, tail, data []byte) {
+		mem := newMem(256)
+		b, err := Init(mem, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copy(mem[offHead:offHead+16], lead) // head and seq
+		copy(mem[offTail:offTail+8], tail)
+		copy(mem[HeaderSize:], data)
+		for i := 0; i < 64; i++ {
+			r, err := b.Peek(0)
+			if err != nil {
+				return
+			}
+			if len(r.Out) > 256 || r.size > 256 {
+				t.Fatalf("record of %d bytes with %d of output from a 256-byte area", r.size, len(r.Out))
+			}
+			b.Consume(0, r)
+		}
+	})
+}

@@ -240,3 +240,25 @@ func TestShipAndInject(t *testing.T) {
 	}
 	t.Logf("%d records in %d frames; the leader waited %d times", n, frames, leaderWaits)
 }
+
+// FuzzUnpack: a records payload comes from another host. Whatever it
+// holds, Unpack returns records that obey its rules or an error, and never
+// panics or allocates past what the payload can hold.
+func FuzzUnpack(f *testing.F) {
+	f.Add(Pack([]rb.Record{{Kind: rb.KindCall, Seq: 1, Nr: 1, Out: []byte("x")}, {Kind: rb.KindCPMON, Seq: 2}}))
+	f.Add([]byte{0, 0, 0, 1})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		recs, err := Unpack(p)
+		if err != nil {
+			return
+		}
+		if len(recs)*recordMin > len(p) {
+			t.Fatalf("%d records from %d bytes", len(recs), len(p))
+		}
+		for i, r := range recs {
+			if r.Kind != rb.KindCall && r.Kind != rb.KindCPMON || i > 0 && r.Seq != recs[i-1].Seq+1 {
+				t.Fatalf("record %d breaks the rules: %+v", i, r)
+			}
+		}
+	})
+}
