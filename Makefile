@@ -41,10 +41,10 @@ LAUNCHER_CFLAGS := -static -nostdlib -nostartfiles -ffreestanding -fno-builtin \
 # Test and benchmark programs: the machine's gcc with its defaults (PIE).
 PROG_CFLAGS := -O2 -Wall -Werror
 
-TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls gsbase sigread stdio readback
+TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls gsbase sigread stdio readback forkwrite
 TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) open_a open_b spin_yes spin_no \
 	hello_static write_a write_b flood flood_slow tamper tamper_yes tamper_rec hide gate_jump gate_jump_yes \
-	stdio_a stdio_b)
+	stdio_a stdio_b fork_a fork_b)
 BENCH_BINS := $(addprefix bench/bin/,getcwd read_zero sched_yield)
 
 E2E_PKG := ./test/e2e
@@ -125,6 +125,15 @@ testdata/bin/stdio_a: testdata/stdio.c
 testdata/bin/stdio_b: testdata/stdio.c
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -DDIVERGE -DMSG='"jello\n"' -o $@ $<
+
+# fork_a and fork_b meet their difference in a forked child's IP-MON.
+testdata/bin/fork_a: testdata/forkwrite.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -DMSG='"hello\n"' -o $@ $<
+
+testdata/bin/fork_b: testdata/forkwrite.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -DMSG='"jello\n"' -o $@ $<
 
 testdata/bin/flood_slow: testdata/flood.c
 	@mkdir -p $(@D)

@@ -105,6 +105,7 @@ PY
 	echo "|---|---:|---:|---:|"
 	share "python3: open/write/read a file x2000" /usr/bin/python3 "$tmp/pyloop.py"
 	share "bash: echo \$i >> file x2000" /bin/bash -c "for i in \$(seq 2000); do echo \$i >> $tmp/sh.txt; done"
+	share "bash: the same loop in a subshell (a forked child)" /bin/bash -c "( for i in \$(seq 2000); do echo \$i >> $tmp/sub.txt; done )"
 	share "getcwd x10^4" bench/bin/getcwd 10000
 	echo
 fi

@@ -277,6 +277,9 @@ func (m *Monitor) cloneLocked(lt *ltask, ts []*task) {
 		}
 	}
 	clt := m.newLtask(p)
+	if p != lt.proc && flags&(unix.CLONE_VM|unix.CLONE_FILES) == 0 {
+		m.forkIPMONLocked(lt.proc, clt)
+	}
 	lt.cloneChild = clt
 	lt.cloneFlags = flags
 	for i, t := range ts {

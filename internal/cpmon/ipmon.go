@@ -74,6 +74,27 @@ type ipmonProc struct {
 	// sharedVM: a process made with CLONE_VM (not vfork) shares the
 	// image's memory, so its code is no longer patched.
 	sharedVM bool
+	// For a forked process: the parent's region in each variant, which
+	// the child inherited and unmaps, the leader's pid that the descriptor
+	// classes are read from, and how many variants have mapped the new
+	// region.
+	inherited []uint64
+	fdPid     int
+	mapped    int
+	// injected says, per variant, that the child mapped its region;
+	// noInject that it made a thread first, so it never will.
+	injected []bool
+	noInject bool
+}
+
+// mappedBase is the base of the region that variant v's process has
+// mapped: its own, or, for a forked process that has not mapped its own
+// yet, the one it inherited.
+func (ip *ipmonProc) mappedBase(v int) uint64 {
+	if ip.inherited != nil && !ip.injected[v] {
+		return ip.inherited[v]
+	}
+	return ip.reg.Bases[v]
 }
 
 // epollSync brings every follower's epoll map up to date for the leader's
@@ -494,6 +515,31 @@ func (ip *ipmonProc) fdChanged(fd int, info fdInfo, open bool) {
 // t's %gs at its control page, then ends the registration call with 0.
 func (v *variant) injectRegister(t *task, reg *ipmon.Region, slot int, ctl, fdmap []byte) error {
 	in := &injector{v: v, t: t, saved: t.regs}
+	if err := in.mapRegion(reg); err != nil {
+		return in.abandon(err)
+	}
+	r, err := in.call(unix.SYS_MMAP, v.m.ipm.gates[v.idx], ipmon.Page, unix.PROT_READ|unix.PROT_EXEC,
+		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, ^uint64(0), 0)
+	if err == nil && uint64(r) != v.m.ipm.gates[v.idx] {
+		err = fmt.Errorf("mapping the gate: %d", r)
+	}
+	if err == nil {
+		err = ptrace.Mem{Pid: t.tid}.Write(v.m.ipm.gates[v.idx], ipmon.Gate)
+	}
+	if err == nil {
+		err = in.fill(reg, slot, ctl, fdmap)
+	}
+	if err != nil {
+		return in.abandon(err)
+	}
+	return in.finish(0, reg.CtlAddr(v.idx, slot))
+}
+
+// mapRegion maps reg into the task at the variant's base: the control
+// pages read-only, the buffers shared (from CP-MON's memfd, which the task
+// opens through /proc and closes again), the descriptor map writable.
+func (in *injector) mapRegion(reg *ipmon.Region) error {
+	t, v := in.t, in.v
 	mem := ptrace.Mem{Pid: t.tid}
 	// The path goes below the red zone of the stack, and away again.
 	path := append([]byte(reg.Path()), 0)
@@ -508,7 +554,7 @@ func (v *variant) injectRegister(t *task, reg *ipmon.Region, slot int, ctl, fdma
 		err = fmt.Errorf("opening the buffers: %w", syscall.Errno(-fd))
 	}
 	if err != nil {
-		return in.abandon(err)
+		return err
 	}
 	base := reg.Bases[v.idx]
 	steps := []struct {
@@ -524,8 +570,6 @@ func (v *variant) injectRegister(t *task, reg *ipmon.Region, slot int, ctl, fdma
 		{"close", unix.SYS_CLOSE, []uint64{uint64(fd)}, 0},
 		// The descriptor map is IP-MON's to write too (close, dup).
 		{"descriptor map", unix.SYS_MPROTECT, []uint64{base, ipmon.Page, unix.PROT_READ | unix.PROT_WRITE}, 0},
-		{"gate", unix.SYS_MMAP, []uint64{v.m.ipm.gates[v.idx], ipmon.Page, unix.PROT_READ | unix.PROT_EXEC,
-			unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_FIXED_NOREPLACE, ^uint64(0), 0}, v.m.ipm.gates[v.idx]},
 	}
 	for _, s := range steps {
 		r, err := in.call(s.nr, s.args...)
@@ -533,18 +577,19 @@ func (v *variant) injectRegister(t *task, reg *ipmon.Region, slot int, ctl, fdma
 			err = fmt.Errorf("mapping the %s: %d", s.what, r)
 		}
 		if err != nil {
-			return in.abandon(err)
+			return err
 		}
 	}
-	for _, w := range []struct {
-		at   uint64
-		data []byte
-	}{{v.m.ipm.gates[v.idx], ipmon.Gate}, {reg.FDMapAddr(v.idx), fdmap}, {reg.CtlAddr(v.idx, slot), ctl}} {
-		if err := mem.Write(w.at, w.data); err != nil {
-			return in.abandon(err)
-		}
+	return nil
+}
+
+// fill writes the descriptor map and the control page of slot.
+func (in *injector) fill(reg *ipmon.Region, slot int, ctl, fdmap []byte) error {
+	mem := ptrace.Mem{Pid: in.t.tid}
+	if err := mem.Write(reg.FDMapAddr(in.v.idx), fdmap); err != nil {
+		return err
 	}
-	return in.finish(0, reg.CtlAddr(v.idx, slot))
+	return mem.Write(reg.CtlAddr(in.v.idx, slot), ctl)
 }
 
 // injector runs system calls of CP-MON's choosing in a task stopped at a
@@ -822,9 +867,21 @@ func (v *variant) ipmonChildStart(t *task) {
 		m.mu.Unlock()
 		return
 	}
-	gs := ip.reg.DeadAddr(v.idx)
+	gs := ip.mappedBase(v.idx) + ipmon.DeadOffset
 	var ctl []byte
-	if t.lt.proc.ipm == ip {
+	if own := t.lt.proc.ipm; own != nil && own.inherited != nil && !own.injected[v.idx] {
+		// A forked process that has not mapped its own region in this
+		// variant: the dead page of the region it inherited. Its first
+		// thread maps the region later (injectFork); a thread made
+		// before that means it never will.
+		gs = own.mappedBase(v.idx) + ipmon.DeadOffset
+		if own.pids[v.idx] == 0 {
+			own.pids[v.idx] = t.tid
+			t.ipmFork = own
+		} else {
+			own.noInject = true
+		}
+	} else if t.lt.proc.ipm == ip {
 		if t.lt.slot == -1 {
 			t.lt.slot = -2
 			if s, ok := ip.reg.Alloc(); ok {

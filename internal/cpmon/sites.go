@@ -34,7 +34,7 @@ func (m *Monitor) patchSiteLocked(lt *ltask, ts []*task) {
 	if ip == nil || lt.slot < 0 || nr >= ipmon.MaxNr {
 		return
 	}
-	if _, ok := slices.BinarySearch(m.ipm.allowed, uint32(nr)); !ok {
+	if !m.ipm.takes(nr) {
 		return
 	}
 	key := ts[0].regs.Rip
@@ -94,6 +94,15 @@ func (m *Monitor) patchSiteLocked(lt *ltask, ts []*task) {
 		ip.sites[i].next += ipmon.StubSize
 	}
 	m.stats.SitesPatched++
+}
+
+// takes reports whether IP-MON may take call nr at this run's level.
+func (ip *ipmonRun) takes(nr uint64) bool {
+	if ip == nil || !ip.on || nr >= ipmon.MaxNr {
+		return false
+	}
+	_, ok := slices.BinarySearch(ip.allowed, uint32(nr))
+	return ok
 }
 
 // otherThreadsLocked reports whether lt's process has another live thread.

@@ -100,6 +100,11 @@ type task struct {
 	rdtscLen int
 	// parentIPM is the IP-MON region the task inherited at its creation.
 	parentIPM *ipmonProc
+	// ipmFork is the region of the forked process this task is the first
+	// thread of, which it maps once it has made forkIPMONAfter calls that
+	// IP-MON would take (injectFork); forkCalls counts them.
+	ipmFork   *ipmonProc
+	forkCalls int
 	// resyncCode is the restart code of the leader's gate call that a
 	// signal interrupted and CP-MON sent back through IP-MON (resync): the
 	// same call arrives next, and the signal ends it as the kernel would.
@@ -440,6 +445,17 @@ func (v *variant) entry(t *task) {
 		v.cont(t, 0)
 		return
 	}
+	if ip := t.ipmFork; ip != nil && m.ipm.takes(nr) {
+		// A forked child that goes on making IP-MON's calls (a
+		// subshell, a worker) rather than exec'ing soon: give it IP-MON
+		// of its own, then let it make the call again, which stops here
+		// anew.
+		if t.forkCalls++; t.forkCalls >= forkIPMONAfter {
+			t.ipmFork = nil
+			v.injectFork(t, ip)
+			return
+		}
+	}
 	if t.silentRestart {
 		t.silentRestart = false
 		if t.call != nil && (nr == t.call.Nr || nr == unix.SYS_RESTART_SYSCALL) {
@@ -601,6 +617,7 @@ func (v *variant) execEvent(t *task) {
 		v.cont(t, 0)
 		return
 	}
+	t.ipmFork, t.forkCalls = nil, 0 // the new image registers its own IP-MON
 	m.mu.Lock()
 	if v.leader() {
 		m.releaseIPMONLocked(t.lt.proc)

@@ -112,12 +112,15 @@ func (r *Region) Counters() (c rb.Counters) {
 	return c
 }
 
+// DeadOffset is where a region's dead page lies in it.
+const DeadOffset = Page * (1 + EpollPages + Slots)
+
 // FDMapAddr, CtlAddr, DeadAddr and RBAddr locate the region's parts in
 // variant v.
 func (r *Region) FDMapAddr(v int) uint64   { return r.Bases[v] }
 func (r *Region) EpollAddr(v int) uint64   { return r.Bases[v] + Page }
 func (r *Region) CtlAddr(v, s int) uint64  { return r.Bases[v] + Page*uint64(1+EpollPages+s) }
-func (r *Region) DeadAddr(v int) uint64    { return r.Bases[v] + Page*uint64(1+EpollPages+Slots) }
+func (r *Region) DeadAddr(v int) uint64    { return r.Bases[v] + DeadOffset }
 func (r *Region) RBAddr(v, s int) uint64   { return r.Bases[v] + CtlSpan + RBSpan*uint64(s) }
 func (r *Region) BuffersAddr(v int) uint64 { return r.Bases[v] + CtlSpan }
 

@@ -296,6 +296,50 @@ func TestIPMONDivergenceAtPatchedSite(t *testing.T) {
 	}
 }
 
+// A forked child that does not exec (a subshell, a worker) gets IP-MON of
+// its own after a few calls: its 2000 writes take the direct path, and the
+// output is the native one. A divergence in the child is IP-MON's to find.
+func TestIPMONForkedChild(t *testing.T) {
+	defaultConfig(t)
+	const lines = 2000
+	argv := []string{testBin("forkwrite"), strconv.Itoa(lines)}
+	nat := native(t, opts{}, argv...)
+	if nat.code != 0 {
+		t.Fatalf("native forkwrite: %d\n%s", nat.code, nat.stderr)
+	}
+	eachN(t, func(t *testing.T, n int) {
+		d := underDmvx(t, opts{}, variants(n), argv...)
+		sameOutput(t, nat, d)
+		checkOK(t, d, n, nat)
+		checkIPMONOn(t, d, lines-100)
+		if st := stats(t, d); st.LeaderCPMONCalls > lines/4 {
+			t.Errorf("stats.leader_cpmon_calls %d for %d writes in a forked child: they still stop at CP-MON", st.LeaderCPMONCalls, lines)
+		}
+	})
+	t.Run("divergence in the child", func(t *testing.T) {
+		flags, argv := variantBuilds(testBin("fork_a"), testBin("fork_b"))
+		d := underDmvx(t, opts{}, flags, append(argv, "50")...)
+		checkDivergence(t, d, 2, "write")
+		checkByIPMON(t, d, "write")
+	})
+	// A bash subshell's loop, the case that made this worth doing.
+	t.Run("bash subshell", func(t *testing.T) {
+		argv := func(file string) []string {
+			return []string{"/bin/bash", "-c", `( for ((i = 0; i < 1000; i++)); do echo "$i" >> "$1"; done ); echo done`, "bash", file}
+		}
+		nat, natFile := runWritingFile(t, nil, argv)
+		d, file := runWritingFile(t, variants(2), argv)
+		sameOutput(t, nat, d)
+		checkOK(t, d, 2, nat)
+		if file != natFile {
+			t.Errorf("the file differs from the native run's: %q..., want %q...", head(file), head(natFile))
+		}
+		if st := stats(t, d); st.LeaderCPMONCalls > 500 {
+			t.Errorf("stats.leader_cpmon_calls %d for a subshell's 1000 appends", st.LeaderCPMONCalls)
+		}
+	})
+}
+
 // A follower slower than the leader: 20000 writes of 100 bytes fill the
 // 64 KiB replication buffer over and over, so the leader must wait for room
 // (rb_leader_waits), and the output must still be the native one, byte for
