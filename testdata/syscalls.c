@@ -739,12 +739,17 @@ static void t_eventfd(void) {
 
 	int t = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	printf("timerfd_create: %s\n", rs(t));
-	struct itimerspec its = {{0, 0}, {0, 10000000}}, old;
-	printf("timerfd_settime 10ms: %s\n", rs(timerfd_settime(t, 0, &its, &old)));
+	// Armed for 10 s first, so that it is still armed when read back
+	// however slowly the run goes; then for 10 ms, to be read.
+	struct itimerspec its = {{0, 0}, {10, 0}}, old;
+	printf("timerfd_settime 10s: %s\n", rs(timerfd_settime(t, 0, &its, &old)));
 	struct itimerspec cur;
 	const char *res = rs(timerfd_gettime(t, &cur));
 	printf("timerfd_gettime armed: %s %s\n", res,
 	       YN(cur.it_value.tv_sec || cur.it_value.tv_nsec));
+	its.it_value.tv_sec = 0;
+	its.it_value.tv_nsec = 10000000;
+	printf("timerfd_settime 10ms: %s\n", rs(timerfd_settime(t, 0, &its, &old)));
 	uint64_t exp = 0;
 	got = read(t, &exp, 8);
 	printf("read: %zd expirations >= 1 %s\n", got, YN(exp >= 1));
