@@ -21,7 +21,9 @@ import (
 )
 
 type runFlags struct {
+	config   string
 	n        int
+	nSet     bool // -n given, on the command line or in the config
 	variants []string
 	report   string
 	stats    bool
@@ -52,6 +54,7 @@ if given, is then only the program's argv[0].`,
 	}
 	fl := c.Flags()
 	fl.SetInterspersed(false)
+	fl.StringVar(&f.config, "config", "", "read settings from a TOML `FILE`; flags on the command line win (README, \"Config file\")")
 	fl.IntVarP(&f.n, "variants", "n", 2, "number of variants (at least 2)")
 	fl.StringArrayVar(&f.variants, "variant", nil, "executable of one variant (repeat once per variant; sets N)")
 	fl.StringVar(&f.report, "report", "", "write a JSON report of the run to `FILE`")
@@ -70,8 +73,14 @@ func usageErr(c *cobra.Command, format string, args ...any) error {
 }
 
 func run(cmd *cobra.Command, f *runFlags, args []string) error {
+	f.nSet = cmd.Flags().Changed("variants")
+	if f.config != "" {
+		if err := applyConfig(cmd, f, f.config); err != nil {
+			return &exitError{code: 125, msg: err.Error()}
+		}
+	}
 	if len(f.variants) > 0 {
-		if cmd.Flags().Changed("variants") && f.n != len(f.variants) {
+		if f.nSet && f.n != len(f.variants) {
 			return usageErr(cmd, "-n %d conflicts with the %d --variant paths given (each --variant is one variant)",
 				f.n, len(f.variants))
 		}
