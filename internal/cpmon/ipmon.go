@@ -692,6 +692,12 @@ func (in *injector) finish(ret int64, gs uint64) error {
 	if !in.atExit {
 		ptrace.Skip(&r, ret)
 	}
+	return in.resume(r)
+}
+
+// resume sets the task's registers to r and lets it go on; signals put off
+// on the way are sent again.
+func (in *injector) resume(r ptrace.Regs) error {
 	if err := ptrace.SetRegs(in.t.tid, &r); err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"dmvx/internal/ipmon"
-	"dmvx/internal/ptrace"
 
 	"golang.org/x/sys/unix"
 )
@@ -135,13 +134,5 @@ func (in *injector) again(gs uint64) error {
 	r.Gs_base = gs
 	r.Rip -= 2
 	r.Rax = r.Orig_rax
-	if err := ptrace.SetRegs(in.t.tid, &r); err != nil {
-		return err
-	}
-	in.t.regs = r
-	in.v.cont(in.t, 0)
-	for _, s := range in.deferred {
-		in.v.tgkill(in.t, s)
-	}
-	return nil
+	return in.resume(r)
 }
