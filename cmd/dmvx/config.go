@@ -22,6 +22,13 @@ type runConfig struct {
 	Deadline *string  `toml:"deadline"`
 	Policy   *string  `toml:"policy"`
 	NoIPMON  *bool    `toml:"no_ipmon"`
+	// Several hosts.
+	Follower    []string `toml:"follower"`
+	Cert        *string  `toml:"cert"`
+	Key         *string  `toml:"key"`
+	CA          *string  `toml:"ca"`
+	LinkTimeout *string  `toml:"link_timeout"`
+	Heartbeat   *string  `toml:"heartbeat"`
 }
 
 // applyConfig reads path into f, under the flags given on the command
@@ -38,7 +45,7 @@ func applyConfig(cmd *cobra.Command, f *runFlags, path string) error {
 			keys[i] = k.String()
 		}
 		sort.Strings(keys)
-		return fmt.Errorf("--config %s: unknown key(s) %s (known: variants, variant, report, stats, log_level, deadline, policy, no_ipmon)",
+		return fmt.Errorf("--config %s: unknown key(s) %s (known: variants, variant, report, stats, log_level, deadline, policy, no_ipmon, follower, cert, key, ca, link_timeout, heartbeat)",
 			path, strings.Join(keys, ", "))
 	}
 	fl := cmd.Flags()
@@ -70,6 +77,31 @@ func applyConfig(cmd *cobra.Command, f *runFlags, path string) error {
 	}
 	if c.NoIPMON != nil && unset("no-ipmon") {
 		f.noIPMON = *c.NoIPMON
+	}
+	if c.Follower != nil && unset("follower") {
+		f.followers = c.Follower
+	}
+	for _, p := range []struct {
+		v    *string
+		flag string
+		to   *string
+	}{{c.Cert, "cert", &f.tls.cert}, {c.Key, "key", &f.tls.key}, {c.CA, "ca", &f.tls.ca}} {
+		if p.v != nil && unset(p.flag) {
+			*p.to = *p.v
+		}
+	}
+	for _, p := range []struct {
+		v    *string
+		flag string
+		to   *time.Duration
+	}{{c.LinkTimeout, "link-timeout", &f.link.timeout}, {c.Heartbeat, "heartbeat", &f.link.heartbeat}} {
+		if p.v != nil && unset(p.flag) {
+			d, err := time.ParseDuration(*p.v)
+			if err != nil {
+				return fmt.Errorf("--config %s: %s: %w", path, strings.ReplaceAll(p.flag, "-", "_"), err)
+			}
+			*p.to = d
+		}
 	}
 	return nil
 }

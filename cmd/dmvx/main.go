@@ -28,7 +28,7 @@ func main() {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: 125, msg: err.Error() + "\n" + c.UsageString()}
 	})
-	root.AddCommand(newRunCmd(), newCertsCmd())
+	root.AddCommand(newRunCmd(), newCertsCmd(), newAgentCmd(), newConnectCmd(), newFollowCmd())
 	err := root.Execute()
 	if err == nil {
 		return

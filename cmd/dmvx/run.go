@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +34,10 @@ type runFlags struct {
 	deadline time.Duration
 	policy   string
 	noIPMON  bool
+	// Several hosts.
+	followers []string
+	tls       tlsFlags
+	link      linkFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -48,7 +54,12 @@ dmvx's own errors; 126/127 when PROG cannot be executed / found; 128+N when
 PROG dies of signal N.
 
 With --variant (once per variant) each variant executes its own build; PROG,
-if given, is then only the program's argv[0].`,
+if given, is then only the program's argv[0].
+
+With --follower HOST:PORT (repeat), followers run on other hosts, each under
+the dmvx agent there (docs/hosts.md); --cert, --key and --ca are then this
+host's mutual-TLS files. --variant HOST=PATH names the executable a follower
+host runs (default: the leader's path).`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return run(cmd, &f, args) },
 	}
@@ -65,6 +76,9 @@ if given, is then only the program's argv[0].`,
 	fl.StringVar(&f.policy, "policy", policy.Default.String(),
 		"which calls the in-process monitor may take: base, nonsocket-ro, nonsocket-rw, socket-ro or socket-rw (cumulative)")
 	fl.BoolVar(&f.noIPMON, "no-ipmon", false, "run every call through the cross-process monitor (ptrace), without IP-MON")
+	fl.StringArrayVar(&f.followers, "follower", nil, "run a follower on the agent at `HOST:PORT` (repeat; -n then counts this host's variants, default 1)")
+	f.tls.add(c)
+	f.link.add(c)
 	return c
 }
 
@@ -79,6 +93,24 @@ func run(cmd *cobra.Command, f *runFlags, args []string) error {
 			return &exitError{code: 125, msg: err.Error()}
 		}
 	}
+	hostPaths := map[string]string{}
+	if len(f.followers) > 0 {
+		var local []string
+		for _, v := range f.variants {
+			if h, p, ok := strings.Cut(v, "="); ok && isFollower(f.followers, h) {
+				if !filepath.IsAbs(p) {
+					return usageErr(cmd, "--variant %s: the path on another host must be absolute", v)
+				}
+				hostPaths[h] = p
+				continue
+			}
+			local = append(local, v)
+		}
+		f.variants = local
+		if !f.nSet && len(local) == 0 {
+			f.n = 1
+		}
+	}
 	if len(f.variants) > 0 {
 		if f.nSet && f.n != len(f.variants) {
 			return usageErr(cmd, "-n %d conflicts with the %d --variant paths given (each --variant is one variant)",
@@ -86,8 +118,11 @@ func run(cmd *cobra.Command, f *runFlags, args []string) error {
 		}
 		f.n = len(f.variants)
 	}
-	if f.n < 2 {
-		return usageErr(cmd, "need at least 2 variants, got %d", f.n)
+	if f.n+len(f.followers) < 2 {
+		return usageErr(cmd, "need at least 2 variants, got %d", f.n+len(f.followers))
+	}
+	if f.n < 1 {
+		return usageErr(cmd, "-n: need the leader on this host")
 	}
 	if len(args) == 0 && len(f.variants) == 0 {
 		return usageErr(cmd, "no program given: dmvx run [flags] -- PROG [ARGS...]")
@@ -136,10 +171,24 @@ func run(cmd *cobra.Command, f *runFlags, args []string) error {
 		logger.Info("rdtsc is not trapped on this machine: PR_SET_TSC is accepted but has no effect; variants read their own counters")
 	}
 
+	var remotes []cpmon.Remote
+	if len(f.followers) > 0 {
+		leaderPath, err := filepath.Abs(paths[0])
+		if err != nil {
+			return &exitError{code: 125, msg: err.Error()}
+		}
+		rs, stop, err := remoteHosts(f.followers, hostPaths, leaderPath, f.tls, f.link)
+		if err != nil {
+			return &exitError{code: 125, msg: err.Error()}
+		}
+		defer stop()
+		remotes = rs
+	}
+
 	m := cpmon.New(cpmon.Config{
 		Paths: paths, Argv: args, Env: os.Environ(),
 		Deadline: f.deadline, TrapTSC: trap, Log: logger,
-		Policy: level, NoIPMON: f.noIPMON,
+		Policy: level, NoIPMON: f.noIPMON, Remotes: remotes,
 	})
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -177,6 +226,17 @@ func run(cmd *cobra.Command, f *runFlags, args []string) error {
 		return &exitError{code: r.ExitCode}
 	}
 	return nil
+}
+
+// isFollower: h names one of the --follower hosts, as HOST or HOST:PORT.
+func isFollower(followers []string, h string) bool {
+	for _, a := range followers {
+		host, _, _ := net.SplitHostPort(a)
+		if h == a || h == host {
+			return true
+		}
+	}
+	return false
 }
 
 // resolve finds PROG as a shell would, with the shell's exit statuses.

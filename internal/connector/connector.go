@@ -176,8 +176,16 @@ func (p *pump) start(role Role) error {
 	return nil
 }
 
-// silent names a read deadline that passed as the peer's silence.
+// ErrClosed: the peer closed the connection (its host's side of the
+// session ended, or the host went away).
+var ErrClosed = errors.New("the peer closed the connection")
+
+// silent names a read deadline that passed as the peer's silence, and the
+// end of the stream as the peer's close.
 func (p *pump) silent(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return ErrClosed
+	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return fmt.Errorf("%w for %v", ErrSilent, p.cfg.Timeout)

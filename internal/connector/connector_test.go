@@ -178,7 +178,7 @@ func TestRelay(t *testing.T) {
 	if err := wait(t, leaderDone, 5*time.Second); err != nil {
 		t.Errorf("the leader's connector: %v", err)
 	}
-	if err := wait(t, agentDone, 5*time.Second); err == nil || !strings.Contains(err.Error(), "EOF") {
+	if err := wait(t, agentDone, 5*time.Second); !errors.Is(err, ErrClosed) {
 		t.Errorf("the agent's connector: %v, want the peer's end", err)
 	}
 }

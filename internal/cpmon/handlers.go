@@ -14,7 +14,7 @@ import (
 // beyond its generic decoding, and replaces per-variant values (addresses,
 // epoll data) in the canonical form by what may be compared.
 func (v *variant) preSpecial(t *task, c *canon.Call) {
-	mem := ptrace.Mem{Pid: t.tid}
+	mem := v.mem(t)
 	switch c.Row.Handler {
 	case canon.HClone:
 		t.clone = cloneInfo{}
@@ -120,7 +120,7 @@ type msghdr struct {
 	iovlen, controllen uint64
 }
 
-func readMsghdr(mem ptrace.Mem, p uint64) (msghdr, bool) {
+func readMsghdr(mem canon.Mem, p uint64) (msghdr, bool) {
 	var b [msghdrSize]byte
 	if mem.Read(p, b[:]) != nil {
 		return msghdr{}, false
@@ -137,7 +137,7 @@ func readMsghdr(mem ptrace.Mem, p uint64) (msghdr, bool) {
 
 // readMsghdrInput is the canonical content of a sendmsg: address, data,
 // ancillary data.
-func readMsghdrInput(mem ptrace.Mem, p uint64) []byte {
+func readMsghdrInput(mem canon.Mem, p uint64) []byte {
 	h, ok := readMsghdr(mem, p)
 	if !ok {
 		return []byte("unreadable msghdr")
@@ -299,7 +299,7 @@ func (m *Monitor) cloneLocked(lt *ltask, ts []*task) {
 						if t.clone.flags&(unix.CLONE_PARENT_SETTID|unix.CLONE_VM) == unix.CLONE_PARENT_SETTID && t.clone.ptid != 0 {
 							var b [4]byte
 							binary.LittleEndian.PutUint32(b[:], uint32(vtid))
-							_ = ptrace.Mem{Pid: t.tid}.Write(t.clone.ptid, b[:])
+							_ = t.v.mem(t).Write(t.clone.ptid, b[:])
 						}
 						ptrace.SetRet(&t.regs, int64(vtid))
 						if t.v.setRegs(t) {
@@ -343,7 +343,7 @@ func (m *Monitor) pipeLocked(lt *ltask, ts []*task) {
 				f.v.enqueue(func() {
 					f.v.contToExit(f, func(ret int64) {
 						var fb [8]byte
-						_ = ptrace.Mem{Pid: f.tid}.Read(f.call.Raw[fdsArg], fb[:])
+						_ = f.v.mem(f).Read(f.call.Raw[fdsArg], fb[:])
 						if ret < 0 || fb != b {
 							m.mu.Lock()
 							m.errorLocked("variant %d: descriptor tables out of step at %s", f.v.idx, f.call.Row.Name)
@@ -433,7 +433,7 @@ func (v *variant) waitSame(t *task, real int, ret int64, outs []canon.Out, statu
 		m := v.m
 		var mine [4]byte
 		if !isWaitid && t.call.Raw[1] != 0 {
-			_ = ptrace.Mem{Pid: t.tid}.Read(t.call.Raw[1], mine[:])
+			_ = v.mem(t).Read(t.call.Raw[1], mine[:])
 		}
 		if got < 0 || (!isWaitid && mine != status) {
 			m.mu.Lock()
@@ -444,7 +444,7 @@ func (v *variant) waitSame(t *task, real int, ret int64, outs []canon.Out, statu
 			return
 		}
 		if len(outs) > 0 {
-			_ = canon.Apply(t.call, outs, ptrace.Mem{Pid: t.tid})
+			_ = v.apply(t, outs)
 		}
 		t.regs = entry
 		ptrace.SetRet(&t.regs, ret)
@@ -542,7 +542,7 @@ func (m *Monitor) leaderCustomLocked(lt *ltask, ts []*task) {
 
 // epollWaitOutput maps each event's data from the leader's value to the
 // follower's value for the same descriptor.
-func epollWaitOutput(lt *ltask, c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int, *task) {
+func epollWaitOutput(lt *ltask, c *canon.Call, ret int64, mem canon.Mem) func(*Monitor, int, *task) {
 	if ret <= 0 || c.Raw[1] == 0 || ret > 1<<16 {
 		return nil
 	}
@@ -567,13 +567,13 @@ func epollWaitOutput(lt *ltask, c *canon.Call, ret int64, mem ptrace.Mem) func(*
 			}
 		}
 		m.mu.Unlock()
-		_ = ptrace.Mem{Pid: f.tid}.Write(f.call.Raw[1], out)
+		_ = f.v.mem(f).Write(f.call.Raw[1], out)
 	}
 }
 
 // recvmsgOutput copies the leader's received address, data, ancillary data
 // and flags into the follower's own msghdr.
-func recvmsgOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int, *task) {
+func recvmsgOutput(c *canon.Call, ret int64, mem canon.Mem) func(*Monitor, int, *task) {
 	if ret < 0 || c.Raw[1] == 0 {
 		return nil
 	}
@@ -605,7 +605,7 @@ func recvmsgOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int,
 		_ = mem.Read(h.control, control)
 	}
 	return func(_ *Monitor, _ int, f *task) {
-		fm := ptrace.Mem{Pid: f.tid}
+		fm := f.v.mem(f)
 		fh, ok := readMsghdr(fm, f.call.Raw[1])
 		if !ok {
 			return
@@ -637,7 +637,7 @@ func recvmsgOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int,
 
 // sendmmsgOutput copies the byte counts the kernel stored in the leader's
 // mmsghdr array for the messages it sent.
-func sendmmsgOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int, *task) {
+func sendmmsgOutput(c *canon.Call, ret int64, mem canon.Mem) func(*Monitor, int, *task) {
 	if ret <= 0 || c.Raw[1] == 0 || uint64(ret) > maxMmsg {
 		return nil
 	}
@@ -647,13 +647,13 @@ func sendmmsgOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int
 	}
 	return func(_ *Monitor, _ int, f *task) {
 		for i := range lens {
-			_ = ptrace.Mem{Pid: f.tid}.Write(f.call.Raw[1]+uint64(i)*mmsghdrSize+msghdrSize, lens[i][:])
+			_ = f.v.mem(f).Write(f.call.Raw[1]+uint64(i)*mmsghdrSize+msghdrSize, lens[i][:])
 		}
 	}
 }
 
 // selectOutput copies the leader's resulting fd_sets and timeout.
-func selectOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int, *task) {
+func selectOutput(c *canon.Call, ret int64, mem canon.Mem) func(*Monitor, int, *task) {
 	if ret < 0 {
 		return nil
 	}
@@ -671,7 +671,7 @@ func selectOutput(c *canon.Call, ret int64, mem ptrace.Mem) func(*Monitor, int, 
 		_ = mem.Read(c.Raw[4], tv)
 	}
 	return func(_ *Monitor, _ int, f *task) {
-		fm := ptrace.Mem{Pid: f.tid}
+		fm := f.v.mem(f)
 		for i := 1; i <= 3; i++ {
 			if sets[i-1] != nil && f.call.Raw[i] != 0 {
 				_ = fm.Write(f.call.Raw[i], sets[i-1])

@@ -150,6 +150,8 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	m.ipm = ip
 	env = m.cfg.Env
 	switch {
+	case len(m.cfg.Remotes) > 0:
+		ip.why = "followers on other hosts run every call through CP-MON (docs/limits.md)"
 	case m.cfg.NoIPMON:
 		ip.why = "switched off (--no-ipmon)"
 	case m.n < 2 || m.n > rb.MaxFollowers+1:

@@ -57,7 +57,7 @@ func (m *Monitor) arrive(t *task) {
 	}
 	ts := append([]*task(nil), lt.arrived...)
 	for i := 1; i < m.n; i++ {
-		if mm := canon.Mismatch(ts[0].call, ts[i].call); mm != "" {
+		if mm := canon.Mismatch(hashedLike(ts[0].call, ts[i].hashed), ts[i].call); mm != "" {
 			m.divergeLocked(lt, ts[0].call.Row.Name, fmt.Sprintf("variants 0 and %d differ: %s", i, mm))
 			return
 		}
@@ -106,14 +106,22 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 	c := ts[0].call
 	row := c.Row
 	exec := row.Exec
+	lt.mirrorCall = m.hasRemotes && mirrored(row)
 	if exec == canon.ExecByFD {
 		exec = canon.ExecLeader
 		fd := int(int32(c.Raw[row.FDArg]))
-		if info, ok := lt.proc.fds.get(fd); fd == unix.AT_FDCWD || ok && info.local {
+		info, ok := lt.proc.fds.get(fd)
+		if fd == unix.AT_FDCWD || ok && info.local {
 			// AT_FDCWD: a path relative to the working directory, which
 			// every variant has of its own (newfstatat, statx, ...).
 			exec = canon.ExecAll
+		} else if ok && info.mirror && m.hasRemotes {
+			lt.mirrorCall = true
 		}
+	}
+	if m.hasRemotes && exec == canon.ExecLeader && !lt.mirrorCall && onFilesOnly(lt.proc.fds, c) {
+		// copy_file_range between files, and the like.
+		lt.mirrorCall = true
 	}
 	if target := m.sigkillTargetLocked(c); target != nil {
 		// SIGKILL cannot be caught, so there is no point to deliver it
@@ -128,7 +136,7 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 		target.proc.dying = unix.SIGKILL
 		for v := 1; v < m.n; v++ {
 			if target.tids[v] > 0 {
-				_ = unix.Kill(target.tids[v], unix.SIGKILL)
+				m.variants[v].kill(target.tids[v], unix.SIGKILL)
 			}
 		}
 	}
@@ -150,7 +158,11 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 		// first, it could run on and write to the file through IP-MON
 		// (asynchronously) before a follower reads it, which would then
 		// read something else.
-		m.execAllLocked(lt, ts, row.Level == canon.NonsocketRO)
+		if m.hasRemotes && (hostDependent(row) || ownEffect(row)) {
+			m.execAllReplicatedLocked(lt, ts, row.Level == canon.NonsocketRO, ownEffect(row))
+			break
+		}
+		m.execAllLocked(lt, ts, row.Level == canon.NonsocketRO, nil)
 	case canon.ExecLeader:
 		m.countLocked(c, "leader")
 		m.execLeaderLocked(lt, ts)
@@ -269,14 +281,23 @@ func procField(path, key string, base int) uint64 {
 //
 // With followersFirst, the leader runs its call only once every follower
 // has finished its own.
-func (m *Monitor) execAllLocked(lt *ltask, ts []*task, followersFirst bool) {
+//
+// leaderExit, if set, runs at the leader's syscall exit before it goes on.
+func (m *Monitor) execAllLocked(lt *ltask, ts []*task, followersFirst bool, leaderExit func(ret int64)) {
 	row := ts[0].call.Row
-	left := len(ts) - 1
+	// A follower on another host reads its own host's files, which the
+	// leader's writes do not reach: the leader need not wait for it.
+	left := 0
+	for _, t := range ts[1:] {
+		if t.v.rem == nil {
+			left++
+		}
+	}
 	var runLeader func()
 	for i, t := range ts {
 		var rewrite map[int]uint64
 		if i > 0 {
-			rewrite = m.mapPIDArgsLocked(i, t.call)
+			rewrite = m.mapPIDArgsLocked(t.v.idx, t.call)
 		}
 		var onExit func(ret int64)
 		switch {
@@ -300,8 +321,19 @@ func (m *Monitor) execAllLocked(lt *ltask, ts []*task, followersFirst bool) {
 		case i > 0 && row.Ret == canon.RetPID, rewrite != nil:
 			onExit = func(ret int64) { t.v.finishMapped(t, ret, row.Ret == canon.RetPID) }
 		}
+		if i == 0 && leaderExit != nil {
+			inner := onExit
+			onExit = func(ret int64) {
+				leaderExit(ret)
+				if inner != nil {
+					inner(ret)
+				} else {
+					t.v.cont(t, 0)
+				}
+			}
+		}
 		switch {
-		case !followersFirst || left == 0:
+		case !followersFirst || left == 0 || t.v.rem != nil:
 			t.v.enqueue(func() { t.v.runAll(t, rewrite, onExit) })
 		case i == 0:
 			runLeader = func() { t.v.enqueue(func() { t.v.runAll(t, nil, onExit) }) }
@@ -324,6 +356,125 @@ func (m *Monitor) execAllLocked(lt *ltask, ts []*task, followersFirst bool) {
 			t.v.enqueue(func() { t.v.runAll(t, rewrite, onExit) })
 		}
 	}
+}
+
+// execAllReplicatedLocked is execAllLocked for a call whose result depends
+// on the host's files (a stat, a directory listing, a readlink): this
+// host's variants make it, and followers on other hosts, whose files do not
+// have what the program wrote here, get the leader's result instead. With
+// run, they make the call too (a chdir: their working directory must
+// follow), and then get the leader's result.
+func (m *Monitor) execAllReplicatedLocked(lt *ltask, ts []*task, followersFirst, run bool) {
+	var here, away []*task
+	for i, t := range ts {
+		if i > 0 && t.v.rem != nil {
+			away = append(away, t)
+		} else {
+			here = append(here, t)
+		}
+	}
+	leader := ts[0]
+	m.execAllLocked(lt, here, followersFirst, func(ret int64) {
+		outs, _ := canon.Capture(leader.call, ret, ptrace.Mem{Pid: leader.tid})
+		m.mu.Lock()
+		m.stats.BytesReplicated += uint64(canon.OutBytes(outs)) * uint64(len(away))
+		for _, f := range away {
+			if run {
+				f.v.enqueue(func() { f.v.runThenReturn(f, ret) })
+			} else {
+				f.v.enqueue(func() { f.v.skip(f, ret, outs) })
+			}
+		}
+		m.mu.Unlock()
+	})
+}
+
+// ownEffect: calls with a result from the host's files that a follower host
+// makes too, for their effect on the process: its working directory
+// (chdir) or a descriptor's flags (ioctl FIOCLEX, FIONBIO).
+func ownEffect(row *canon.Row) bool {
+	return row.Name == "chdir" || row.Name == "fchdir" || row.Name == "ioctl"
+}
+
+// mirrored: changes to files and directories by path that follower hosts
+// make on their own copies as well, as they make the calls on the files
+// they opened (fdInfo.mirror): each host's files then stay as the
+// leader's, without shipping them.
+func mirrored(row *canon.Row) bool {
+	switch row.Name {
+	case "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename", "renameat", "renameat2",
+		"symlink", "symlinkat", "link", "linkat", "chmod", "fchmodat", "fchmodat2", "chown", "lchown",
+		"fchownat", "truncate", "utime", "utimes", "utimensat", "futimesat", "mknod", "mknodat",
+		"setxattr", "lsetxattr", "removexattr", "lremovexattr":
+		return true
+	}
+	return false
+}
+
+// onFilesOnly: every descriptor argument of c is a file or directory that
+// follower hosts have a copy of (and there is one).
+func onFilesOnly(fds *fdTable, c *canon.Call) bool {
+	n := 0
+	for i, a := range c.Row.Args {
+		if i >= 6 || a.Kind != canon.FD {
+			continue
+		}
+		info, ok := fds.get(int(int32(c.Raw[i])))
+		if !ok || !info.local && !info.mirror {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// readsOwn: reads of a mirrored file, whose data a follower host has in
+// its own copy: it keeps its own result rather than receiving the leader's.
+func readsOwn(row *canon.Row) bool {
+	switch row.Name {
+	case "read", "pread64", "readv", "preadv", "preadv2":
+		return true
+	}
+	return false
+}
+
+// runThenApply lets t make its call, then gives it the leader's result and
+// output.
+func (v *variant) runThenApply(t *task, ret int64, outs []canon.Out) {
+	v.contToExit(t, func(int64) {
+		if len(outs) > 0 {
+			_ = v.apply(t, outs)
+		}
+		ptrace.SetRet(&t.regs, ret)
+		if v.setRegs(t) {
+			v.cont(t, 0)
+		}
+	})
+}
+
+// runThenReturn lets t make its call, then gives it ret as the result.
+func (v *variant) runThenReturn(t *task, ret int64) {
+	v.contToExit(t, func(int64) {
+		ptrace.SetRet(&t.regs, ret)
+		if v.setRegs(t) {
+			v.cont(t, 0)
+		}
+	})
+}
+
+// hostDependent: queries that every variant makes itself whose result
+// depends on the host: how it stores its files (inode and device numbers,
+// times, the order of directory entries), its name. Followers on other
+// hosts get the leader's.
+func hostDependent(row *canon.Row) bool {
+	switch row.Name {
+	case "stat", "lstat", "fstat", "newfstatat", "statx", "access", "faccessat", "faccessat2",
+		"readlink", "readlinkat", "statfs", "fstatfs", "getdents", "getdents64",
+		"getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr",
+		"uname": // the host's name
+		return true
+	}
+	return false
 }
 
 // mapPIDArgsLocked maps the leader's pids in a follower's arguments to the
@@ -452,8 +603,15 @@ func (v *variant) leaderDone(lt *ltask, ts []*task, ret int64) {
 		if newFD {
 			lt.proc.fds.set(int(ret), fdInfo{})
 		}
+		mirror := lt.mirrorCall
 		for _, f := range ts[1:] {
 			switch {
+			case mirror && f.v.rem != nil && !newFD && sig == 0:
+				if readsOwn(c.Row) {
+					f.v.enqueue(func() { f.v.runAll(f, nil, nil) })
+				} else {
+					f.v.enqueue(func() { f.v.runThenApply(f, ret, outs) })
+				}
 			case newFD:
 				f.v.enqueue(func() { f.v.placeholder(f, int(ret), cloexec, outs) })
 			case sig != 0:
@@ -518,7 +676,7 @@ func (m *Monitor) skipFollowers(ts []*task, ret int64) {
 // way back to user mode, as it was to the leader.
 func (v *variant) skipAndInject(t *task, ret int64, outs []canon.Out, sig syscall.Signal) {
 	if len(outs) > 0 {
-		_ = canon.Apply(t.call, outs, ptrace.Mem{Pid: t.tid})
+		_ = v.apply(t, outs)
 	}
 	ptrace.Skip(&t.regs, ret)
 	t.expect(sig)
@@ -531,7 +689,7 @@ func (v *variant) skipAndInject(t *task, ret int64, outs []canon.Out, sig syscal
 // skip makes a follower skip its call with the leader's result and output.
 func (v *variant) skip(t *task, ret int64, outs []canon.Out) {
 	if len(outs) > 0 {
-		if err := canon.Apply(t.call, outs, ptrace.Mem{Pid: t.tid}); err != nil {
+		if err := v.apply(t, outs); err != nil {
 			v.m.log.Warn("could not write the leader's output", "variant", v.idx, "call", t.call.Row.Name, "err", err)
 		}
 	}
@@ -566,7 +724,7 @@ func (v *variant) placeholder(t *task, fd int, cloexec bool, outs []canon.Out) {
 			return
 		}
 		if len(outs) > 0 {
-			_ = canon.Apply(t.call, outs, ptrace.Mem{Pid: t.tid})
+			_ = v.apply(t, outs)
 		}
 		t.regs = entry
 		ptrace.SetRet(&t.regs, int64(fd))
@@ -594,11 +752,12 @@ func (m *Monitor) execOpenLocked(lt *ltask, ts []*task) {
 			}
 			fd := int(ret)
 			local := openIsLocal(leader.tid, fd, leader.call)
+			mirror := m.hasRemotes && isFileOrDir(leader.tid, fd)
 			cloexec := fdCloexec(leader.tid, fd)
 			m.mu.Lock()
-			lt.proc.fds.set(fd, fdInfo{local: local})
+			lt.proc.fds.set(fd, fdInfo{local: local, mirror: mirror})
 			for _, f := range ts[1:] {
-				if local {
+				if local || mirror && f.v.rem != nil {
 					f.v.enqueue(func() { f.v.ownFD(f, fd) })
 				} else {
 					f.v.enqueue(func() { f.v.placeholder(f, fd, cloexec, nil) })
@@ -614,6 +773,13 @@ func (m *Monitor) execOpenLocked(lt *ltask, ts []*task) {
 // leader's number.
 func (v *variant) ownFD(t *task, fd int) {
 	v.contToExit(t, func(got int64) {
+		if got < 0 && v.rem != nil {
+			v.m.mu.Lock()
+			v.m.errorLocked("variant %d on %s: %s of the same file failed there (%v) where the leader's succeeded: the hosts' files differ (docs/hosts.md)",
+				v.idx, v.rem.spec.Addr, t.call.String(), unix.Errno(-got))
+			v.m.mu.Unlock()
+			return
+		}
 		if got != int64(fd) {
 			v.m.mu.Lock()
 			v.m.errorLocked("variant %d: descriptor tables out of step at %s: got %d, the leader got %d",
@@ -654,6 +820,22 @@ func openIsLocal(pid, fd int, c *canon.Call) bool {
 		return false
 	}
 	return st.Mode&unix.S_IFMT == unix.S_IFREG || st.Mode&unix.S_IFMT == unix.S_IFDIR
+}
+
+// isFileOrDir: the descriptor is a regular file or a directory, or
+// /dev/null or /dev/zero, which each host has of its own.
+func isFileOrDir(pid, fd int) bool {
+	var st unix.Stat_t
+	if unix.Stat(fmt.Sprintf("/proc/%d/fd/%d", pid, fd), &st) != nil {
+		return false
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG, unix.S_IFDIR:
+		return true
+	case unix.S_IFCHR:
+		return st.Rdev == unix.Mkdev(1, 3) || st.Rdev == unix.Mkdev(1, 5)
+	}
+	return false
 }
 
 // fdCloexec reads a descriptor's close-on-exec flag from /proc.

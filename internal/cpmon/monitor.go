@@ -57,6 +57,9 @@ type Config struct {
 	Policy  canon.Level
 	NoIPMON bool
 	Log     *slog.Logger
+	// Remotes are followers on other hosts, variants len(Paths) and up.
+	// They run without IP-MON for now (docs/limits.md).
+	Remotes []Remote
 }
 
 // Monitor runs one set of variants.
@@ -86,6 +89,8 @@ type Monitor struct {
 	leaderStops atomic.Uint64
 	env         []string
 	filters     [][]bpf.RawInstruction
+	// hasRemotes: some followers run on other hosts.
+	hasRemotes bool
 
 	wg sync.WaitGroup
 }
@@ -105,6 +110,14 @@ func New(cfg Config) *Monitor {
 	if cfg.Deadline <= 0 {
 		cfg.Deadline = 10 * time.Second
 	}
+	if len(cfg.Remotes) > 0 {
+		cfg.NoIPMON = true
+	}
+	local := len(cfg.Paths)
+	cfg.Paths = append([]string(nil), cfg.Paths...)
+	for _, r := range cfg.Remotes {
+		cfg.Paths = append(cfg.Paths, r.Path)
+	}
 	m := &Monitor{
 		cfg:    cfg,
 		log:    cfg.Log,
@@ -119,7 +132,12 @@ func New(cfg Config) *Monitor {
 	m.stats.RdtscTrapped = cfg.TrapTSC
 	for i := range cfg.Paths {
 		m.byReal = append(m.byReal, make(map[int]*ltask))
-		m.variants = append(m.variants, newVariant(m, i))
+		v := newVariant(m, i)
+		if i >= local {
+			v.rem = newRemote(v, cfg.Remotes[i-local])
+			m.hasRemotes = true
+		}
+		m.variants = append(m.variants, v)
 	}
 	return m
 }
@@ -157,6 +175,10 @@ func (m *Monitor) Run() *report.Report {
 			files = []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd()}
 		}
 		m.wg.Add(1)
+		if v.rem != nil {
+			go v.runRemote(startErr)
+			continue
+		}
 		go v.run(files, startErr)
 	}
 	for range m.variants {
@@ -237,10 +259,17 @@ func (m *Monitor) failLocked(f *failure) {
 // no ptrace relationship, so any goroutine may do it; the tracers then reap.
 func (m *Monitor) killAllLocked() {
 	for v, mp := range m.byReal {
+		vr := m.variants[v]
+		if vr.rem != nil {
+			// A follower host kills its own variant's every task.
+			vr.rem.killAll()
+			vr.ring()
+			continue
+		}
 		for tid := range mp {
 			_ = unix.Kill(tid, unix.SIGKILL)
 		}
-		m.variants[v].ring()
+		vr.ring()
 	}
 }
 
@@ -338,6 +367,9 @@ func (m *Monitor) buildReport() *report.Report {
 		if i == 0 {
 			rv.Role = "leader"
 		}
+		if r := m.variants[i].rem; r != nil {
+			rv.Host = r.spec.Addr
+		}
 		if es := m.root.exited[i]; es != nil {
 			rv.ExitCode = es.code
 			if es.signal != 0 {
@@ -350,6 +382,15 @@ func (m *Monitor) buildReport() *report.Report {
 	st := m.stats
 	st.Wall = time.Since(m.started)
 	m.ipmonStatsLocked(&st)
+	for _, v := range m.variants {
+		if r := v.rem; r != nil {
+			st.RemoteStops += r.stops.Load()
+			st.PassedStops += r.passed.Load()
+			st.RemoteCommands += r.commands.Load()
+			st.RemoteFrames += r.frames.Load()
+			st.RemoteBytes += r.bytes.Load()
+		}
+	}
 	r.Stats = &st
 	if f := m.failure; f != nil {
 		r.Outcome, r.ExitCode, r.Error, r.Divergence = f.outcome, f.code, f.err, f.div

@@ -38,12 +38,12 @@ func (v *variant) signalStop(t *task, sig syscall.Signal) {
 		v.cont(t, sig)
 		return
 	}
-	si, err := ptrace.GetSiginfo(t.tid)
+	si, err := v.siginfo(t)
 	if err != nil {
 		v.cont(t, 0)
 		return
 	}
-	if err := ptrace.GetRegs(t.tid, &t.regs); err != nil {
+	if err := v.getRegs(t); err != nil {
 		return
 	}
 	if sig == syscall.SIGSEGV && v.m.cfg.TrapTSC && si.Code == siKernel {
@@ -244,7 +244,7 @@ func (v *variant) terminate(p *lproc, tgid int, sig syscall.Signal) {
 		}
 	}
 	if tgid > 0 {
-		_ = unix.Kill(tgid, sig)
+		v.kill(tgid, sig)
 	}
 }
 
@@ -253,7 +253,20 @@ func (v *variant) tgkill(t *task, sig syscall.Signal) {
 	if tgid == 0 {
 		tgid = t.tid
 	}
+	if v.rem != nil {
+		v.rem.tgkill(tgid, t.tid, sig)
+		return
+	}
 	_ = unix.Tgkill(tgid, t.tid, sig)
+}
+
+// kill sends sig to one of this variant's processes or tasks.
+func (v *variant) kill(pid int, sig syscall.Signal) {
+	if v.rem != nil {
+		v.rem.tgkill(0, pid, sig)
+		return
+	}
+	_ = unix.Kill(pid, sig)
 }
 
 // rdtsc and rdtscp trap (PR_SET_TSC) as SIGSEGV; they become a call of
@@ -267,7 +280,7 @@ var (
 
 func tscInsnLen(t *task) int {
 	var b [3]byte
-	if (ptrace.Mem{Pid: t.tid}).Read(t.regs.Rip, b[:]) != nil {
+	if t.v.mem(t).Read(t.regs.Rip, b[:]) != nil {
 		return 0
 	}
 	switch {

@@ -28,6 +28,10 @@ type ltask struct {
 	// pending are asynchronous signals the leader received for this task,
 	// delivered to every variant at its next rendezvous.
 	pending []syscall.Signal
+	// mirrorCall: the call being dispatched changes a file or directory
+	// that followers on other hosts keep a copy of: they make it too
+	// (leaderDone). Guarded by Monitor.mu.
+	mirrorCall bool
 	// cloneChild is the logical child being made by this task's clone.
 	cloneChild *ltask
 	cloneFlags uint64
@@ -66,6 +70,11 @@ type fdInfo struct {
 	// file opened for writing): followers hold a placeholder and receive
 	// the leader's results.
 	local bool
+	// mirror: a regular file or directory that followers on other hosts
+	// opened on their own host's copy (which they keep like the leader's:
+	// they make every call on it themselves). Followers on this host share
+	// the leader's file and hold a placeholder unless local.
+	mirror bool
 }
 
 // fdTable is a descriptor table, shared by tasks made with CLONE_FILES.

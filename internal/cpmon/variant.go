@@ -44,6 +44,10 @@ type variant struct {
 	// hist is the last calls of this variant, for reports. Guarded by m.mu.
 	hist  [32]*canon.Call
 	histN int
+
+	// rem is set for a variant that runs on a follower host: its tasks
+	// here are shadows, driven by that host's executor (remote.go).
+	rem *remote
 }
 
 func newVariant(m *Monitor, idx int) *variant {
@@ -109,6 +113,9 @@ type task struct {
 	// signal interrupted and CP-MON sent back through IP-MON (resync): the
 	// same call arrives next, and the signal ends it as the kernel would.
 	resyncCode int64
+	// hashed: inputs of a follower host's call that crossed as digests
+	// (bit i: argument i; bit 6: Extra).
+	hashed uint8
 }
 
 type cloneInfo struct{ flags, ptid, ctid uint64 }
@@ -146,6 +153,10 @@ func (v *variant) enqueue(f func()) {
 // before its last look at the queue, and enqueue fills the queue before
 // ring reads active: one of the two sees the other.
 func (v *variant) ring() {
+	if v.rem != nil {
+		v.rem.wake()
+		return
+	}
 	if v.active.Load() || v.doorbell == 0 {
 		return
 	}
@@ -358,6 +369,10 @@ func (v *variant) handle(tid int, ws unix.WaitStatus) {
 // died meanwhile (SIGKILL), which wait4 reports next.
 func (v *variant) cont(t *task, sig syscall.Signal) {
 	t.awaiting = false
+	if v.rem != nil {
+		v.rem.cont(t.tid, sig)
+		return
+	}
 	if err := ptrace.Cont(t.tid, int(sig)); err != nil {
 		v.m.log.Debug("PTRACE_CONT failed", "variant", v.idx, "tid", t.tid, "err", err)
 	}
@@ -371,6 +386,10 @@ func (v *variant) resumeInCall(t *task) {
 		v.cont(t, 0)
 		return
 	}
+	if v.rem != nil {
+		v.rem.contToExit(t.tid)
+		return
+	}
 	if err := ptrace.ContToExit(t.tid); err != nil {
 		v.m.log.Debug("PTRACE_SYSCALL failed", "variant", v.idx, "tid", t.tid, "err", err)
 	}
@@ -381,12 +400,20 @@ func (v *variant) resumeInCall(t *task) {
 func (v *variant) contToExit(t *task, f func(ret int64)) {
 	t.awaiting = false
 	t.onExit = f
+	if v.rem != nil {
+		v.rem.contToExit(t.tid)
+		return
+	}
 	if err := ptrace.ContToExit(t.tid); err != nil {
 		v.m.log.Debug("PTRACE_SYSCALL failed", "variant", v.idx, "tid", t.tid, "err", err)
 	}
 }
 
 func (v *variant) setRegs(t *task) bool {
+	if v.rem != nil {
+		v.rem.setRegs(t.tid, &t.regs)
+		return true
+	}
 	if err := ptrace.SetRegs(t.tid, &t.regs); err != nil {
 		v.m.log.Debug("PTRACE_SETREGS failed", "variant", v.idx, "tid", t.tid, "err", err)
 		return false
@@ -405,7 +432,7 @@ func restartCode(ret int64) bool {
 }
 
 func (v *variant) exitStop(t *task) {
-	if err := ptrace.GetRegs(t.tid, &t.regs); err != nil {
+	if err := v.getRegs(t); err != nil {
 		return
 	}
 	f := t.onExit
@@ -431,7 +458,7 @@ func (v *variant) exitStop(t *task) {
 // entry handles a seccomp stop: the task is entering a system call.
 func (v *variant) entry(t *task) {
 	m := v.m
-	if err := ptrace.GetRegs(t.tid, &t.regs); err != nil {
+	if err := v.getRegs(t); err != nil {
 		return
 	}
 	nr := ptrace.Nr(&t.regs)
@@ -489,7 +516,7 @@ func (v *variant) entry(t *task) {
 		// variant does its own, when it needs to (see canon.Unsynced).
 		// These rows read no memory: decoding only keeps the values
 		// for reports.
-		c, err := canon.Decode(row, nr, args, ptrace.Mem{Pid: t.tid})
+		c, err := v.decode(t, row, nr, args)
 		if err != nil {
 			c = &canon.Call{Row: row, Nr: nr, Raw: args}
 		}
@@ -501,7 +528,7 @@ func (v *variant) entry(t *task) {
 		v.cont(t, 0)
 		return
 	}
-	c, err := canon.Decode(row, nr, args, ptrace.Mem{Pid: t.tid})
+	c, err := v.decode(t, row, nr, args)
 	if err != nil {
 		// Fail closed: an input the monitor will not compare must not
 		// reach the outside unchecked.
@@ -511,7 +538,13 @@ func (v *variant) entry(t *task) {
 		return
 	}
 	if row.Exec == canon.ExecSpecial {
-		v.preSpecial(t, c)
+		if v.rem != nil {
+			// The follower host read what the handler needs, where the
+			// memory is.
+			v.rem.special(t, c)
+		} else {
+			v.preSpecial(t, c)
+		}
 	}
 	t.call = c
 	m.arrive(t)
@@ -520,7 +553,7 @@ func (v *variant) entry(t *task) {
 // cloneEvent: t's clone/fork/vfork made a new task, which this tracer now
 // traces too.
 func (v *variant) cloneEvent(t *task) {
-	msg, err := ptrace.EventMsg(t.tid)
+	msg, err := v.eventMsg(t)
 	if err != nil {
 		v.cont(t, 0)
 		return
@@ -581,7 +614,7 @@ func (v *variant) childStarted(t *task) {
 		v.enqueue(func() {
 			var b [4]byte
 			binary.LittleEndian.PutUint32(b[:], uint32(vtid))
-			mem := ptrace.Mem{Pid: t.tid}
+			mem := v.mem(t)
 			if t.clone.flags&unix.CLONE_CHILD_SETTID != 0 && t.clone.ctid != 0 {
 				_ = mem.Write(t.clone.ctid, b[:])
 			}
@@ -600,12 +633,13 @@ func (v *variant) childStarted(t *task) {
 // time calls become system calls the leader executes and replicates.
 func (v *variant) execEvent(t *task) {
 	m := v.m
-	if err := ptrace.GetRegs(t.tid, &t.regs); err == nil {
-		if err := hideVDSO(t.tid, ptrace.SP(&t.regs)); err != nil {
+	if err := v.getRegs(t); err == nil && v.rem == nil {
+		// (A follower host's executor does it there.)
+		if err := hideVDSO(v.mem(t), ptrace.SP(&t.regs)); err != nil {
 			m.log.Warn("could not hide the vDSO", "variant", v.idx, "err", err)
 		}
 	}
-	if former, err := ptrace.EventMsg(t.tid); err == nil && int(former) != t.tid {
+	if former, err := v.eventMsg(t); err == nil && int(former) != t.tid {
 		// A non-leader thread exec'd and took over the thread group id.
 		m.mu.Lock()
 		m.errorLocked("variant %d: execve from a secondary thread (%d) is not supported", v.idx, former)

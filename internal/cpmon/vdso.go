@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 
-	"dmvx/internal/ptrace"
+	"dmvx/internal/canon"
 )
 
 const (
@@ -18,8 +18,7 @@ const (
 // makes real clock_gettime/gettimeofday/time calls, which the leader
 // executes and replicates; through the vDSO each variant would read its own
 // clock without the monitor seeing it.
-func hideVDSO(tid int, sp uint64) error {
-	mem := ptrace.Mem{Pid: tid}
+func hideVDSO(mem canon.Mem, sp uint64) error {
 	var w [8]byte
 	read := func(a uint64) (uint64, error) {
 		if err := mem.Read(a, w[:]); err != nil {

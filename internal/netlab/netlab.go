@@ -304,6 +304,10 @@ func (h *Host) Command(dir, name string, arg ...string) *exec.Cmd {
 	return exec.Command("nsenter", append(args, arg...)...)
 }
 
+// Pid is the pid of the host's first process, which holds its namespaces
+// (a child of the process that made the lab).
+func (h *Host) Pid() int { return h.init.Process.Pid }
+
 // handle opens h's network namespace for netlink.
 func (h *Host) handle() (*netlink.Handle, netlink.Link, error) {
 	ns, err := netns.GetFromName(h.ns)

@@ -32,3 +32,29 @@ func GetSiginfo(tid int) (Siginfo, error) {
 		Addr: binary.LittleEndian.Uint64(buf[16:]),
 	}, nil
 }
+
+// siTkill is si_code of a signal sent with tkill or tgkill.
+const siTkill = -6
+
+// Resend makes a signal that this process sent to tid with tgkill, and
+// that tid is now stopped to be delivered, look as if pid (of user uid)
+// had sent it: what the program's SA_SIGINFO handler reads. It does
+// nothing to a signal from anyone else.
+func Resend(tid, pid, uid int) error {
+	var buf [128]byte
+	p := uintptr(unsafe.Pointer(&buf[0]))
+	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETSIGINFO, uintptr(tid), 0, p, 0, 0); e != 0 {
+		return e
+	}
+	code := int32(binary.LittleEndian.Uint32(buf[8:]))
+	sender := int32(binary.LittleEndian.Uint32(buf[16:]))
+	if code != siTkill || int(sender) != unix.Getpid() {
+		return nil
+	}
+	binary.LittleEndian.PutUint32(buf[16:], uint32(pid))
+	binary.LittleEndian.PutUint32(buf[20:], uint32(uid))
+	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SETSIGINFO, uintptr(tid), 0, p, 0, 0); e != 0 {
+		return e
+	}
+	return nil
+}

@@ -25,6 +25,7 @@ type Variant struct {
 	Index    int    `json:"index"`
 	Role     string `json:"role"`
 	Path     string `json:"path"`
+	Host     string `json:"host,omitempty"` // a follower on another host
 	Pid      int    `json:"pid"`
 	ExitCode int    `json:"exit_code"`
 	Signal   string `json:"signal"`
@@ -77,11 +78,20 @@ type Stats struct {
 	// (in every variant at once); SitesLeft those it looked at and left
 	// alone (another instruction before the syscall, out of reach, or
 	// no room left).
-	SitesPatched    uint64        `json:"sites_patched"`
-	SitesLeft       uint64        `json:"sites_left"`
-	RBLeaderWaits   uint64        `json:"rb_leader_waits"`
-	RBFollowerWaits uint64        `json:"rb_follower_waits"`
-	Wall            time.Duration `json:"wall_ns"`
+	SitesPatched    uint64 `json:"sites_patched"`
+	SitesLeft       uint64 `json:"sites_left"`
+	RBLeaderWaits   uint64 `json:"rb_leader_waits"`
+	RBFollowerWaits uint64 `json:"rb_follower_waits"`
+	// Follower hosts: stops their executors reported (PassedStops of them
+	// resumed there without a round trip), commands sent back and the
+	// frames that carried them, link bytes both ways (frame headers
+	// included).
+	RemoteStops    uint64        `json:"remote_stops,omitempty"`
+	PassedStops    uint64        `json:"remote_passed_stops,omitempty"`
+	RemoteCommands uint64        `json:"remote_commands,omitempty"`
+	RemoteFrames   uint64        `json:"remote_command_frames,omitempty"`
+	RemoteBytes    uint64        `json:"remote_bytes,omitempty"`
+	Wall           time.Duration `json:"wall_ns"`
 }
 
 // Report is the whole run.
@@ -179,6 +189,14 @@ func (s *Stats) Write(w io.Writer) {
 		fmt.Fprintf(w, "dmvx: stats: syscall sites patched to IP-MON: %d (%d left to CP-MON)\n", s.SitesPatched, s.SitesLeft)
 		fmt.Fprintf(w, "dmvx: stats: replication buffers: leader waited for room %d times, followers slept for a record %d times\n",
 			s.RBLeaderWaits, s.RBFollowerWaits)
+	}
+	if s.RemoteStops > 0 {
+		per := 0.0
+		if s.RemoteFrames > 0 {
+			per = float64(s.RemoteCommands) / float64(s.RemoteFrames)
+		}
+		fmt.Fprintf(w, "dmvx: stats: follower hosts: %d stops reported (%d resumed there), %d commands in %d frames (%.1f per frame), %d bytes on the links\n",
+			s.RemoteStops, s.PassedStops, s.RemoteCommands, s.RemoteFrames, per, s.RemoteBytes)
 	}
 	if s.RdtscTrapped {
 		fmt.Fprintf(w, "dmvx: stats: rdtsc: trapped and replicated (%d executions)\n", s.RdtscCalls)

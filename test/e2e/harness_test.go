@@ -63,6 +63,7 @@ type reportVariant struct {
 	Index    int    `json:"index"`
 	Role     string `json:"role"`
 	Path     string `json:"path"`
+	Host     string `json:"host"`
 	ExitCode int    `json:"exit_code"`
 	Signal   string `json:"signal"`
 	PID      int    `json:"pid"`
@@ -113,9 +114,15 @@ func start(t *testing.T, o opts, stdout, stderr *bytes.Buffer, argv ...string) *
 	if cmd.Dir == "" {
 		cmd.Dir = root
 	}
-	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	cmd.Stdin = bytes.NewReader(o.stdin)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	return startCmd(t, cmd)
+}
+
+// startCmd starts a prepared command (in a test host, say) as start does.
+func startCmd(t *testing.T, cmd *exec.Cmd) *running {
+	t.Helper()
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// A process left behind that holds stdout or stderr open must not make
 	// Wait hang once the command itself has exited.
@@ -126,7 +133,7 @@ func start(t *testing.T, o opts, stdout, stderr *bytes.Buffer, argv ...string) *
 	live.Lock()
 	defer live.Unlock()
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %q: %v", argv, err)
+		t.Fatalf("start %q: %v", cmd.Args, err)
 	}
 	live.pids[cmd.Process.Pid] = true
 	r := &running{cmd: cmd, done: make(chan struct{})}

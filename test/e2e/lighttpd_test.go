@@ -78,8 +78,17 @@ func (s site) curl(t *testing.T, maxTime string) ([]byte, bool) {
 // the file 50 times, then sends SIGTERM and returns how argv ended.
 func (s site) serve(t *testing.T, startup time.Duration, argv ...string) result {
 	t.Helper()
+	return s.serveBy(t, startup, func(stdout, stderr *bytes.Buffer) *running {
+		return start(t, opts{}, stdout, stderr, argv...)
+	})
+}
+
+// serveBy is serve for a server that begin starts (in a test host, say).
+func (s site) serveBy(t *testing.T, startup time.Duration, begin func(stdout, stderr *bytes.Buffer) *running) result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	srv := start(t, opts{}, &stdout, &stderr, argv...)
+	srv := begin(&stdout, &stderr)
+	argv := srv.cmd.Args
 	ready := false
 	for deadline := time.Now().Add(startup); time.Now().Before(deadline) && !srv.exited(); time.Sleep(100 * time.Millisecond) {
 		if _, ok := s.curl(t, "2"); ok {

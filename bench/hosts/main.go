@@ -1,0 +1,383 @@
+// Command hosts benchmarks dmvx with its follower on another host: the
+// microbenchmarks and lighttpd, one-host dmvx (-n 2) and a follower on a
+// test host (internal/netlab) with 0 ms and with 0.5 ms each way,
+// interleaved, median of several runs. It prints markdown tables for
+// docs/performance.md. Run by `make bench` after bench/run.sh; needs root.
+//
+// Environment: BENCH_RUNS (5), BENCH_HOST_ITERS (20000: calls per
+// microbenchmark run), BENCH_WRK_SECS (5), BENCH_SKIP (micro or lighttpd).
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"dmvx/internal/netlab"
+)
+
+const port = "7700"
+
+type setup struct {
+	name  string
+	lab   *netlab.Lab
+	agent *exec.Cmd
+	addr  string
+}
+
+var (
+	root, dmvx, pki string
+	runs, iters     int
+	wrkSecs         int
+	skip            string
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench hosts:", err)
+		os.Exit(1)
+	}
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func log(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench hosts: "+format+"\n", args...) }
+
+func run() error {
+	var err error
+	if root, err = filepath.Abs("."); err != nil {
+		return err
+	}
+	dmvx = filepath.Join(root, "bin", "dmvx")
+	runs, iters, wrkSecs = envInt("BENCH_RUNS", 5), envInt("BENCH_HOST_ITERS", 20000), envInt("BENCH_WRK_SECS", 5)
+	skip = os.Getenv("BENCH_SKIP")
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("needs root (network namespaces)")
+	}
+	tmp, err := os.MkdirTemp("", "dmvx-bench-hosts-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	pki = filepath.Join(tmp, "pki")
+	for _, args := range [][]string{{"certs", "init", pki}, {"certs", "issue", pki, "leader"}} {
+		if out, err := exec.Command(dmvx, args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("%v: %v: %s", args, err, out)
+		}
+	}
+
+	var setups []*setup
+	defer func() {
+		for _, s := range setups {
+			s.close()
+		}
+	}()
+	for _, delay := range []time.Duration{0, 500 * time.Microsecond} {
+		s, err := newSetup(delay)
+		if err != nil {
+			return err
+		}
+		setups = append(setups, s)
+	}
+	if skip != "micro" {
+		if err := micro(setups); err != nil {
+			return err
+		}
+	}
+	if skip != "lighttpd" {
+		if err := lighttpd(setups, tmp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newSetup makes two hosts (the leader's and a follower's) and starts the
+// agent on the second.
+func newSetup(delay time.Duration) (*setup, error) {
+	var opts []netlab.Option
+	name := "0 ms"
+	if delay > 0 {
+		opts = append(opts, netlab.WithDelay())
+		name = fmt.Sprintf("%v each way", delay)
+	}
+	lab, err := netlab.New(2, opts...)
+	if err != nil {
+		return nil, err
+	}
+	s := &setup{name: name, lab: lab}
+	for _, h := range lab.Hosts {
+		if err := h.SetDelay(delay); err != nil && delay > 0 {
+			s.close()
+			return nil, err
+		}
+	}
+	h1 := lab.Hosts[1]
+	if out, err := exec.Command(dmvx, "certs", "issue", pki, h1.Addr.String()).CombinedOutput(); err != nil {
+		s.close()
+		return nil, fmt.Errorf("certs issue: %v: %s", err, out)
+	}
+	s.addr = net.JoinHostPort(h1.Addr.String(), port)
+	args := []string{"agent", "--listen", s.addr, "--log-level", "warn"}
+	args = append(args, tlsArgs(h1.Addr.String())...)
+	for _, p := range []string{"bench/bin/getcwd", "bench/bin/read_zero", "bench/bin/sched_yield"} {
+		args = append(args, "--allow", filepath.Join(root, p))
+	}
+	args = append(args, "--allow", "/usr/sbin/lighttpd")
+	s.agent = h1.Command("", dmvx, args...)
+	s.agent.Stderr = os.Stderr
+	if err := s.agent.Start(); err != nil {
+		s.close()
+		return nil, err
+	}
+	time.Sleep(300 * time.Millisecond)
+	return s, nil
+}
+
+func tlsArgs(name string) []string {
+	return []string{"--cert", filepath.Join(pki, name+".crt"), "--key", filepath.Join(pki, name+".key"),
+		"--ca", filepath.Join(pki, "ca.crt")}
+}
+
+func (s *setup) close() {
+	if s.agent != nil && s.agent.Process != nil {
+		_ = s.agent.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = s.agent.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = s.agent.Process.Kill()
+			<-done
+		}
+	}
+	if s.lab != nil {
+		if err := s.lab.Close(); err != nil {
+			log("removing %s hosts: %v", s.name, err)
+		}
+	}
+}
+
+func (s *setup) leader() *netlab.Host   { return s.lab.Hosts[0] }
+func (s *setup) follower() *netlab.Host { return s.lab.Hosts[1] }
+
+// wireBytes is what the follower host's interface sent and received.
+func (s *setup) wireBytes() (int64, error) {
+	var n int64
+	for _, f := range []string{"rx_bytes", "tx_bytes"} {
+		out, err := s.follower().Command("", "cat", "/sys/class/net/eth0/statistics/"+f).Output()
+		if err != nil {
+			return 0, err
+		}
+		v, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		n += v
+	}
+	return n, nil
+}
+
+// timed runs a command in host h and returns its wall time.
+func timed(h *netlab.Host, args ...string) (time.Duration, error) {
+	cmd := h.Command(root, args[0], args[1:]...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	t0 := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("%q: %v\n%s", args, err, stderr.String())
+	}
+	return time.Since(t0), nil
+}
+
+func median(ds []float64) float64 {
+	s := append([]float64(nil), ds...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func (s *setup) remoteRun(prog ...string) []string {
+	args := append([]string{dmvx, "run", "--follower", s.addr}, tlsArgs("leader")...)
+	return append(append(args, "--"), prog...)
+}
+
+// micro: each microbenchmark with ITERS calls: one-host dmvx -n 2 on the
+// leader's host, and with the follower on the other host, per setup.
+func micro(setups []*setup) error {
+	fmt.Printf("\n### Follower on another host: microbenchmarks (%d calls a run, median of %d)\n\n", iters, runs)
+	fmt.Printf("| benchmark | one host (-n 2) | ")
+	for _, s := range setups {
+		fmt.Printf("other host, %s | ratio | ", s.name)
+	}
+	fmt.Printf("bytes on the wire per call (0 ms) |\n|---|---:|")
+	for range setups {
+		fmt.Printf("---:|---:|")
+	}
+	fmt.Printf("---:|\n")
+	for _, b := range []string{"getcwd", "read_zero", "sched_yield"} {
+		prog := []string{filepath.Join(root, "bench/bin", b), strconv.Itoa(iters)}
+		local := []float64{}
+		remote := make([][]float64, len(setups))
+		var wire float64
+		for r := 0; r < runs; r++ {
+			log("%s run %d/%d", b, r+1, runs)
+			d, err := timed(setups[0].leader(), append([]string{dmvx, "run", "-n", "2", "--"}, prog...)...)
+			if err != nil {
+				return err
+			}
+			local = append(local, d.Seconds())
+			for i, s := range setups {
+				before, _ := s.wireBytes()
+				d, err := timed(s.leader(), s.remoteRun(prog...)...)
+				if err != nil {
+					return err
+				}
+				after, _ := s.wireBytes()
+				remote[i] = append(remote[i], d.Seconds())
+				if i == 0 {
+					wire = float64(after-before) / float64(iters)
+				}
+			}
+		}
+		l := median(local)
+		fmt.Printf("| %s | %.3f s |", b, l)
+		for i := range setups {
+			m := median(remote[i])
+			fmt.Printf(" %.3f s | %.1fx |", m, m/l)
+		}
+		fmt.Printf(" %.0f |\n", wire)
+	}
+	return nil
+}
+
+var reqRE = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+
+// lighttpd: wrk -c10 and -c1 on the leader's host against lighttpd under
+// one-host dmvx and with its follower on the other host.
+func lighttpd(setups []*setup, tmp string) error {
+	www := filepath.Join(tmp, "www")
+	if err := os.MkdirAll(www, 0o755); err != nil {
+		return err
+	}
+	body := bytes.Repeat([]byte("0123456789abcdef"), 256)
+	if err := os.WriteFile(filepath.Join(www, "file.bin"), body, 0o644); err != nil {
+		return err
+	}
+	conf := filepath.Join(tmp, "lighttpd.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("server.document-root = %q\nserver.bind = \"127.0.0.1\"\nserver.port = 8080\nserver.errorlog = %q\n",
+		www, filepath.Join(tmp, "error.log"))), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("\n### Follower on another host: lighttpd, 4 KiB file (wrk -t1, %d s, median of %d)\n\n", wrkSecs, runs)
+	fmt.Printf("| setup | -c10 req/s | vs one host | -c1 req/s | vs one host | bytes on the wire per request |\n|---|---:|---:|---:|---:|---:|\n")
+	type res struct{ c10, c1, wire []float64 }
+	modes := []string{"one host (-n 2)"}
+	for _, s := range setups {
+		modes = append(modes, "other host, "+s.name)
+	}
+	results := make([]res, len(modes))
+	for r := 0; r < runs; r++ {
+		for i := range modes {
+			log("lighttpd %s run %d/%d", modes[i], r+1, runs)
+			s := setups[0]
+			args := []string{dmvx, "run", "-n", "2", "--", "/usr/sbin/lighttpd", "-D", "-f", conf}
+			if i > 0 {
+				s = setups[i-1]
+				args = s.remoteRun("/usr/sbin/lighttpd", "-D", "-f", conf)
+			}
+			c10, c1, w, err := serve(s, args, i > 0)
+			if err != nil {
+				return err
+			}
+			results[i].c10 = append(results[i].c10, c10)
+			results[i].c1 = append(results[i].c1, c1)
+			results[i].wire = append(results[i].wire, w)
+		}
+	}
+	b10, b1 := median(results[0].c10), median(results[0].c1)
+	for i, m := range modes {
+		c10, c1 := median(results[i].c10), median(results[i].c1)
+		wire := "-"
+		if i > 0 {
+			wire = fmt.Sprintf("%.0f", median(results[i].wire))
+		}
+		fmt.Printf("| %s | %.0f | %.0f%% | %.0f | %.0f%% | %s |\n", m, c10, 100*c10/b10, c1, 100*c1/b1, wire)
+	}
+	return nil
+}
+
+// serve starts lighttpd with args on the setup's leader host, runs wrk -c10
+// then -c1 there, and stops it.
+func serve(s *setup, args []string, remote bool) (c10, c1, wirePerReq float64, err error) {
+	h := s.leader()
+	srv := h.Command("", args[0], args[1:]...)
+	var out bytes.Buffer
+	srv.Stdout, srv.Stderr = &out, &out
+	if err := srv.Start(); err != nil {
+		return 0, 0, 0, err
+	}
+	defer func() {
+		_ = srv.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = srv.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			_ = srv.Process.Kill()
+			<-done
+		}
+	}()
+	url := "http://127.0.0.1:8080/file.bin"
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if h.Command("", "curl", "-sf", "-o", "/dev/null", "--max-time", "2", url).Run() == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return 0, 0, 0, fmt.Errorf("lighttpd did not answer:\n%s", out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	wrk := func(c int) (float64, float64, error) {
+		before, _ := s.wireBytes()
+		o, err := h.Command("", "wrk", "-t1", fmt.Sprintf("-c%d", c), fmt.Sprintf("-d%ds", wrkSecs), url).Output()
+		if err != nil {
+			return 0, 0, fmt.Errorf("wrk: %v", err)
+		}
+		after, _ := s.wireBytes()
+		m := reqRE.FindSubmatch(o)
+		if m == nil {
+			return 0, 0, fmt.Errorf("wrk printed no Requests/sec:\n%s", o)
+		}
+		rps, _ := strconv.ParseFloat(string(m[1]), 64)
+		reqs := rps * float64(wrkSecs)
+		w := 0.0
+		if remote && reqs > 0 {
+			w = float64(after-before) / reqs
+		}
+		return rps, w, nil
+	}
+	if c10, wirePerReq, err = wrk(10); err != nil {
+		return
+	}
+	c1, _, err = wrk(1)
+	return
+}

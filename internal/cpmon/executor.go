@@ -1,0 +1,481 @@
+package cpmon
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"dmvx/internal/abi/amd64"
+	"dmvx/internal/canon"
+	"dmvx/internal/launch"
+	"dmvx/internal/ptrace"
+	"dmvx/internal/wire"
+
+	"golang.org/x/sys/unix"
+)
+
+// FollowConfig is one session on a follower host.
+type FollowConfig struct {
+	// Conn is this side of the socket pair to the host's connector (the
+	// agent), which has checked every frame it passes on.
+	Conn net.Conn
+	// Allow lists the executables a leader may have this host run.
+	Allow []string
+	Log   *slog.Logger
+}
+
+// ErrRefused: the leader asked for something this host does not run.
+var ErrRefused = errors.New("session refused")
+
+// Follow is the executor of a follower host: it starts the variant the
+// leader's hello names (if Allow lists it), traces it, reports each stop to
+// the leader host's CP-MON, and carries out the commands that come back.
+// It ends when the link does; whatever still runs then is killed first.
+func Follow(cfg FollowConfig) error {
+	runtime.LockOSThread() // the tracer thread, for good
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	x := &executor{cfg: cfg, log: cfg.Log, wc: wire.Accept(cfg.Conn), tasks: make(map[int]*task)}
+	f, err := x.wc.Read()
+	if err != nil {
+		return fmt.Errorf("reading the hello: %w", err)
+	}
+	if f.Type != wire.Hello {
+		return fmt.Errorf("a %s frame instead of a hello", f.Type)
+	}
+	h, err := decodeHello(f.Payload)
+	if err != nil {
+		return x.refuse(err.Error())
+	}
+	if !allowed(h.path, cfg.Allow) {
+		return x.refuse(fmt.Sprintf("%s is not in this agent's --allow list", h.path))
+	}
+	if err := os.Chdir(h.dir); err != nil {
+		return x.refuse(fmt.Sprintf("working directory: %v", err))
+	}
+	devnull, err := os.OpenFile("/dev/null", os.O_RDWR, 0)
+	if err != nil {
+		return x.refuse(err.Error())
+	}
+	defer devnull.Close()
+	x.bell, err = launch.Doorbell()
+	if err != nil {
+		return x.refuse(err.Error())
+	}
+	defer func() {
+		_ = unix.Kill(x.bell, unix.SIGKILL)
+		var ws unix.WaitStatus
+		_, _ = unix.Wait4(x.bell, &ws, unix.WALL, nil)
+	}()
+	fd := devnull.Fd()
+	pid, err := launch.Start(launch.Spec{Path: h.path, Argv: h.argv, Env: h.env,
+		Files: []uintptr{fd, fd, fd}, TrapTSC: h.trapTSC})
+	if err == nil {
+		if err = unix.PtraceSetOptions(pid, ptrace.Options); err != nil {
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+	}
+	if err != nil {
+		return x.refuse(fmt.Sprintf("starting %s: %v", h.path, err))
+	}
+	x.tasks[pid] = &task{tid: pid, tgid: pid}
+	x.hello = h
+	x.log.Info("session started", "path", h.path, "pid", pid)
+	var e wire.Enc
+	e.U8(1)
+	e.String("")
+	e.U32(uint32(pid))
+	if err := x.send(wire.Welcome, e.Payload()); err != nil {
+		x.killAll()
+		x.reap()
+		return err
+	}
+	go x.readLoop()
+	return x.loop()
+}
+
+// allowed: path is one of the listed executables, compared as cleaned
+// absolute paths.
+func allowed(path string, allow []string) bool {
+	if !filepath.IsAbs(path) {
+		return false
+	}
+	return slices.Contains(allow, filepath.Clean(path))
+}
+
+type executor struct {
+	cfg  FollowConfig
+	log  *slog.Logger
+	wc   *wire.Conn
+	bell int
+	// tasks are the variant's tasks: the only ones commands may name.
+	tasks map[int]*task
+
+	qmu   sync.Mutex
+	queue []command
+	hello *hello
+	// launched: the launcher has made its execve of the program.
+	launched bool
+	// done: the link ended (why says how); the variant is killed.
+	done atomic.Bool
+	why  string
+}
+
+func (x *executor) send(t wire.Type, p []byte) error {
+	if err := x.wc.Write(t, p); err != nil {
+		return err
+	}
+	return x.wc.Flush()
+}
+
+func (x *executor) refuse(why string) error {
+	var e wire.Enc
+	e.U8(0)
+	e.String(why)
+	e.U32(0)
+	_ = x.send(wire.Welcome, e.Payload())
+	return fmt.Errorf("%w: %s", ErrRefused, why)
+}
+
+// readLoop queues the leader's commands for the tracer thread and rings.
+func (x *executor) readLoop() {
+	for {
+		f, err := x.wc.Read()
+		var cs []command
+		switch {
+		case err != nil:
+			x.why = "link closed: " + err.Error()
+		case f.Type == wire.Abort:
+			x.why = "the leader host ended the session: " + string(f.Payload)
+		case f.Type == wire.Verdict:
+			cs, err = decodeCommands(f.Payload)
+			if err != nil {
+				x.why = err.Error()
+			}
+		default:
+			x.why = fmt.Sprintf("unexpected %s frame", f.Type)
+		}
+		if x.why != "" {
+			x.done.Store(true)
+			_ = unix.Kill(x.bell, unix.SIGUSR1)
+			return
+		}
+		x.qmu.Lock()
+		x.queue = append(x.queue, cs...)
+		x.qmu.Unlock()
+		_ = unix.Kill(x.bell, unix.SIGUSR1)
+	}
+}
+
+func (x *executor) loop() error {
+	ended := false
+	for {
+		if err := x.runCommands(); err != nil {
+			x.fatal(err.Error())
+		}
+		if x.done.Load() {
+			x.killAll()
+			x.reap()
+			if ended {
+				return nil
+			}
+			return errors.New(x.why)
+		}
+		if len(x.tasks) == 0 && !ended {
+			ended = true
+			_ = x.send(wire.End, nil)
+		}
+		var ws unix.WaitStatus
+		tid, err := ptrace.WaitRaw(&ws)
+		switch {
+		case err == syscall.EINTR:
+		case err != nil:
+			x.fatal("wait4: " + err.Error())
+		case tid == x.bell:
+			if ws.Stopped() {
+				_ = ptrace.Cont(x.bell, 0)
+			}
+		default:
+			x.stop(tid, ws)
+		}
+	}
+}
+
+// fatal ends the session from this side: the leader host hears why.
+func (x *executor) fatal(why string) {
+	if x.done.Swap(true) {
+		return
+	}
+	x.why = why
+	x.log.Warn("session failed", "err", why)
+	var e wire.Enc
+	e.U8(evError)
+	e.String(why)
+	_ = x.send(wire.Call, e.Payload())
+	_ = x.send(wire.Abort, []byte(why))
+}
+
+func (x *executor) killAll() {
+	for tid := range x.tasks {
+		_ = unix.Kill(tid, unix.SIGKILL)
+	}
+}
+
+// reap waits for every task to be gone.
+func (x *executor) reap() {
+	for len(x.tasks) > 0 {
+		var ws unix.WaitStatus
+		tid, err := ptrace.WaitRaw(&ws)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return
+		}
+		if tid == x.bell {
+			if ws.Stopped() {
+				_ = ptrace.Cont(x.bell, 0)
+			}
+			continue
+		}
+		if ws.Exited() || ws.Signaled() {
+			delete(x.tasks, tid)
+		} else if ws.Stopped() {
+			_ = unix.Kill(tid, unix.SIGKILL)
+			_ = ptrace.Cont(tid, 0)
+		}
+	}
+}
+
+// stop reports one wait status, with what CP-MON reads at such a stop.
+func (x *executor) stop(tid int, ws unix.WaitStatus) {
+	ev := &stopEvent{tid: tid, ws: ws}
+	t := x.tasks[tid]
+	switch {
+	case ws.Exited() || ws.Signaled():
+		delete(x.tasks, tid)
+	case ws.Stopped():
+		if t == nil {
+			t = &task{tid: tid, tgid: tid}
+			x.tasks[tid] = t
+		}
+		if ptrace.GetRegs(tid, &t.regs) == nil {
+			ev.flags |= stRegs
+			ev.regs = t.regs
+		}
+		sig, cause := ws.StopSignal(), ws.TrapCause()
+		switch {
+		case sig == syscall.SIGTRAP|0x80:
+		case sig == syscall.SIGTRAP && cause == ptrace.EventSeccomp:
+			if x.launching(t) {
+				return
+			}
+			x.decode(t, ev)
+			if x.pass(t, ev) {
+				ev.flags |= stPassed
+			}
+		case sig == syscall.SIGTRAP && cause != 0:
+			if cause == ptrace.EventExec && ev.flags&stRegs != 0 {
+				// What CP-MON's execEvent does to every variant, done
+				// where the memory is (it reads the whole stack).
+				if err := hideVDSO(ptrace.Mem{Pid: tid}, ptrace.SP(&t.regs)); err != nil {
+					x.log.Warn("could not hide the vDSO", "err", err)
+				}
+			}
+			if msg, err := ptrace.EventMsg(tid); err == nil {
+				ev.flags |= stMsg
+				ev.msg = msg
+			}
+		default:
+			if si, err := ptrace.GetSiginfo(tid); err == nil {
+				ev.flags |= stSiginfo
+				ev.si = si
+			}
+		}
+	default:
+		return
+	}
+	x.log.Debug("stop", "tid", tid, "status", fmt.Sprintf("%#x", uint32(ws)), "flags", ev.flags, "nr", ev.nr)
+	if err := x.send(wire.Call, ev.encode()); err != nil {
+		x.done.Store(true)
+		x.why = "link closed: " + err.Error()
+	}
+}
+
+// launching: t is the launcher, before its execve of the program, whose
+// calls CP-MON lets through unseen: they are resumed here, without a round
+// trip. The execve itself is reported (CP-MON follows the launch by it).
+func (x *executor) launching(t *task) bool {
+	if x.launched {
+		return false
+	}
+	if ptrace.Nr(&t.regs) == unix.SYS_EXECVE {
+		x.launched = true
+		return false
+	}
+	_ = ptrace.Cont(t.tid, 0)
+	return true
+}
+
+// pass resumes a task at a call that is not in lockstep (memory management
+// that cannot make memory executable: canon.Unsynced), which CP-MON only
+// records: the leader host need not answer. The rule is the table's, the
+// same on both hosts.
+func (x *executor) pass(t *task, ev *stopEvent) bool {
+	if ev.flags&stCall == 0 || t.call.Row.InLockstep(t.call.Raw) {
+		return false
+	}
+	_ = ptrace.Cont(t.tid, 0)
+	return true
+}
+
+// decode reads the call t is entering, as CP-MON's entry would.
+func (x *executor) decode(t *task, ev *stopEvent) {
+	nr := ptrace.Nr(&t.regs)
+	args := ptrace.Args(&t.regs)
+	row, err := amd64.Lookup(nr, args)
+	if err != nil {
+		return // CP-MON looks it up too, and names it
+	}
+	c, err := canon.Decode(row, nr, args, ptrace.Mem{Pid: t.tid})
+	if err != nil {
+		ev.flags |= stCallErr
+		ev.callErr = err.Error()
+		return
+	}
+	if row.Exec == canon.ExecSpecial {
+		(&variant{}).preSpecial(t, c)
+	}
+	t.call = c
+	ev.setCall(c, t)
+}
+
+// runCommands carries out the queued commands, in order.
+func (x *executor) runCommands() error {
+	x.qmu.Lock()
+	q := x.queue
+	x.queue = nil
+	x.qmu.Unlock()
+	replied := false
+	for i := range q {
+		c := &q[i]
+		x.log.Debug("command", "op", c.op, "tid", c.tid)
+		if c.op == opKillAll {
+			x.killAll()
+			continue
+		}
+		t := x.tasks[c.tid]
+		if t == nil {
+			// The task is gone (killed meanwhile) or never was ours:
+			// nothing to do to it; a read says so.
+			if c.op == opRead || c.op == opReadStr {
+				x.reply(c.id, nil, fmt.Errorf("no task %d", c.tid))
+				replied = true
+			}
+			continue
+		}
+		mem := ptrace.Mem{Pid: t.tid}
+		switch c.op {
+		case opCont:
+			if c.sig != 0 {
+				// A signal the leader host had this host inject: it
+				// seems to come from the leader's monitor, as the
+				// leader's own copy does (and as on one host).
+				_ = ptrace.Resend(t.tid, x.hello.pid, x.hello.uid)
+			}
+			_ = ptrace.Cont(t.tid, int(c.sig))
+		case opSyscall:
+			_ = ptrace.ContToExit(t.tid)
+		case opSetRegs:
+			callNr := ^uint64(0)
+			if t.call != nil {
+				callNr = t.call.Nr
+			}
+			if err := checkRegs(&t.regs, &c.regs, callNr); err != nil {
+				return fmt.Errorf("task %d: %v", t.tid, err)
+			}
+			t.regs = c.regs
+			_ = ptrace.SetRegs(t.tid, &t.regs)
+		case opApply:
+			if t.call != nil {
+				_ = canon.Apply(t.call, c.outs, mem)
+			}
+		case opWrite:
+			_ = mem.Write(c.addr, c.data)
+		case opRead:
+			if c.n > maxRead {
+				return fmt.Errorf("a read of %d bytes", c.n)
+			}
+			b := make([]byte, c.n)
+			err := mem.Read(c.addr, b)
+			x.reply(c.id, b, err)
+			replied = true
+		case opReadStr:
+			s, err := mem.ReadString(c.addr, min(int(c.n), canon.MaxString))
+			x.reply(c.id, []byte(s), err)
+			replied = true
+		case opKill:
+			if c.tgid != 0 {
+				_ = unix.Tgkill(c.tgid, t.tid, c.sig)
+			} else {
+				_ = unix.Kill(t.tid, c.sig)
+			}
+		}
+	}
+	if replied {
+		return x.wc.Flush()
+	}
+	return nil
+}
+
+// maxRead bounds one memory read for the leader host.
+const maxRead = 512 << 10
+
+func (x *executor) reply(id uint32, b []byte, err error) {
+	var e wire.Enc
+	e.U8(evReply)
+	e.U32(id)
+	if err != nil {
+		e.U8(0)
+		e.String(err.Error())
+	} else {
+		e.U8(1)
+		e.Bytes(b)
+	}
+	_ = x.wc.Write(wire.Call, e.Payload())
+}
+
+// checkRegs allows what CP-MON does to a stopped task's registers: a
+// call's result, its number (skipped, the placeholder eventfd2, or the
+// call's own put back at its exit), its
+// arguments (mapped pids), a rewind to the syscall instruction or a step
+// over a trapped rdtsc. Anything else (another instruction pointer, the
+// stack, other registers) a leader host may not set.
+func checkRegs(old, new *ptrace.Regs, callNr uint64) error {
+	o, n := *old, *new
+	if n.Orig_rax != o.Orig_rax && n.Orig_rax != ^uint64(0) && n.Orig_rax != unix.SYS_EVENTFD2 && n.Orig_rax != callNr {
+		return fmt.Errorf("refused to make call %d", int64(n.Orig_rax))
+	}
+	if d := int64(n.Rip - o.Rip); d < -ptrace.SyscallLen || d > 15 {
+		return fmt.Errorf("refused to move the instruction pointer by %d", d)
+	}
+	for _, r := range []*uint64{&o.Rax, &o.Orig_rax, &o.Rdi, &o.Rsi, &o.Rdx, &o.R10, &o.R8, &o.R9, &o.Rcx, &o.Rip} {
+		*r = 0
+	}
+	for _, r := range []*uint64{&n.Rax, &n.Orig_rax, &n.Rdi, &n.Rsi, &n.Rdx, &n.R10, &n.R8, &n.R9, &n.Rcx, &n.Rip} {
+		*r = 0
+	}
+	if o != n {
+		return errors.New("refused to set registers other than a call's")
+	}
+	return nil
+}

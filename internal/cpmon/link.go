@@ -1,0 +1,361 @@
+package cpmon
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"syscall"
+
+	"dmvx/internal/canon"
+	"dmvx/internal/ptrace"
+	"dmvx/internal/wire"
+
+	"golang.org/x/sys/unix"
+)
+
+// The link between the leader host's CP-MON and a follower host's executor
+// (docs/protocol.md, "Remote variants"). The executor traces the variant and
+// reports each stop; the leader host's CP-MON decides, as for a local
+// variant, and sends back what to do to the stopped task.
+//
+//	executor -> CP-MON: call frames: a stop, a memory read's reply, an error
+//	CP-MON -> executor: verdict frames: a batch of commands
+
+// Kinds of call-frame payloads.
+const (
+	evStop  = 1
+	evReply = 2
+	evError = 3
+)
+
+// Commands.
+const (
+	opCont     = 1 // resume to the next stop (signal)
+	opSyscall  = 2 // resume to the syscall-exit stop
+	opSetRegs  = 3 // registers (only those a call's rewrite may change)
+	opApply    = 4 // the leader's outputs into the call's own output arguments
+	opWrite    = 5 // bytes at an address
+	opRead     = 6 // read bytes; the reply carries them
+	opReadStr  = 7 // read a NUL-terminated string
+	opKill     = 8 // tgkill(tgid, tid, sig), or kill(tid, sig) when tgid is 0
+	opKillAll  = 9 // SIGKILL to every task
+	maxCommand = opKillAll
+)
+
+// Stop flags.
+const (
+	stRegs    = 1 << 0
+	stSiginfo = 1 << 1
+	stMsg     = 1 << 2
+	stCall    = 1 << 3
+	stCallErr = 1 << 4
+	// stPassed: the executor resumed the task itself (a call that is not
+	// in lockstep, see executor.pass); the stop is for the record.
+	stPassed = 1 << 5
+)
+
+// hashOver: an input longer than this crosses as its SHA-256 digest; the
+// leader host compares it with the digest of its own (a digest is enough).
+const hashOver = 256
+
+// stopEvent is one wait status of a task on a follower host, with what
+// CP-MON reads at such a stop.
+type stopEvent struct {
+	tid     int
+	ws      unix.WaitStatus
+	flags   uint8
+	regs    ptrace.Regs
+	si      ptrace.Siginfo
+	msg     uint64
+	nr      uint64
+	vals    [6]canon.Value
+	extra   []byte
+	hashed  uint8 // bit i: vals[i].Data is a digest; bit 6: extra is
+	clone   cloneInfo
+	aux     uint64
+	callErr string
+}
+
+func appendRegs(e *wire.Enc, r *ptrace.Regs) {
+	b, _ := binary.Append(nil, binary.BigEndian, r)
+	e.Bytes(b)
+}
+
+func readRegs(d *wire.Dec, r *ptrace.Regs) error {
+	b := d.Bytes("registers")
+	if d.Err != nil {
+		return d.Err
+	}
+	if _, err := binary.Decode(b, binary.BigEndian, r); err != nil || len(b) != binary.Size(r) {
+		return fmt.Errorf("%w: registers of %d bytes", wire.ErrMalformed, len(b))
+	}
+	return nil
+}
+
+func digest(b []byte) []byte {
+	h := sha256.Sum256(b)
+	return h[:]
+}
+
+func (ev *stopEvent) encode() []byte {
+	var e wire.Enc
+	e.U8(evStop)
+	e.U32(uint32(ev.tid))
+	e.U32(uint32(ev.ws))
+	e.U8(ev.flags)
+	if ev.flags&stRegs != 0 {
+		appendRegs(&e, &ev.regs)
+	}
+	if ev.flags&stSiginfo != 0 {
+		e.U32(uint32(ev.si.Signo))
+		e.U32(uint32(ev.si.Code))
+		e.U32(uint32(ev.si.Pid))
+		e.U64(ev.si.Addr)
+	}
+	if ev.flags&stMsg != 0 {
+		e.U64(ev.msg)
+	}
+	if ev.flags&stCall != 0 {
+		e.U64(ev.nr)
+		e.U8(ev.hashed)
+		for _, v := range ev.vals {
+			e.U64(v.V)
+			e.Bytes(v.Data)
+			e.U32(uint32(v.N))
+		}
+		e.Bytes(ev.extra)
+		e.U64(ev.clone.flags)
+		e.U64(ev.clone.ptid)
+		e.U64(ev.clone.ctid)
+		e.U64(ev.aux)
+	}
+	if ev.flags&stCallErr != 0 {
+		e.String(ev.callErr)
+	}
+	return e.Payload()
+}
+
+// decodeStop reads a stop (after its kind byte). Every count is checked
+// against the payload before anything is allocated (wire.Dec).
+func decodeStop(d *wire.Dec) (*stopEvent, error) {
+	ev := &stopEvent{}
+	ev.tid = int(d.U32("tid"))
+	ev.ws = unix.WaitStatus(d.U32("status"))
+	ev.flags = d.U8("flags")
+	if ev.flags&stRegs != 0 {
+		if err := readRegs(d, &ev.regs); err != nil {
+			return nil, err
+		}
+	}
+	if ev.flags&stSiginfo != 0 {
+		ev.si.Signo = int32(d.U32("signo"))
+		ev.si.Code = int32(d.U32("code"))
+		ev.si.Pid = int32(d.U32("pid"))
+		ev.si.Addr = d.U64("addr")
+	}
+	if ev.flags&stMsg != 0 {
+		ev.msg = d.U64("event message")
+	}
+	if ev.flags&stCall != 0 {
+		ev.nr = d.U64("nr")
+		ev.hashed = d.U8("hashed")
+		for i := range ev.vals {
+			ev.vals[i].V = d.U64("value")
+			ev.vals[i].Data = d.Bytes("data")
+			ev.vals[i].N = int(d.U32("count"))
+		}
+		ev.extra = d.Bytes("extra")
+		ev.clone.flags = d.U64("clone flags")
+		ev.clone.ptid = d.U64("ptid")
+		ev.clone.ctid = d.U64("ctid")
+		ev.aux = d.U64("aux")
+		if len(ev.extra) == 0 {
+			ev.extra = nil
+		}
+		for i := range ev.vals {
+			if len(ev.vals[i].Data) == 0 {
+				ev.vals[i].Data = nil
+			}
+		}
+	}
+	if ev.flags&stCallErr != 0 {
+		ev.callErr = d.String("call error")
+	}
+	if err := d.Done(); err != nil {
+		return nil, err
+	}
+	if ev.tid <= 0 {
+		return nil, fmt.Errorf("%w: stop of tid %d", wire.ErrMalformed, ev.tid)
+	}
+	return ev, nil
+}
+
+// setCall fills the call part of a stop from the executor's decoding,
+// inputs over hashOver bytes as digests.
+func (ev *stopEvent) setCall(c *canon.Call, t *task) {
+	ev.flags |= stCall
+	ev.nr = c.Nr
+	for i, v := range c.Vals {
+		if len(v.Data) > hashOver {
+			v.Data = digest(v.Data)
+			ev.hashed |= 1 << i
+		}
+		ev.vals[i] = v
+	}
+	ev.extra = c.Extra
+	if len(ev.extra) > hashOver {
+		ev.extra = digest(ev.extra)
+		ev.hashed |= 1 << 6
+	}
+	ev.clone = t.clone
+	ev.aux = t.aux
+}
+
+// hashedLike returns c with the inputs that mask names replaced by their
+// digests, to compare with a follower's call that crossed as digests.
+func hashedLike(c *canon.Call, mask uint8) *canon.Call {
+	if mask == 0 {
+		return c
+	}
+	h := *c
+	for i := range h.Vals {
+		if mask&(1<<i) != 0 {
+			h.Vals[i].Data = digest(h.Vals[i].Data)
+		}
+	}
+	if mask&(1<<6) != 0 {
+		h.Extra = digest(h.Extra)
+	}
+	return &h
+}
+
+// command is one decoded command for the executor.
+type command struct {
+	op   uint8
+	tid  int
+	sig  syscall.Signal
+	tgid int
+	regs ptrace.Regs
+	outs []canon.Out
+	addr uint64
+	data []byte
+	id   uint32
+	n    uint32
+}
+
+func encodeCommand(e *wire.Enc, c *command) {
+	e.U8(c.op)
+	e.U32(uint32(c.tid))
+	switch c.op {
+	case opCont:
+		e.U32(uint32(c.sig))
+	case opSetRegs:
+		appendRegs(e, &c.regs)
+	case opApply:
+		e.U32(uint32(len(c.outs)))
+		for _, o := range c.outs {
+			e.U32(uint32(o.Arg))
+			e.Bytes(o.Data)
+			e.U32(o.SockLen)
+		}
+	case opWrite:
+		e.U64(c.addr)
+		e.Bytes(c.data)
+	case opRead, opReadStr:
+		e.U32(c.id)
+		e.U64(c.addr)
+		e.U32(c.n)
+	case opKill:
+		e.U32(uint32(c.tgid))
+		e.U32(uint32(c.sig))
+	}
+}
+
+// decodeCommands reads a verdict frame's batch.
+func decodeCommands(p []byte) ([]command, error) {
+	d := wire.NewDec(p, "commands")
+	n := d.U32("count")
+	if d.Err == nil && uint64(n) > uint64(len(p)) {
+		return nil, fmt.Errorf("%w: %d commands in %d bytes", wire.ErrMalformed, n, len(p))
+	}
+	var cs []command
+	for i := uint32(0); i < n && d.Err == nil; i++ {
+		c := command{op: d.U8("op"), tid: int(d.U32("tid"))}
+		switch c.op {
+		case opCont:
+			c.sig = syscall.Signal(d.U32("signal"))
+		case opSyscall, opKillAll:
+		case opSetRegs:
+			if err := readRegs(d, &c.regs); err != nil {
+				return nil, err
+			}
+		case opApply:
+			k := d.U32("outputs")
+			if d.Err == nil && k > 6 {
+				return nil, fmt.Errorf("%w: %d outputs", wire.ErrMalformed, k)
+			}
+			for j := uint32(0); j < k; j++ {
+				c.outs = append(c.outs, canon.Out{Arg: int(d.U32("arg")), Data: d.Bytes("output"), SockLen: d.U32("socklen")})
+			}
+		case opWrite:
+			c.addr = d.U64("addr")
+			c.data = d.Bytes("bytes")
+		case opRead, opReadStr:
+			c.id = d.U32("id")
+			c.addr = d.U64("addr")
+			c.n = d.U32("length")
+		case opKill:
+			c.tgid = int(d.U32("tgid"))
+			c.sig = syscall.Signal(d.U32("signal"))
+		default:
+			return nil, fmt.Errorf("%w: command %d", wire.ErrMalformed, c.op)
+		}
+		cs = append(cs, c)
+	}
+	if err := d.Done(); err != nil {
+		return nil, err
+	}
+	return cs, nil
+}
+
+// hello is what a follower host needs to start its variant.
+type hello struct {
+	path    string
+	argv    []string
+	env     []string
+	dir     string
+	trapTSC bool
+	// pid and uid of the leader host's monitor, the sender the leader
+	// sees of the signals dmvx delivers.
+	pid, uid int
+}
+
+func (h *hello) encode() []byte {
+	var e wire.Enc
+	e.String(h.path)
+	e.Strings(h.argv)
+	e.Strings(h.env)
+	e.String(h.dir)
+	b := uint8(0)
+	if h.trapTSC {
+		b = 1
+	}
+	e.U8(b)
+	e.U32(uint32(h.pid))
+	e.U32(uint32(h.uid))
+	return e.Payload()
+}
+
+func decodeHello(p []byte) (*hello, error) {
+	d := wire.NewDec(p, "hello")
+	h := &hello{path: d.String("path"), argv: d.Strings("argv"), env: d.Strings("env"), dir: d.String("dir")}
+	h.trapTSC = d.U8("trap tsc") != 0
+	h.pid, h.uid = int(d.U32("monitor pid")), int(d.U32("monitor uid"))
+	if err := d.Done(); err != nil {
+		return nil, err
+	}
+	if h.path == "" || len(h.argv) == 0 {
+		return nil, fmt.Errorf("%w: hello without a program", wire.ErrMalformed)
+	}
+	return h, nil
+}

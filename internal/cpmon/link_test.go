@@ -1,0 +1,175 @@
+package cpmon
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"dmvx/internal/canon"
+	"dmvx/internal/ptrace"
+	"dmvx/internal/wire"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
+)
+
+func TestStopRoundTrip(t *testing.T) {
+	long := bytes.Repeat([]byte("x"), 1000)
+	ev := &stopEvent{tid: 42, ws: unix.WaitStatus(0x7057f)}
+	ev.flags = stRegs | stSiginfo | stMsg
+	ev.regs.Rax, ev.regs.Orig_rax, ev.regs.Rip = 1, 2, 0x401000
+	ev.si = ptrace.Siginfo{Signo: 15, Code: -6, Pid: 7, Addr: 9}
+	ev.msg = 1234
+	c := &canon.Call{Nr: 1, Vals: [6]canon.Value{{V: 1}, {V: 1, Data: long}, {V: 1000}}, Extra: []byte("e")}
+	ev.setCall(c, &task{clone: cloneInfo{flags: 17, ptid: 3, ctid: 4}, aux: 5})
+
+	got, err := decodeStop(skipKind(t, ev.encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.hashed != 1<<1 || len(got.vals[1].Data) != 32 {
+		t.Errorf("a 1000-byte input crossed as %d bytes (mask %#x), want its 32-byte digest", len(got.vals[1].Data), got.hashed)
+	}
+	if diff := cmp.Diff(ev, got, cmp.AllowUnexported(stopEvent{}, cloneInfo{})); diff != "" {
+		t.Errorf("round trip (-sent +got):\n%s", diff)
+	}
+	// The leader's call, digested alike, compares equal; another input not.
+	leader := &canon.Call{Row: &canon.Row{Name: "write", Args: canon.A(canon.FDA, canon.InBufA(2), canon.IntA)},
+		Vals: c.Vals, Extra: c.Extra}
+	follower := &canon.Call{Row: leader.Row, Vals: got.vals, Extra: got.extra}
+	if mm := canon.Mismatch(hashedLike(leader, got.hashed), follower); mm != "" {
+		t.Errorf("same call: %s", mm)
+	}
+	other := *leader
+	other.Vals[1].Data = bytes.Repeat([]byte("y"), 1000)
+	if mm := canon.Mismatch(hashedLike(&other, got.hashed), follower); mm == "" {
+		t.Error("different inputs compared equal through their digests")
+	}
+}
+
+func skipKind(t *testing.T, p []byte) *wire.Dec {
+	t.Helper()
+	d := wire.NewDec(p, "call")
+	if k := d.U8("kind"); k != evStop {
+		t.Fatalf("kind %d", k)
+	}
+	return d
+}
+
+func TestCommandsRoundTrip(t *testing.T) {
+	cs := []command{
+		{op: opCont, tid: 1, sig: 15},
+		{op: opSyscall, tid: 2},
+		{op: opSetRegs, tid: 3, regs: ptrace.Regs{Rax: 5, Rip: 6}},
+		{op: opApply, tid: 4, outs: []canon.Out{{Arg: 1, Data: []byte("abc"), SockLen: 3}}},
+		{op: opWrite, tid: 5, addr: 0x1000, data: []byte{1, 2}},
+		{op: opRead, tid: 6, id: 7, addr: 0x2000, n: 8},
+		{op: opReadStr, tid: 6, id: 8, addr: 0x3000, n: 4096},
+		{op: opKill, tid: 9, tgid: 8, sig: 9},
+		{op: opKillAll},
+	}
+	var e wire.Enc
+	e.U32(uint32(len(cs)))
+	for i := range cs {
+		encodeCommand(&e, &cs[i])
+	}
+	got, err := decodeCommands(e.Payload())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(cs, got, cmp.AllowUnexported(command{})); diff != "" {
+		t.Errorf("round trip (-sent +got):\n%s", diff)
+	}
+}
+
+func TestMalformedLinkPayloads(t *testing.T) {
+	var huge wire.Enc
+	huge.U32(1 << 30) // a billion commands in four bytes
+	var badOp wire.Enc
+	badOp.U32(1)
+	badOp.U8(99)
+	badOp.U32(1)
+	var sixtyOuts wire.Enc
+	sixtyOuts.U32(1)
+	sixtyOuts.U8(opApply)
+	sixtyOuts.U32(1)
+	sixtyOuts.U32(60)
+	for name, p := range map[string][]byte{
+		"empty": nil, "count beyond the payload": huge.Payload(), "unknown command": badOp.Payload(),
+		"too many outputs": sixtyOuts.Payload(), "trailing bytes": append(encodeOne(command{op: opSyscall, tid: 1}), 0),
+	} {
+		if _, err := decodeCommands(p); !errors.Is(err, wire.ErrMalformed) {
+			t.Errorf("%s: %v, want ErrMalformed", name, err)
+		}
+	}
+	if _, err := decodeStop(wire.NewDec([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0}, "call")); err == nil {
+		t.Error("a stop of tid 0 was accepted")
+	}
+	if _, err := decodeHello([]byte{0, 0, 0, 0}); err == nil {
+		t.Error("a hello without a program was accepted")
+	}
+}
+
+func encodeOne(c command) []byte {
+	var e wire.Enc
+	e.U32(1)
+	encodeCommand(&e, &c)
+	return e.Payload()
+}
+
+func TestHelloRoundTrip(t *testing.T) {
+	h := &hello{path: "/bin/true", argv: []string{"true", "x"}, env: []string{"A=B"}, dir: "/tmp", trapTSC: true, pid: 12, uid: 0}
+	got, err := decodeHello(h.encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(h, got, cmp.AllowUnexported(hello{})); diff != "" {
+		t.Errorf("(-sent +got):\n%s", diff)
+	}
+}
+
+// checkRegs lets a leader host do to a task's registers what a call's
+// rewrite does, and nothing else.
+func TestCheckRegs(t *testing.T) {
+	base := ptrace.Regs{Orig_rax: unix.SYS_SOCKET, Rax: ^uint64(37), Rip: 0x401002, Rsp: 0x7ffe0000, Rdi: 2}
+	ok := map[string]func(r *ptrace.Regs){
+		"skip":        func(r *ptrace.Regs) { ptrace.Skip(r, -1) },
+		"rewind":      ptrace.Rewind,
+		"placeholder": func(r *ptrace.Regs) { r.Orig_rax = unix.SYS_EVENTFD2; r.Rdi, r.Rsi = 0, 0 },
+		"result":      func(r *ptrace.Regs) { r.Rax = 3 },
+		"rdtsc":       func(r *ptrace.Regs) { r.Rax, r.Rdx, r.Rcx, r.Rip = 1, 2, 0, r.Rip+2 },
+	}
+	for name, f := range ok {
+		n := base
+		f(&n)
+		if err := checkRegs(&base, &n, unix.SYS_SOCKET); err != nil {
+			t.Errorf("%s refused: %v", name, err)
+		}
+	}
+	bad := map[string]func(r *ptrace.Regs){
+		"another call": func(r *ptrace.Regs) { r.Orig_rax = unix.SYS_EXECVE },
+		"a jump":       func(r *ptrace.Regs) { r.Rip = 0xdeadbeef },
+		"the stack":    func(r *ptrace.Regs) { r.Rsp = 0x1000 },
+		"rbx":          func(r *ptrace.Regs) { r.Rbx = 1 },
+		"fs base":      func(r *ptrace.Regs) { r.Fs_base = 1 },
+	}
+	for name, f := range bad {
+		n := base
+		f(&n)
+		if err := checkRegs(&base, &n, unix.SYS_SOCKET); err == nil {
+			t.Errorf("%s allowed", name)
+		}
+	}
+}
+
+func FuzzDecodeCommands(f *testing.F) {
+	f.Add(encodeOne(command{op: opApply, tid: 1, outs: []canon.Out{{Arg: 1, Data: []byte("x")}}}))
+	f.Add(encodeOne(command{op: opSetRegs, tid: 1}))
+	f.Fuzz(func(t *testing.T, p []byte) { _, _ = decodeCommands(p) })
+}
+
+func FuzzDecodeStop(f *testing.F) {
+	ev := &stopEvent{tid: 1, flags: stRegs | stCall}
+	f.Add(ev.encode()[1:])
+	f.Fuzz(func(t *testing.T, p []byte) { _, _ = decodeStop(wire.NewDec(p, "call")) })
+}

@@ -1,0 +1,433 @@
+package cpmon
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"dmvx/internal/abi/amd64"
+	"dmvx/internal/canon"
+	"dmvx/internal/ptrace"
+	"dmvx/internal/report"
+	"dmvx/internal/wire"
+
+	"golang.org/x/sys/unix"
+)
+
+// Remote is a follower variant on another host, reached through this
+// host's connector for it.
+type Remote struct {
+	// Addr names the host in messages and reports.
+	Addr string
+	// Path is the executable on that host.
+	Path string
+	// Conn is this monitor's end of the socket pair to the connector.
+	Conn net.Conn
+	// Session is the run's session id.
+	Session wire.Session
+}
+
+// remote is the leader host's side of a variant on a follower host. Its
+// tasks here are shadows: their stops arrive from the host's executor
+// (with registers, siginfo, event message and decoded call), and what
+// CP-MON does to them goes back as commands, batched per turn of the
+// variant's goroutine.
+type remote struct {
+	v    *variant
+	spec Remote
+	wc   *wire.Conn
+
+	wmu  sync.Mutex
+	cmds wire.Enc
+	ncmd uint32
+
+	wakeC   chan struct{}
+	replies chan reply
+	lostC   chan struct{}
+	lost    atomic.Bool
+	nextID  uint32
+
+	// ev is the stop being handled; only the variant's goroutine uses it.
+	ev *stopEvent
+
+	// For --stats.
+	stops, passed, commands, frames, bytes atomic.Uint64
+}
+
+type reply struct {
+	id   uint32
+	data []byte
+	err  string
+}
+
+func newRemote(v *variant, spec Remote) *remote {
+	return &remote{
+		v: v, spec: spec,
+		wc:      wire.NewConn(spec.Conn, spec.Session),
+		wakeC:   make(chan struct{}, 1),
+		replies: make(chan reply, 1),
+		lostC:   make(chan struct{}),
+	}
+}
+
+func (r *remote) wake() {
+	select {
+	case r.wakeC <- struct{}{}:
+	default:
+	}
+}
+
+// push appends a command to the batch that flush sends.
+func (r *remote) push(c *command) {
+	r.wmu.Lock()
+	encodeCommand(&r.cmds, c)
+	r.ncmd++
+	r.wmu.Unlock()
+}
+
+// flush sends the commands batched so far, in one frame.
+func (r *remote) flush() {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	if r.ncmd == 0 || r.lost.Load() {
+		r.cmds, r.ncmd = wire.Enc{}, 0
+		return
+	}
+	var e wire.Enc
+	e.U32(r.ncmd)
+	p := append(e.Payload(), r.cmds.Payload()...)
+	r.cmds, r.ncmd = wire.Enc{}, 0
+	r.commands.Add(uint64(r.ncmdSent(p)))
+	r.frames.Add(1)
+	r.bytes.Add(uint64(len(p) + wire.HeaderSize))
+	if err := r.wc.Write(wire.Verdict, p); err == nil {
+		err = r.wc.Flush()
+	}
+}
+
+// ncmdSent is the command count at the head of a verdict payload.
+func (r *remote) ncmdSent(p []byte) uint32 {
+	return uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
+}
+
+func (r *remote) cont(tid int, sig syscall.Signal) {
+	r.push(&command{op: opCont, tid: tid, sig: sig})
+}
+
+func (r *remote) contToExit(tid int) { r.push(&command{op: opSyscall, tid: tid}) }
+
+func (r *remote) setRegs(tid int, regs *ptrace.Regs) {
+	r.push(&command{op: opSetRegs, tid: tid, regs: *regs})
+}
+
+func (r *remote) apply(tid int, outs []canon.Out) {
+	r.push(&command{op: opApply, tid: tid, outs: outs})
+}
+
+func (r *remote) tgkill(tgid, tid int, sig syscall.Signal) {
+	r.push(&command{op: opKill, tid: tid, tgid: tgid, sig: sig})
+}
+
+// killAll asks the executor to kill every task of its variant; any
+// goroutine may call it.
+func (r *remote) killAll() {
+	r.push(&command{op: opKillAll})
+	r.flush()
+}
+
+func (r *remote) regs(t *task) error {
+	if ev := r.ev; ev != nil && ev.tid == t.tid && ev.flags&stRegs != 0 {
+		t.regs = ev.regs
+		return nil
+	}
+	return fmt.Errorf("no registers for task %d at this stop", t.tid)
+}
+
+func (r *remote) siginfo(t *task) (ptrace.Siginfo, error) {
+	if ev := r.ev; ev != nil && ev.tid == t.tid && ev.flags&stSiginfo != 0 {
+		return ev.si, nil
+	}
+	return ptrace.Siginfo{}, fmt.Errorf("no siginfo for task %d at this stop", t.tid)
+}
+
+func (r *remote) eventMsg(t *task) (uint64, error) {
+	if ev := r.ev; ev != nil && ev.tid == t.tid && ev.flags&stMsg != 0 {
+		return ev.msg, nil
+	}
+	return 0, fmt.Errorf("no event message for task %d at this stop", t.tid)
+}
+
+// decode builds the canonical call from the executor's decoding of it.
+func (r *remote) decode(t *task, row *canon.Row, nr uint64, args [6]uint64) (*canon.Call, error) {
+	ev := r.ev
+	switch {
+	case ev == nil || ev.tid != t.tid:
+		return nil, fmt.Errorf("no call for task %d at this stop", t.tid)
+	case ev.flags&stCallErr != 0:
+		return nil, errors.New(ev.callErr)
+	case ev.flags&stCall == 0 || ev.nr != nr:
+		return nil, fmt.Errorf("the follower host decoded no call %s for task %d", row.Name, t.tid)
+	}
+	t.hashed = ev.hashed
+	return &canon.Call{Row: row, Nr: nr, Raw: args, Vals: ev.vals, Extra: ev.extra}, nil
+}
+
+// special sets what preSpecial would have read, which the executor did.
+func (r *remote) special(t *task, c *canon.Call) {
+	if ev := r.ev; ev != nil && ev.tid == t.tid {
+		t.clone, t.aux = ev.clone, ev.aux
+	}
+}
+
+// read is a memory read on the follower host: a round trip.
+func (r *remote) read(tid int, op uint8, addr uint64, n int) ([]byte, error) {
+	r.wmu.Lock()
+	r.nextID++
+	id := r.nextID
+	r.wmu.Unlock()
+	r.push(&command{op: op, tid: tid, id: id, addr: addr, n: uint32(n)})
+	r.flush()
+	timeout := time.NewTimer(r.v.m.cfg.Deadline)
+	defer timeout.Stop()
+	for {
+		select {
+		case rp := <-r.replies:
+			if rp.id != id {
+				continue // a reply to an earlier read that gave up
+			}
+			if rp.err != "" {
+				return nil, errors.New(rp.err)
+			}
+			return rp.data, nil
+		case <-r.lostC:
+			return nil, errors.New("follower host lost")
+		case <-timeout.C:
+			return nil, fmt.Errorf("no reply from the follower host within %v", r.v.m.cfg.Deadline)
+		}
+	}
+}
+
+// remoteMem is a follower-host task's memory (canon.Mem).
+type remoteMem struct {
+	r   *remote
+	tid int
+}
+
+func (m remoteMem) Read(addr uint64, buf []byte) error {
+	b, err := m.r.read(m.tid, opRead, addr, len(buf))
+	if err != nil {
+		return err
+	}
+	if len(b) != len(buf) {
+		return fmt.Errorf("read %d bytes at %#x of %d: got %d", len(buf), addr, m.tid, len(b))
+	}
+	copy(buf, b)
+	return nil
+}
+
+func (m remoteMem) ReadString(addr uint64, max int) (string, error) {
+	b, err := m.r.read(m.tid, opReadStr, addr, max)
+	return string(b), err
+}
+
+func (m remoteMem) Write(addr uint64, data []byte) error {
+	m.r.push(&command{op: opWrite, tid: m.tid, addr: addr, data: append([]byte(nil), data...)})
+	return nil
+}
+
+// start opens the session: hello, then the executor's welcome with the pid
+// of the variant it started.
+func (r *remote) start() (int, error) {
+	m := r.v.m
+	dir, _ := os.Getwd()
+	h := hello{path: r.spec.Path, argv: m.cfg.Argv, env: m.env, dir: dir, trapTSC: m.cfg.TrapTSC,
+		pid: os.Getpid(), uid: os.Getuid()}
+	if err := r.wc.Write(wire.Hello, h.encode()); err != nil {
+		return 0, err
+	}
+	if err := r.wc.Flush(); err != nil {
+		return 0, err
+	}
+	_ = r.spec.Conn.SetReadDeadline(time.Now().Add(welcomeTimeout))
+	defer r.spec.Conn.SetReadDeadline(time.Time{})
+	f, err := r.wc.Read()
+	if err != nil {
+		return 0, fmt.Errorf("no welcome: %w", err)
+	}
+	switch f.Type {
+	case wire.Abort:
+		return 0, fmt.Errorf("%s", f.Payload)
+	case wire.Welcome:
+	default:
+		return 0, fmt.Errorf("a %s frame instead of a welcome", f.Type)
+	}
+	d := wire.NewDec(f.Payload, "welcome")
+	ok, why, pid := d.U8("accepted"), d.String("reason"), int(d.U32("pid"))
+	if err := d.Done(); err != nil {
+		return 0, err
+	}
+	if ok == 0 {
+		return 0, fmt.Errorf("refused: %s", why)
+	}
+	if pid <= 0 {
+		return 0, fmt.Errorf("%w: welcome with pid %d", wire.ErrMalformed, pid)
+	}
+	return pid, nil
+}
+
+// welcomeTimeout bounds the start of a follower host's variant.
+const welcomeTimeout = 20 * time.Second
+
+// runRemote is the goroutine of a variant on a follower host: it handles
+// the stops the executor reports and runs the actions queued for its
+// tasks, as a tracer does for a local variant.
+func (v *variant) runRemote(started chan<- error) {
+	defer v.m.wg.Done()
+	m, r := v.m, v.rem
+	pid, err := r.start()
+	if err != nil {
+		started <- fmt.Errorf("variant %d on %s: %w", v.idx, r.spec.Addr, err)
+		return
+	}
+	t := &task{tid: pid, v: v, launching: 1, started: true, tgid: pid}
+	v.tasks[pid] = t
+	m.mu.Lock()
+	m.attachLocked(v.idx, m.root, t)
+	t.lt = m.root
+	m.mu.Unlock()
+	go r.readLoop()
+	started <- nil
+	v.cont(t, 0)
+	for {
+		v.runQueue()
+		r.flush()
+		if len(v.tasks) == 0 {
+			return
+		}
+		<-r.wakeC
+	}
+}
+
+// readLoop takes the executor's frames: stops go to the variant's queue,
+// replies to the read that waits for them.
+func (r *remote) readLoop() {
+	v := r.v
+	for {
+		f, err := r.wc.Read()
+		if err != nil {
+			r.gone(fmt.Sprintf("connection lost: %v", err))
+			return
+		}
+		r.bytes.Add(uint64(len(f.Payload) + wire.HeaderSize))
+		switch f.Type {
+		case wire.Abort:
+			r.gone(string(f.Payload))
+			return
+		case wire.End:
+			continue
+		case wire.Call:
+		default:
+			r.gone(fmt.Sprintf("unexpected %s frame", f.Type))
+			return
+		}
+		d := wire.NewDec(f.Payload, "call")
+		switch d.U8("kind") {
+		case evStop:
+			ev, err := decodeStop(d)
+			if err != nil {
+				r.gone(err.Error())
+				return
+			}
+			v.enqueue(func() { v.remoteStop(ev) })
+		case evReply:
+			rp := reply{id: d.U32("id")}
+			if d.U8("ok") != 0 {
+				rp.data = d.Bytes("data")
+			} else {
+				rp.err = d.String("error")
+			}
+			if err := d.Done(); err != nil {
+				r.gone(err.Error())
+				return
+			}
+			select {
+			case r.replies <- rp:
+			case <-r.lostC:
+			}
+		case evError:
+			why := d.String("error")
+			v.m.mu.Lock()
+			v.m.errorLocked("variant %d on %s: %s", v.idx, r.spec.Addr, why)
+			v.m.mu.Unlock()
+		default:
+			r.gone("unknown call frame kind")
+			return
+		}
+	}
+}
+
+// remoteStop handles one stop as the tracer would a wait status.
+func (v *variant) remoteStop(ev *stopEvent) {
+	v.rem.stops.Add(1)
+	v.m.log.Debug("remote stop", "variant", v.idx, "tid", ev.tid, "status", fmt.Sprintf("%#x", uint32(ev.ws)), "flags", ev.flags, "nr", ev.nr)
+	if ev.flags&stPassed != 0 {
+		v.rem.passed.Add(1)
+		v.passed(ev)
+		return
+	}
+	v.rem.ev = ev
+	v.handle(ev.tid, ev.ws)
+	v.rem.ev = nil
+}
+
+// passed records a call the executor let through itself, as entry does for
+// a call that is not in lockstep.
+func (v *variant) passed(ev *stopEvent) {
+	t := v.tasks[ev.tid]
+	if t == nil {
+		return
+	}
+	nr := ptrace.Nr(&ev.regs)
+	args := ptrace.Args(&ev.regs)
+	row, err := amd64.Lookup(nr, args)
+	if err != nil || row.InLockstep(args) {
+		v.m.mu.Lock()
+		v.m.errorLocked("variant %d on %s: the follower host let call %d through on its own", v.idx, v.rem.spec.Addr, nr)
+		v.m.mu.Unlock()
+		return
+	}
+	c := &canon.Call{Row: row, Nr: nr, Raw: args, Vals: ev.vals, Extra: ev.extra}
+	t.regs = ev.regs
+	t.call = c
+	m := v.m
+	m.mu.Lock()
+	v.record(c)
+	m.countLocked(c, "unsynced")
+	m.mu.Unlock()
+}
+
+// gone: the follower host or the link to it is lost. Unless the run is
+// over anyway, that ends it; the host's shadow tasks end with it.
+func (r *remote) gone(why string) {
+	if r.lost.Swap(true) {
+		return
+	}
+	close(r.lostC)
+	v, m := r.v, r.v.m
+	m.mu.Lock()
+	if m.failure == nil && !m.finished {
+		m.failLocked(&failure{outcome: report.Error, code: ExitError,
+			err: fmt.Sprintf("follower host %s (variant %d): %s", r.spec.Addr, v.idx, why)})
+	}
+	m.mu.Unlock()
+	v.enqueue(func() {
+		for _, t := range v.tasks {
+			v.gone(t, unix.WaitStatus(unix.SIGKILL))
+		}
+	})
+}

@@ -1,0 +1,382 @@
+package e2e
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"dmvx/internal/netlab"
+)
+
+// Several hosts: network namespaces joined by a bridge (internal/netlab),
+// each with a private overlay of the machine's files. h0 runs the leader;
+// the agents run on the hosts after it; the last host runs each program
+// natively, in a file system as fresh as the others', for reference.
+
+const agentPort = "7700"
+
+type hostsLab struct {
+	lab    *netlab.Lab
+	certs  string
+	agents map[int]*agentProc
+	allow  []string
+}
+
+type agentProc struct {
+	h    *netlab.Host
+	addr string
+	r    *running
+	log  *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer that a command writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// hostAllow is what every test agent may run.
+func hostAllow() []string {
+	out := []string{"/usr/bin/ls", "/usr/bin/cat", "/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/bash", lighttpd}
+	for _, b := range []string{"hello", "nondet", "threads", "signals", "sigread", "sem_signal", "fileio",
+		"exitcode", "segv", "syscalls", "forkwrite", "write_a", "write_b", "spin_yes", "hello_static"} {
+		out = append(out, testBin(b))
+	}
+	return out
+}
+
+// newHostsLab makes n hosts, certificates for each, and starts an agent on
+// each of hosts 1 to agents.
+func newHostsLab(t *testing.T, n, agents int, labOpts ...netlab.Option) *hostsLab {
+	t.Helper()
+	defaultConfig(t)
+	if os.Geteuid() != 0 {
+		t.Skip("test hosts need root")
+	}
+	lab, err := netlab.New(n, labOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hl := &hostsLab{lab: lab, agents: map[int]*agentProc{}, allow: hostAllow()}
+	// The hosts' first processes are ours, not leftovers of a run.
+	live.Lock()
+	for _, h := range lab.Hosts {
+		live.pids[h.Pid()] = true
+	}
+	live.Unlock()
+	t.Cleanup(func() {
+		for _, a := range hl.agents {
+			a.stop(t)
+		}
+		if err := lab.Close(); err != nil {
+			t.Errorf("removing the test hosts: %v", err)
+		}
+		live.Lock()
+		for _, h := range lab.Hosts {
+			delete(live.pids, h.Pid())
+		}
+		live.Unlock()
+	})
+	hl.certs = t.TempDir()
+	names := []string{"leader"}
+	for _, h := range lab.Hosts {
+		names = append(names, h.Addr.String())
+	}
+	if r := run(t, opts{}, dmvx, "certs", "init", hl.certs); r.code != 0 {
+		t.Fatalf("certs init: %s", r.stderr)
+	}
+	if r := run(t, opts{}, append([]string{dmvx, "certs", "issue", hl.certs}, names...)...); r.code != 0 {
+		t.Fatalf("certs issue: %s", r.stderr)
+	}
+	for i := 1; i <= agents; i++ {
+		hl.startAgent(t, i)
+	}
+	return hl
+}
+
+func (hl *hostsLab) host(i int) *netlab.Host { return hl.lab.Hosts[i] }
+
+// ref is the host that runs programs natively.
+func (hl *hostsLab) ref() *netlab.Host { return hl.lab.Hosts[len(hl.lab.Hosts)-1] }
+
+func (hl *hostsLab) tlsFlags(name string) []string {
+	return []string{"--cert", filepath.Join(hl.certs, name+".crt"), "--key", filepath.Join(hl.certs, name+".key"),
+		"--ca", filepath.Join(hl.certs, "ca.crt")}
+}
+
+// startAgent runs dmvx agent on host i and waits until it listens.
+func (hl *hostsLab) startAgent(t *testing.T, i int) *agentProc {
+	t.Helper()
+	h := hl.host(i)
+	a := &agentProc{h: h, addr: net.JoinHostPort(h.Addr.String(), agentPort), log: &syncBuffer{}}
+	args := append([]string{"agent", "--listen", a.addr, "--log-level", "debug"}, hl.tlsFlags(h.Addr.String())...)
+	for _, p := range hl.allow {
+		args = append(args, "--allow", p)
+	}
+	cmd := h.Command("", dmvx, args...)
+	cmd.Stdout, cmd.Stderr = a.log, a.log
+	a.r = startCmd(t, cmd)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(a.log.String(), "agent listening"); {
+		if a.r.exited() || time.Now().After(deadline) {
+			t.Fatalf("agent on %s did not start:\n%s", h.Name, a.log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	hl.agents[i] = a
+	return a
+}
+
+// stop ends an agent with SIGTERM, as systemd would.
+func (a *agentProc) stop(t *testing.T) {
+	t.Helper()
+	if a.r.exited() {
+		a.r.wait(t, time.Second)
+		return
+	}
+	a.r.cmd.Process.Signal(os.Interrupt)
+	a.r.wait(t, 10*time.Second)
+}
+
+// sessions lists the agent's children: the executors of open sessions and
+// whatever they left.
+func (a *agentProc) sessions() []proc {
+	var out []proc
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if p, ok := readProc(pid); ok && p.ppid == a.r.cmd.Process.Pid && p.state != "Z" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// idle waits until the agent has no session left, and fails the test if
+// it keeps one (a variant left running on the follower host) or has died.
+func (a *agentProc) idle(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(a.sessions()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := a.sessions(); len(s) > 0 {
+		t.Errorf("agent on %s still has a session 5 s after the run: %+v", a.h.Name, s)
+	}
+	if a.r.exited() {
+		t.Errorf("agent on %s exited:\n%s", a.h.Name, a.log)
+	}
+}
+
+// runIn runs argv in host h, in directory dir, to completion.
+func runIn(t *testing.T, h *netlab.Host, dir string, argv ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := h.Command(dir, argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	begin := time.Now()
+	code, sig := startCmd(t, cmd).wait(t, runTimeout)
+	return result{stdout: stdout.Bytes(), stderr: stderr.Bytes(), code: code, signaled: sig, elapsed: time.Since(begin)}
+}
+
+// lead runs `dmvx run --follower ADDR... FLAGS -- ARGV` on h0, in dir, and
+// reads its report from h0's files.
+func (hl *hostsLab) lead(t *testing.T, dir string, followers []int, flags []string, argv ...string) result {
+	t.Helper()
+	rep := fmt.Sprintf("/tmp/dmvx-report-%d.json", time.Now().UnixNano())
+	args := []string{dmvx, "run", "--report", rep}
+	for _, i := range followers {
+		args = append(args, "--follower", hl.agents[i].addr)
+	}
+	args = append(args, hl.tlsFlags("leader")...)
+	args = append(append(append(args, flags...), "--"), argv...)
+	r := runIn(t, hl.host(0), dir, args...)
+	if b := runIn(t, hl.host(0), "", "cat", rep); b.code == 0 {
+		var rp report
+		if err := json.Unmarshal(b.stdout, &rp); err != nil {
+			t.Fatalf("report: %v\n%s", err, b.stdout)
+		}
+		r.rep = &rp
+	}
+	checkNoLeftovers(t, nil)
+	for _, i := range followers {
+		hl.agents[i].idle(t)
+	}
+	return r
+}
+
+// tree lists the files under dir on host i: type, mode, size and name.
+func (hl *hostsLab) tree(t *testing.T, i int, dir string) string {
+	t.Helper()
+	r := runIn(t, hl.host(i), "", "sh", "-c", `find "$1" -printf '%y %m %s %P\n' | sort`, "sh", dir)
+	if r.code != 0 {
+		t.Fatalf("find on %s: %s", hl.host(i).Name, r.stderr)
+	}
+	return string(r.stdout)
+}
+
+// TestHostsPrograms runs the engine's test programs with the leader on one
+// host and the follower on another: output and exit status as natively.
+func TestHostsPrograms(t *testing.T) {
+	hl := newHostsLab(t, 3, 1)
+	dir := t.TempDir() // in every host's files, private to each
+	writeFile(t, dir, "log", []byte("pre-existing line\n"), 0o644)
+	writeFile(t, dir, "words", []byte("pear\napple\nfig\napple\n"), 0o644)
+	cases := []struct {
+		name string
+		argv []string
+	}{
+		{"hello", []string{testBin("hello"), "one", "two words", ""}},
+		{"nondet", []string{testBin("nondet")}},
+		{"threads", []string{testBin("threads")}},
+		{"signals", []string{testBin("signals")}},
+		{"sigread", []string{testBin("sigread")}},
+		{"sem_signal", []string{testBin("sem_signal")}},
+		{"exitcode", []string{testBin("exitcode")}},
+		{"segv", []string{testBin("segv")}},
+		{"forkwrite", []string{testBin("forkwrite")}},
+		{"fileio", []string{testBin("fileio"), dir}},
+		{"syscalls", []string{testBin("syscalls"), filepath.Join(dir, "sc")}},
+		{"bash", []string{"/usr/bin/bash", "-c", bashScript, "bash", dir}},
+		{"ls", []string{"/usr/bin/ls", "-la", "/usr/bin"}},
+		{"sort", []string{"/usr/bin/sort", filepath.Join(dir, "words")}},
+		{"sha256sum", []string{"/usr/bin/sha256sum", "/usr/bin/bash", testBin("hello")}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.name == "syscalls" {
+				for _, h := range []*netlab.Host{hl.host(0), hl.host(1), hl.ref()} {
+					runIn(t, h, "", "mkdir", "-p", filepath.Join(dir, "sc"))
+				}
+			}
+			nat := runIn(t, hl.ref(), dir, c.argv...)
+			d := hl.lead(t, dir, []int{1}, nil, c.argv...)
+			if c.name != "nondet" {
+				sameOutput(t, nat, d)
+			}
+			if c.name == "nondet" {
+				if got := lines(d.stdout); len(got) == 0 || got[len(got)-1] != "consistent" {
+					t.Errorf("stdout:\n%s", d.stdout)
+				}
+			} else if !bytes.Equal(nat.stdout, d.stdout) {
+				t.Errorf("stdout differs from the native run's:\n%s", diff(nat.stdout, d.stdout))
+			}
+			checkOK(t, d, 2, nat)
+			if c.name == "syscalls" || c.name == "bash" || c.name == "fileio" {
+				// The follower host keeps its own copy of the files the
+				// program changed: the same tree as the leader host's.
+				lead, follow := hl.tree(t, 0, dir), hl.tree(t, 1, dir)
+				if lead != follow {
+					t.Errorf("files on the follower host differ from the leader host's:\n%s", diff([]byte(lead), []byte(follow)))
+				}
+			}
+			if d.rep != nil && len(d.rep.Variants) == 2 && d.rep.Variants[1].Host != hl.agents[1].addr {
+				t.Errorf("report: follower on host %q, want %q", d.rep.Variants[1].Host, hl.agents[1].addr)
+			}
+		})
+	}
+}
+
+// TestHostsThree runs one leader and two follower hosts, then a leader whose
+// follower host runs another build (--variant HOST=PATH): the divergence is
+// reported on the leader, everything stops, and both agents serve again.
+func TestHostsThree(t *testing.T) {
+	hl := newHostsLab(t, 4, 2)
+	dir := t.TempDir()
+	argv := []string{"/usr/bin/bash", "-c", bashScript, "bash", dir}
+	writeFile(t, dir, "log", []byte("pre-existing line\n"), 0o644)
+	nat := runIn(t, hl.ref(), dir, argv...)
+	d := hl.lead(t, dir, []int{1, 2}, nil, argv...)
+	sameOutput(t, nat, d)
+	checkOK(t, d, 3, nat)
+
+	// The same from a config file: followers and certificates.
+	cfg := writeFile(t, t.TempDir(), "run.toml", []byte(fmt.Sprintf(`follower = [%q, %q]
+cert = %q
+key = %q
+ca = %q
+link_timeout = "3s"
+`, hl.agents[1].addr, hl.agents[2].addr, filepath.Join(hl.certs, "leader.crt"),
+		filepath.Join(hl.certs, "leader.key"), filepath.Join(hl.certs, "ca.crt"))), 0o644)
+	c := runIn(t, hl.host(0), "", dmvx, "run", "--config", cfg, "--", testBin("hello"))
+	if c.code != 0 || !bytes.Contains(c.stdout, []byte("hello, world")) {
+		t.Errorf("with --config: exit %d\n%s%s", c.code, c.stdout, c.stderr)
+	}
+	checkNoLeftovers(t, nil)
+	hl.agents[1].idle(t)
+	hl.agents[2].idle(t)
+
+	h2 := hl.host(2).Addr.String()
+	d = hl.lead(t, dir, []int{1, 2}, []string{"--variant", h2 + "=" + testBin("write_b")}, testBin("write_a"))
+	if d.code != 86 {
+		t.Fatalf("dmvx exit status %d, want 86 (divergence)\nstderr:\n%s", d.code, d.stderr)
+	}
+	if d.rep == nil || d.rep.Divergence == nil || len(d.rep.Variants) != 3 {
+		t.Fatalf("report without the divergence: %+v", d.rep)
+	}
+	if !strings.Contains(d.rep.Divergence.Reason, "variants 0 and 2") {
+		t.Errorf("divergence reason %q, want variant 2 (on %s) named", d.rep.Divergence.Reason, h2)
+	}
+	d = hl.lead(t, dir, []int{1, 2}, nil, testBin("hello"))
+	if d.code != 0 || !slices.Contains(lines(d.stdout), "hello, world") {
+		t.Errorf("after the divergence: exit %d\n%s%s", d.code, d.stdout, d.stderr)
+	}
+}
+
+// TestHostsLighttpd: lighttpd under dmvx on h0, its follower on h1, serves
+// curl on the machine through h0's address; SIGTERM stops it as natively.
+func TestHostsLighttpd(t *testing.T) {
+	hl := newHostsLab(t, 2, 1)
+	dir := t.TempDir()
+	www := filepath.Join(dir, "www")
+	if err := os.Mkdir(www, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, 4096)
+	rand.Read(body)
+	writeFile(t, www, "file.bin", body, 0o644)
+	conf := writeFile(t, dir, "lighttpd.conf", []byte(fmt.Sprintf(`server.document-root = %q
+server.bind = "0.0.0.0"
+server.port = 8080
+server.errorlog = %q
+`, www, filepath.Join(dir, "error.log"))), 0o644)
+	s := site{dir: t.TempDir(), conf: conf, body: body,
+		url: fmt.Sprintf("http://%s:8080/file.bin", hl.host(0).Addr)}
+	args := append([]string{dmvx, "run", "--stats", "--follower", hl.agents[1].addr}, hl.tlsFlags("leader")...)
+	args = append(args, "--", lighttpd, "-D", "-f", conf)
+	d := s.serveBy(t, 60*time.Second, func(stdout, stderr *bytes.Buffer) *running {
+		cmd := hl.host(0).Command("", args[0], args[1:]...)
+		cmd.Stdout, cmd.Stderr = stdout, stderr
+		return startCmd(t, cmd)
+	})
+	if d.code != 0 {
+		t.Errorf("dmvx exit status %d, want 0 (lighttpd's on SIGTERM)\n%s", d.code, d.stderr)
+	}
+	checkNoLeftovers(t, nil)
+	hl.agents[1].idle(t)
+	t.Logf("dmvx stderr:\n%s", d.stderr)
+}
