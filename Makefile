@@ -5,7 +5,8 @@
 #   make test    deps + build + go vet + unit tests + end-to-end tests (default
 #                configuration, then every other one: make e2e-matrix)
 #   make demo    deps + build + a guided tour (scripts/demo.sh)
-#   make bench   deps + build + microbenchmarks and lighttpd (bench/run.sh)
+#   make bench   deps + build + microbenchmarks and lighttpd (bench/run.sh),
+#                then the same with the follower on another host (bench/hosts)
 #   make clean   remove what build made
 
 SHELL := bash
@@ -220,6 +221,7 @@ demo: deps
 bench: deps
 	$(MAKE) build
 	bench/run.sh
+	$(if $(filter hosts,$(BENCH_SKIP)),,$(GO) run ./bench/hosts)
 
 clean:
 	rm -rf bin testdata/bin bench/bin $(LAUNCHER) $(IPMON)

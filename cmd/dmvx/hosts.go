@@ -185,8 +185,10 @@ func newConnectCmd() *cobra.Command {
 			ctx := context.Background()
 			tc, err := connector.Dial(ctx, l.config(), addr, conf)
 			if err != nil {
-				local.Close()
-				return &exitError{code: 125, msg: "follower " + err.Error()}
+				// The monitor reports it: it waits for the agent's
+				// welcome, and gets this instead.
+				tellMonitor(local, err.Error())
+				return nil
 			}
 			// How the session ended reaches the monitor (an abort frame
 			// that says why, or the end of the link), which reports it.
@@ -198,6 +200,20 @@ func newConnectCmd() *cobra.Command {
 	l.add(c)
 	c.Flags().StringVar(&addr, "addr", "", "the agent's `HOST:PORT`")
 	return c
+}
+
+// tellMonitor answers the monitor's hello with an abort that says why the
+// session could not start.
+func tellMonitor(local net.Conn, why string) {
+	defer local.Close()
+	_ = local.SetDeadline(time.Now().Add(5 * time.Second))
+	lw := wire.Accept(local)
+	if _, err := lw.Read(); err != nil {
+		return
+	}
+	if lw.Write(wire.Abort, []byte(why)) == nil {
+		_ = lw.Flush()
+	}
 }
 
 // ---- follower side ----

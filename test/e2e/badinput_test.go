@@ -78,3 +78,41 @@ func TestVariantCountConflict(t *testing.T) {
 		t.Errorf("the program ran: %q", d.stdout)
 	}
 }
+
+// Bad input of the commands for several hosts: each is dmvx's error (125)
+// with what is wrong named, before anything runs.
+func TestHostsBadInput(t *testing.T) {
+	pki := t.TempDir()
+	run(t, opts{}, dmvx, "certs", "init", pki)
+	run(t, opts{}, dmvx, "certs", "issue", pki, "127.0.0.1", "leader")
+	crt := func(name string) []string {
+		return []string{"--cert", pki + "/" + name + ".crt", "--key", pki + "/" + name + ".key", "--ca", pki + "/ca.crt"}
+	}
+	hello := testBin("hello")
+	cases := []struct {
+		name string
+		argv []string
+		says []string
+	}{
+		{"agent without --allow", append([]string{dmvx, "agent", "--listen", "127.0.0.1:0"}, crt("127.0.0.1")...), []string{"--allow"}},
+		{"agent with a relative --allow", append([]string{dmvx, "agent", "--listen", "127.0.0.1:0", "--allow", "bin/ls"}, crt("127.0.0.1")...), []string{"absolute"}},
+		{"agent with a missing --allow", append([]string{dmvx, "agent", "--listen", "127.0.0.1:0", "--allow", "/no/such/prog"}, crt("127.0.0.1")...), []string{"/no/such/prog"}},
+		{"agent without certificates", []string{dmvx, "agent", "--listen", "127.0.0.1:0", "--allow", hello}, []string{"--cert"}},
+		{"agent without --listen", append([]string{dmvx, "agent", "--allow", hello}, crt("127.0.0.1")...), []string{"--listen"}},
+		{"agent with an unknown flag", []string{dmvx, "agent", "--no-such-flag"}, []string{"usage"}},
+		{"follower without certificates", []string{dmvx, "run", "--follower", "127.0.0.1:1", "--", hello}, []string{"--cert"}},
+		{"follower without a port", append(append([]string{dmvx, "run", "--follower", "127.0.0.1"}, crt("leader")...), "--", hello), []string{"host:port"}},
+		{"no agent there", append(append([]string{dmvx, "run", "--follower", "127.0.0.1:1"}, crt("leader")...), "--", hello), []string{"127.0.0.1:1"}},
+		{"a relative path for a host", append(append([]string{dmvx, "run", "--follower", "127.0.0.1:1", "--variant", "127.0.0.1=bin/x"}, crt("leader")...), "--", hello), []string{"absolute"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := run(t, opts{}, c.argv...)
+			checkCode(t, d, exitOwnError, c.says...)
+			if bytes.Contains(d.stdout, []byte("hello, world")) {
+				t.Errorf("the program ran: %q", d.stdout)
+			}
+			checkNoLeftovers(t, nil)
+		})
+	}
+}

@@ -166,6 +166,14 @@ func TestHostsFaults(t *testing.T) {
 		hl.servesAgain(t)
 	})
 
+	t.Run("program not allowed", func(t *testing.T) {
+		d := hl.lead(t, "", []int{1}, nil, "/usr/bin/true")
+		if d.code != 125 || !strings.Contains(string(d.stderr), "--allow") {
+			t.Errorf("exit %d, want 125 and the agent's --allow named\n%s", d.code, d.stderr)
+		}
+		hl.servesAgain(t)
+	})
+
 	t.Run("frame of an earlier session", func(t *testing.T) {
 		conf, err := certs.ClientConfig(certs.Files{Cert: filepath.Join(hl.certs, "leader.crt"),
 			Key: filepath.Join(hl.certs, "leader.key"), CA: filepath.Join(hl.certs, "ca.crt")}, hl.host(1).Addr.String())
@@ -199,6 +207,23 @@ func TestHostsFaults(t *testing.T) {
 		}
 		hl.servesAgain(t)
 	})
+
+	checkMetrics(t, hl.agents[1])
+}
+
+// The agent's metrics count what happened above.
+func checkMetrics(t *testing.T, a *agentProc) {
+	t.Helper()
+	r := run(t, opts{}, "curl", "-sS", "--max-time", "5", "http://"+a.metrics+"/metrics")
+	if r.code != 0 {
+		t.Fatalf("metrics: curl exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{`dmvx_agent_sessions_total{outcome="ok"}`, `dmvx_agent_sessions_total{outcome="failed"}`,
+		"dmvx_agent_handshakes_refused_total", "dmvx_agent_sessions_active 0"} {
+		if !bytes.Contains(r.stdout, []byte(want)) {
+			t.Errorf("metrics lack %s:\n%s", want, r.stdout)
+		}
+	}
 }
 
 // helloPayload is a hello for path as docs/protocol.md lays it out.

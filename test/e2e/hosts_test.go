@@ -33,8 +33,9 @@ type hostsLab struct {
 }
 
 type agentProc struct {
-	h    *netlab.Host
-	addr string
+	h       *netlab.Host
+	addr    string
+	metrics string
 	r    *running
 	log  *syncBuffer
 }
@@ -59,7 +60,7 @@ func (s *syncBuffer) String() string {
 
 // hostAllow is what every test agent may run.
 func hostAllow() []string {
-	out := []string{"/usr/bin/ls", "/usr/bin/cat", "/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/bash", lighttpd}
+	out := []string{"/usr/bin/ls", "/usr/bin/cat", "/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/bash", lighttpd, python}
 	for _, b := range []string{"hello", "nondet", "threads", "signals", "sigread", "sem_signal", "fileio",
 		"exitcode", "segv", "syscalls", "forkwrite", "write_a", "write_b", "spin_yes", "hello_static"} {
 		out = append(out, testBin(b))
@@ -131,7 +132,9 @@ func (hl *hostsLab) startAgent(t *testing.T, i int) *agentProc {
 	t.Helper()
 	h := hl.host(i)
 	a := &agentProc{h: h, addr: net.JoinHostPort(h.Addr.String(), agentPort), log: &syncBuffer{}}
-	args := append([]string{"agent", "--listen", a.addr, "--log-level", "debug"}, hl.tlsFlags(h.Addr.String())...)
+	a.metrics = net.JoinHostPort(h.Addr.String(), "9377")
+	args := append([]string{"agent", "--listen", a.addr, "--log-level", "debug", "--metrics", a.metrics},
+		hl.tlsFlags(h.Addr.String())...)
 	for _, p := range hl.allow {
 		args = append(args, "--allow", p)
 	}
@@ -265,6 +268,12 @@ func TestHostsPrograms(t *testing.T) {
 		{"ls", []string{"/usr/bin/ls", "-la", "/usr/bin"}},
 		{"sort", []string{"/usr/bin/sort", filepath.Join(dir, "words")}},
 		{"sha256sum", []string{"/usr/bin/sha256sum", "/usr/bin/bash", testBin("hello")}},
+		{"python3", []string{python, "-c", `import hashlib, json, os, sys
+print(json.dumps({"squares": [i * i for i in range(12)]}, sort_keys=True))
+print(hashlib.sha256(b"dmvx" * 1000).hexdigest())
+print(sorted(os.listdir("/etc"))[:8])
+print(os.uname().nodename == os.uname().nodename, os.getcwd())
+sys.exit(4)`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -313,6 +322,17 @@ func TestHostsThree(t *testing.T) {
 	d := hl.lead(t, dir, []int{1, 2}, nil, argv...)
 	sameOutput(t, nat, d)
 	checkOK(t, d, 3, nat)
+
+	// A follower here and one on another host, in a fresh directory.
+	dir2 := t.TempDir()
+	writeFile(t, dir2, "log", []byte("pre-existing line\n"), 0o644)
+	d = hl.lead(t, dir2, []int{1}, []string{"-n", "2"}, "/usr/bin/bash", "-c", bashScript, "bash", dir2)
+	nat.stdout = bytes.ReplaceAll(nat.stdout, []byte(dir), []byte(dir2))
+	sameOutput(t, nat, d)
+	checkOK(t, d, 3, nat)
+	if d.rep != nil && len(d.rep.Variants) == 3 && (d.rep.Variants[1].Host != "" || d.rep.Variants[2].Host != hl.agents[1].addr) {
+		t.Errorf("report hosts: %+v", d.rep.Variants)
+	}
 
 	// The same from a config file: followers and certificates.
 	cfg := writeFile(t, t.TempDir(), "run.toml", []byte(fmt.Sprintf(`follower = [%q, %q]
