@@ -1,6 +1,7 @@
 package cpmon
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,7 +45,8 @@ func Follow(cfg FollowConfig) error {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	x := &executor{cfg: cfg, log: cfg.Log, wc: wire.Accept(cfg.Conn), tasks: make(map[int]*task)}
+	x := &executor{cfg: cfg, log: cfg.Log, wc: wire.Accept(cfg.Conn), tasks: make(map[int]*task),
+		debug: cfg.Log.Enabled(context.Background(), slog.LevelDebug)}
 	f, err := x.wc.Read()
 	if err != nil {
 		return fmt.Errorf("reading the hello: %w", err)
@@ -123,6 +125,7 @@ type executor struct {
 	qmu   sync.Mutex
 	queue []command
 	hello *hello
+	debug bool // the log takes debug records
 	// launched: the launcher has made its execve of the program.
 	launched bool
 	// done: the link ended (why says how); the variant is killed.
@@ -304,7 +307,9 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 	default:
 		return
 	}
-	x.log.Debug("stop", "tid", tid, "status", fmt.Sprintf("%#x", uint32(ws)), "flags", ev.flags, "nr", ev.nr)
+	if x.debug {
+		x.log.Debug("stop", "tid", tid, "status", fmt.Sprintf("%#x", uint32(ws)), "flags", ev.flags, "nr", ev.nr)
+	}
 	if err := x.send(wire.Call, ev.encode()); err != nil {
 		x.done.Store(true)
 		x.why = "link closed: " + err.Error()
@@ -368,7 +373,9 @@ func (x *executor) runCommands() error {
 	replied := false
 	for i := range q {
 		c := &q[i]
-		x.log.Debug("command", "op", c.op, "tid", c.tid)
+		if x.debug {
+			x.log.Debug("command", "op", c.op, "tid", c.tid)
+		}
 		if c.op == opKillAll {
 			x.killAll()
 			continue

@@ -1,8 +1,10 @@
 package cpmon
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"sync"
@@ -55,6 +57,8 @@ type remote struct {
 	// ev is the stop being handled; only the variant's goroutine uses it.
 	ev *stopEvent
 
+	debug bool // the log takes debug records
+
 	// For --stats.
 	stops, passed, commands, frames, bytes atomic.Uint64
 }
@@ -72,6 +76,7 @@ func newRemote(v *variant, spec Remote) *remote {
 		wakeC:   make(chan struct{}, 1),
 		replies: make(chan reply, 1),
 		lostC:   make(chan struct{}),
+		debug:   v.m.log.Enabled(context.Background(), slog.LevelDebug),
 	}
 }
 
@@ -374,7 +379,10 @@ func (r *remote) readLoop() {
 // remoteStop handles one stop as the tracer would a wait status.
 func (v *variant) remoteStop(ev *stopEvent) {
 	v.rem.stops.Add(1)
-	v.m.log.Debug("remote stop", "variant", v.idx, "tid", ev.tid, "status", fmt.Sprintf("%#x", uint32(ev.ws)), "flags", ev.flags, "nr", ev.nr)
+	if v.rem.debug {
+		v.m.log.Debug("remote stop", "variant", v.idx, "tid", ev.tid, "status", fmt.Sprintf("%#x", uint32(ev.ws)),
+			"flags", ev.flags, "nr", ev.nr)
+	}
 	if ev.flags&stPassed != 0 {
 		v.rem.passed.Add(1)
 		v.passed(ev)

@@ -142,9 +142,10 @@ func TestHostsFaults(t *testing.T) {
 		args := []string{dmvx, "run", "--follower", hl.agents[1].addr, "--cert", filepath.Join(other, "leader.crt"),
 			"--key", filepath.Join(other, "leader.key"), "--ca", filepath.Join(hl.certs, "ca.crt"), "--", testBin("hello")}
 		d := runIn(t, hl.host(0), "", args...)
-		if d.code != 125 || len(d.stdout) > 0 {
-			t.Errorf("exit %d, stdout %q; want 125 and nothing run\n%s", d.code, d.stdout, d.stderr)
+		if d.code != 125 || len(d.stdout) > 0 || !strings.Contains(string(d.stderr), "certificate") {
+			t.Errorf("exit %d, stdout %q; want 125, nothing run, the certificate named\n%s", d.code, d.stdout, d.stderr)
 		}
+		t.Logf("%s", d.stderr)
 		checkNoLeftovers(t, nil)
 		if !strings.Contains(hl.agents[1].log.String(), "refused") {
 			t.Errorf("the agent's log does not say it refused the leader:\n%s", hl.agents[1].log)
@@ -164,6 +165,30 @@ func TestHostsFaults(t *testing.T) {
 		c.Close()
 		hl.agents[1].idle(t)
 		hl.servesAgain(t)
+	})
+
+	t.Run("two sessions at once, one ended by a signal", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		r := hl.leadBackground(t, &stdout, &stderr, spin)
+		hl.agents[1].session(t)
+		// A second leader while the first runs.
+		args := append([]string{dmvx, "run", "--follower", hl.agents[1].addr}, hl.tlsFlags("leader")...)
+		d := runIn(t, hl.host(0), "", append(args, "--", testBin("hello"))...)
+		if d.code != 0 || !bytes.Contains(d.stdout, []byte("hello, world")) {
+			t.Errorf("a second session: exit %d\n%s%s", d.code, d.stdout, d.stderr)
+		}
+		if r.exited() {
+			t.Fatalf("the first session ended early:\n%s", stderr.String())
+		}
+		// SIGTERM to dmvx reaches the program, which dies of it on
+		// every host.
+		r.cmd.Process.Signal(syscall.SIGTERM)
+		code, _ := r.wait(t, faultBound)
+		if code != 128+int(syscall.SIGTERM) {
+			t.Errorf("dmvx exit status %d, want %d (the program's death by SIGTERM)\n%s", code, 128+int(syscall.SIGTERM), stderr.String())
+		}
+		checkNoLeftovers(t, nil)
+		hl.agents[1].idle(t)
 	})
 
 	t.Run("program not allowed", func(t *testing.T) {
