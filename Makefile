@@ -45,7 +45,7 @@ PROG_CFLAGS := -O2 -Wall -Werror
 TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls gsbase sigread stdio readback forkwrite
 TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) open_a open_b spin_yes spin_no \
 	hello_static write_a write_b flood flood_slow tamper tamper_yes tamper_rec hide gate_jump gate_jump_yes \
-	stdio_a stdio_b fork_a fork_b)
+	stdio_a stdio_b fork_a fork_b stat_a stat_b)
 BENCH_BINS := $(addprefix bench/bin/,getcwd read_zero sched_yield)
 
 E2E_PKG := ./test/e2e
@@ -93,6 +93,14 @@ testdata/bin/open_a: testdata/open_file.c
 	$(CC) $(PROG_CFLAGS) -DPATH='"/etc/hostname"' -o $@ $<
 
 testdata/bin/open_b: testdata/open_file.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -DPATH='"/etc/passwd"' -o $@ $<
+
+testdata/bin/stat_a: testdata/stat_file.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -DPATH='"/etc/hostname"' -o $@ $<
+
+testdata/bin/stat_b: testdata/stat_file.c
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -DPATH='"/etc/passwd"' -o $@ $<
 

@@ -2,6 +2,7 @@ package canon
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -379,4 +380,43 @@ func CanonSockaddr(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// DigestSize is the length of a call's digest.
+const DigestSize = 16
+
+// Digest is a digest of what Mismatch compares: two calls with equal
+// digests agree (up to SHA-256 collisions, truncated to 128 bits). A
+// follower host compares its call with the leader's digest without the
+// leader's inputs crossing the network.
+func Digest(c *Call) [DigestSize]byte {
+	h := sha256.New()
+	var b [8]byte
+	put := func(v uint64) {
+		binary.LittleEndian.PutUint64(b[:], v)
+		h.Write(b[:])
+	}
+	h.Write([]byte(c.Row.Name))
+	h.Write([]byte{0})
+	for i, arg := range c.Row.Args {
+		if i >= 6 {
+			break
+		}
+		v := c.Vals[i]
+		switch arg.Kind {
+		case Ignore, None:
+			continue
+		case Int, Flags, FD, PID:
+			put(v.V)
+			continue
+		}
+		put(v.V)
+		put(uint64(len(v.Data)))
+		h.Write(v.Data)
+	}
+	put(uint64(len(c.Extra)))
+	h.Write(c.Extra)
+	var d [DigestSize]byte
+	copy(d[:], h.Sum(nil))
+	return d
 }

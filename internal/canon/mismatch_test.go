@@ -218,3 +218,33 @@ func TestCallStringEmptyStrVec(t *testing.T) {
 		t.Errorf("empty argv prints as %s, want %s", got, want)
 	}
 }
+
+// Digest agrees with Mismatch: equal for calls that agree, different for
+// each kind of difference Mismatch reports.
+func TestDigestFollowsMismatch(t *testing.T) {
+	row := &Row{Name: "pwrite64", Args: A(FDA, InBufA(2), IntA, IntA)}
+	base := &Call{Row: row, Raw: [6]uint64{3, 0x1000, 5, 0}, Vals: [6]Value{{V: 3}, {V: 1, Data: []byte("hello")}, {V: 5}, {V: 0}}}
+	same := *base
+	same.Raw[1] = 0x2000 // another address: not compared
+	if Mismatch(base, &same) != "" || Digest(base) != Digest(&same) {
+		t.Error("calls that agree have different digests")
+	}
+	for name, f := range map[string]func(c *Call){
+		"descriptor": func(c *Call) { c.Vals[0].V = 4 },
+		"content":    func(c *Call) { c.Vals[1].Data = []byte("hellp") },
+		"NULL":       func(c *Call) { c.Vals[1] = Value{} },
+		"offset":     func(c *Call) { c.Vals[3].V = 1 },
+		"extra":      func(c *Call) { c.Extra = []byte{1} },
+		"call":       func(c *Call) { c.Row = &Row{Name: "write", Args: row.Args} },
+	} {
+		o := *base
+		o.Vals = base.Vals
+		f(&o)
+		if Mismatch(base, &o) == "" {
+			t.Fatalf("%s: Mismatch found no difference", name)
+		}
+		if Digest(base) == Digest(&o) {
+			t.Errorf("%s: same digest for calls that differ", name)
+		}
+	}
+}

@@ -278,13 +278,33 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 		sig, cause := ws.StopSignal(), ws.TrapCause()
 		switch {
 		case sig == syscall.SIGTRAP|0x80:
+			if f := t.localExit; f != nil && ev.flags&stRegs != 0 {
+				// The end of an expectation's action.
+				t.localExit = nil
+				f(ptrace.Ret(&t.regs))
+				return
+			}
 		case sig == syscall.SIGTRAP && cause == ptrace.EventSeccomp:
 			if x.launching(t) {
 				return
 			}
+			if restart, local := x.restarted(t); local {
+				return
+			} else if restart {
+				// CP-MON answers it, as it answered the call.
+				ev.flags |= stRestart
+				x.decode(t, ev)
+				break
+			}
+			t.inMet = false
 			x.decode(t, ev)
 			if x.pass(t, ev) {
 				ev.flags |= stPassed
+			} else if len(t.expects) > 0 {
+				x.meet(t)
+				return
+			} else {
+				t.waiting = true
 			}
 		case sig == syscall.SIGTRAP && cause != 0:
 			if cause == ptrace.EventExec && ev.flags&stRegs != 0 {
@@ -297,16 +317,32 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 			if msg, err := ptrace.EventMsg(tid); err == nil {
 				ev.flags |= stMsg
 				ev.msg = msg
+				if cause == ptrace.EventClone || cause == ptrace.EventFork || cause == ptrace.EventVfork {
+					// Known from now on: CP-MON may send expectations for
+					// the child's first calls before it first stops.
+					if child := int(msg); x.tasks[child] == nil {
+						x.tasks[child] = &task{tid: child, tgid: child}
+					}
+				}
 			}
 		default:
 			if si, err := ptrace.GetSiginfo(tid); err == nil {
 				ev.flags |= stSiginfo
 				ev.si = si
 			}
+			if t.inMet {
+				ev.flags |= stMet
+			}
+			if int64(t.regs.Orig_rax) >= 0 && restartCode(int64(t.regs.Rax)) {
+				// The kernel restarts the call after the signal (or
+				// ends it with EINTR): the restart is this same call.
+				t.restartNr = t.regs.Orig_rax
+			}
 		}
 	default:
 		return
 	}
+	ev.consumed = t.consumed
 	if x.debug {
 		x.log.Debug("stop", "tid", tid, "status", fmt.Sprintf("%#x", uint32(ws)), "flags", ev.flags, "nr", ev.nr)
 	}
@@ -391,7 +427,16 @@ func (x *executor) runCommands() error {
 			continue
 		}
 		mem := ptrace.Mem{Pid: t.tid}
+		if c.op == opCont || c.op == opSyscall || c.op == opSetRegs {
+			t.waiting = false
+		}
 		switch c.op {
+		case opExpect:
+			t.expects = append(t.expects, c.exp)
+			if t.waiting {
+				t.waiting = false
+				x.meet(t)
+			}
 		case opCont:
 			if c.sig != 0 {
 				// A signal the leader host had this host inject: it
@@ -443,6 +488,127 @@ func (x *executor) runCommands() error {
 	}
 	return nil
 }
+
+// restarted: t enters again a call that a signal interrupted (the
+// kernel's restart). It is the same call, not the next one: one met from
+// an expectation goes on here with the same action (local); one CP-MON
+// answered is reported as a restart, which CP-MON answers again.
+func (x *executor) restarted(t *task) (restart, local bool) {
+	nr := ptrace.Nr(&t.regs)
+	if t.restartNr == 0 || nr != t.restartNr && nr != unix.SYS_RESTART_SYSCALL {
+		t.restartNr = 0
+		return false, false
+	}
+	t.restartNr = 0
+	if !t.inMet {
+		return true, false
+	}
+	if t.localExit != nil {
+		_ = ptrace.ContToExit(t.tid)
+	} else {
+		_ = ptrace.Cont(t.tid, 0)
+	}
+	return true, true
+}
+
+// meet carries out the first expectation for the call t is stopped at, if
+// its call is the one the leader made; otherwise the run diverged, and the
+// leader host hears which call this host's variant made.
+func (x *executor) meet(t *task) {
+	e := t.expects[0]
+	t.expects = t.expects[1:]
+	if t.call == nil || canon.Digest(t.call) != e.digest {
+		var enc wire.Enc
+		enc.U8(evDiverge)
+		enc.U32(uint32(t.tid))
+		enc.U64(t.consumed)
+		what := "(a call the monitor could not decode)"
+		if t.call != nil {
+			what = t.call.String()
+		}
+		enc.String(what)
+		_ = x.send(wire.Call, enc.Payload())
+		return // stopped where it is: the leader host ends the run
+	}
+	t.consumed++
+	t.inMet = true
+	if len(t.expects) == 0 || t.consumed%metReport == 0 {
+		var enc wire.Enc
+		enc.U8(evConsumed)
+		enc.U32(uint32(t.tid))
+		enc.U64(t.consumed)
+		_ = x.send(wire.Call, enc.Payload())
+	}
+	mem := ptrace.Mem{Pid: t.tid}
+	cont := func() { _ = ptrace.Cont(t.tid, 0) }
+	setRegs := func() bool { return ptrace.SetRegs(t.tid, &t.regs) == nil }
+	toExit := func(f func(ret int64)) {
+		t.localExit = f
+		_ = ptrace.ContToExit(t.tid)
+	}
+	switch e.act {
+	case actRun:
+		cont()
+	case actSkip:
+		if len(e.outs) > 0 {
+			_ = canon.Apply(t.call, e.outs, mem)
+		}
+		ptrace.Skip(&t.regs, e.ret)
+		if setRegs() {
+			cont()
+		}
+	case actRunThen:
+		toExit(func(int64) {
+			if len(e.outs) > 0 {
+				_ = canon.Apply(t.call, e.outs, mem)
+			}
+			ptrace.SetRet(&t.regs, e.ret)
+			if setRegs() {
+				cont()
+			}
+		})
+	case actOwnFD:
+		toExit(func(got int64) {
+			if got != int64(e.fd) {
+				x.fatal(fmt.Sprintf("%s returned %d here where the leader's returned %d: the hosts' files or descriptors differ",
+					t.call.String(), got, e.fd))
+				return
+			}
+			cont()
+		})
+	case actPlaceholder:
+		entry := t.regs
+		ptrace.SetNr(&t.regs, unix.SYS_EVENTFD2)
+		ptrace.SetArg(&t.regs, 0, 0)
+		flags := uint64(0)
+		if e.cloexec {
+			flags = unix.EFD_CLOEXEC
+		}
+		ptrace.SetArg(&t.regs, 1, flags)
+		if !setRegs() {
+			return
+		}
+		toExit(func(got int64) {
+			if got != int64(e.fd) {
+				x.fatal(fmt.Sprintf("descriptor tables out of step at %s: placeholder %d, the leader's descriptor %d",
+					t.call.Row.Name, got, e.fd))
+				return
+			}
+			if len(e.outs) > 0 {
+				_ = canon.Apply(t.call, e.outs, mem)
+			}
+			t.regs = entry
+			ptrace.SetRet(&t.regs, int64(e.fd))
+			if setRegs() {
+				cont()
+			}
+		})
+	}
+}
+
+// metReport: a task that keeps meeting expectations says so every this
+// many calls (and whenever it has met them all).
+const metReport = 64
 
 // maxRead bounds one memory read for the leader host.
 const maxRead = 512 << 10

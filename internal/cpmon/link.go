@@ -23,9 +23,11 @@ import (
 
 // Kinds of call-frame payloads.
 const (
-	evStop  = 1
-	evReply = 2
-	evError = 3
+	evStop     = 1
+	evReply    = 2
+	evError    = 3
+	evConsumed = 4 // expectations a task has met so far
+	evDiverge  = 5 // a task's call did not match the expectation
 )
 
 // Commands.
@@ -39,8 +41,31 @@ const (
 	opReadStr  = 7 // read a NUL-terminated string
 	opKill     = 8 // tgkill(tgid, tid, sig), or kill(tid, sig) when tgid is 0
 	opKillAll  = 9 // SIGKILL to every task
-	maxCommand = opKillAll
+	opExpect   = 10
+	maxCommand = opExpect
 )
+
+// Actions of an expectation: what a follower host does by itself when the
+// task's next lockstep call has the expected digest (asynchronous
+// replication, see executor.expect).
+const (
+	actRun         = 1 // make the call
+	actSkip        = 2 // skip it with the leader's result and outputs
+	actRunThen     = 3 // make it, then take the leader's result and outputs
+	actOwnFD       = 4 // make it; it must return the leader's descriptor
+	actPlaceholder = 5 // a placeholder descriptor with the leader's number
+)
+
+// expectation is the leader host's decision for a task's call that the
+// leader made before the follower got there.
+type expectation struct {
+	digest  [canon.DigestSize]byte
+	act     uint8
+	ret     int64
+	fd      int
+	cloexec bool
+	outs    []canon.Out
+}
 
 // Stop flags.
 const (
@@ -52,6 +77,12 @@ const (
 	// stPassed: the executor resumed the task itself (a call that is not
 	// in lockstep, see executor.pass); the stop is for the record.
 	stPassed = 1 << 5
+	// stMet: the task is in a call it met an expectation for; the
+	// executor, not CP-MON, restarts it if a signal interrupts it.
+	stMet = 1 << 6
+	// stRestart: the kernel's restart of a call a signal interrupted,
+	// which CP-MON answered before (its silentRestart), not a new call.
+	stRestart = 1 << 7
 )
 
 // hashOver: an input longer than this crosses as its SHA-256 digest; the
@@ -74,6 +105,8 @@ type stopEvent struct {
 	clone   cloneInfo
 	aux     uint64
 	callErr string
+	// consumed: the expectations the task has met so far.
+	consumed uint64
 }
 
 func appendRegs(e *wire.Enc, r *ptrace.Regs) {
@@ -103,6 +136,7 @@ func (ev *stopEvent) encode() []byte {
 	e.U32(uint32(ev.tid))
 	e.U32(uint32(ev.ws))
 	e.U8(ev.flags)
+	e.U64(ev.consumed)
 	if ev.flags&stRegs != 0 {
 		appendRegs(&e, &ev.regs)
 	}
@@ -142,6 +176,7 @@ func decodeStop(d *wire.Dec) (*stopEvent, error) {
 	ev.tid = int(d.U32("tid"))
 	ev.ws = unix.WaitStatus(d.U32("status"))
 	ev.flags = d.U8("flags")
+	ev.consumed = d.U64("expectations met")
 	if ev.flags&stRegs != 0 {
 		if err := readRegs(d, &ev.regs); err != nil {
 			return nil, err
@@ -241,6 +276,7 @@ type command struct {
 	data []byte
 	id   uint32
 	n    uint32
+	exp  expectation
 }
 
 func encodeCommand(e *wire.Enc, c *command) {
@@ -252,12 +288,7 @@ func encodeCommand(e *wire.Enc, c *command) {
 	case opSetRegs:
 		appendRegs(e, &c.regs)
 	case opApply:
-		e.U32(uint32(len(c.outs)))
-		for _, o := range c.outs {
-			e.U32(uint32(o.Arg))
-			e.Bytes(o.Data)
-			e.U32(o.SockLen)
-		}
+		appendOuts(e, c.outs)
 	case opWrite:
 		e.U64(c.addr)
 		e.Bytes(c.data)
@@ -268,7 +299,40 @@ func encodeCommand(e *wire.Enc, c *command) {
 	case opKill:
 		e.U32(uint32(c.tgid))
 		e.U32(uint32(c.sig))
+	case opExpect:
+		x := &c.exp
+		e.Bytes(x.digest[:])
+		e.U8(x.act)
+		e.I64(x.ret)
+		e.U32(uint32(x.fd))
+		cl := uint8(0)
+		if x.cloexec {
+			cl = 1
+		}
+		e.U8(cl)
+		appendOuts(e, x.outs)
 	}
+}
+
+func appendOuts(e *wire.Enc, outs []canon.Out) {
+	e.U32(uint32(len(outs)))
+	for _, o := range outs {
+		e.U32(uint32(o.Arg))
+		e.Bytes(o.Data)
+		e.U32(o.SockLen)
+	}
+}
+
+func readOuts(d *wire.Dec) ([]canon.Out, error) {
+	k := d.U32("outputs")
+	if d.Err == nil && k > 6 {
+		return nil, fmt.Errorf("%w: %d outputs", wire.ErrMalformed, k)
+	}
+	var outs []canon.Out
+	for j := uint32(0); j < k && d.Err == nil; j++ {
+		outs = append(outs, canon.Out{Arg: int(d.U32("arg")), Data: d.Bytes("output"), SockLen: d.U32("socklen")})
+	}
+	return outs, d.Err
 }
 
 // decodeCommands reads a verdict frame's batch.
@@ -290,12 +354,28 @@ func decodeCommands(p []byte) ([]command, error) {
 				return nil, err
 			}
 		case opApply:
-			k := d.U32("outputs")
-			if d.Err == nil && k > 6 {
-				return nil, fmt.Errorf("%w: %d outputs", wire.ErrMalformed, k)
+			outs, err := readOuts(d)
+			if err != nil {
+				return nil, err
 			}
-			for j := uint32(0); j < k; j++ {
-				c.outs = append(c.outs, canon.Out{Arg: int(d.U32("arg")), Data: d.Bytes("output"), SockLen: d.U32("socklen")})
+			c.outs = outs
+		case opExpect:
+			dg := d.Bytes("digest")
+			if d.Err == nil && len(dg) != canon.DigestSize {
+				return nil, fmt.Errorf("%w: a digest of %d bytes", wire.ErrMalformed, len(dg))
+			}
+			copy(c.exp.digest[:], dg)
+			c.exp.act = d.U8("action")
+			c.exp.ret = d.I64("result")
+			c.exp.fd = int(int32(d.U32("fd")))
+			c.exp.cloexec = d.U8("cloexec") != 0
+			outs, err := readOuts(d)
+			if err != nil {
+				return nil, err
+			}
+			c.exp.outs = outs
+			if c.exp.act < actRun || c.exp.act > actPlaceholder {
+				return nil, fmt.Errorf("%w: action %d", wire.ErrMalformed, c.exp.act)
 			}
 		case opWrite:
 			c.addr = d.U64("addr")

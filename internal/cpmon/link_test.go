@@ -67,6 +67,8 @@ func TestCommandsRoundTrip(t *testing.T) {
 		{op: opReadStr, tid: 6, id: 8, addr: 0x3000, n: 4096},
 		{op: opKill, tid: 9, tgid: 8, sig: 9},
 		{op: opKillAll},
+		{op: opExpect, tid: 10, exp: expectation{digest: [16]byte{1, 2}, act: actPlaceholder, ret: -2, fd: 5, cloexec: true,
+			outs: []canon.Out{{Arg: 2, Data: []byte("out")}}}},
 	}
 	var e wire.Enc
 	e.U32(uint32(len(cs)))
@@ -77,7 +79,7 @@ func TestCommandsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(cs, got, cmp.AllowUnexported(command{})); diff != "" {
+	if diff := cmp.Diff(cs, got, cmp.AllowUnexported(command{}, expectation{})); diff != "" {
 		t.Errorf("round trip (-sent +got):\n%s", diff)
 	}
 }

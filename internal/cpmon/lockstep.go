@@ -27,6 +27,16 @@ func (m *Monitor) arrive(t *task) {
 	}
 	lt := t.lt
 	v := t.v.idx
+	if t.v.rem != nil {
+		t.met = max(t.met, t.reportedMet)
+		if t.reportedMet < t.owed {
+			// The leader made this call ahead of the follower host, and
+			// an expectation for it is on its way there: the follower
+			// host carries it out (under m.mu, so that the leader's
+			// arrival either saw this one or made the expectation).
+			return
+		}
+	}
 	t.v.record(t.call)
 	if lt.proc.dying != 0 {
 		// The process is being killed by a signal the leader received:
@@ -52,7 +62,7 @@ func (m *Monitor) arrive(t *task) {
 			}
 		}
 	}
-	if lt.nArrived < m.n {
+	if lt.nArrived < m.n && !m.virtualLocked(lt) {
 		return
 	}
 	ts := append([]*task(nil), lt.arrived...)
@@ -441,6 +451,10 @@ func readsOwn(row *canon.Row) bool {
 // runThenApply lets t make its call, then gives it the leader's result and
 // output.
 func (v *variant) runThenApply(t *task, ret int64, outs []canon.Out) {
+	if t.virtual {
+		v.rem.expect(t, actRunThen, ret, 0, false, outs)
+		return
+	}
 	v.contToExit(t, func(int64) {
 		if len(outs) > 0 {
 			_ = v.apply(t, outs)
@@ -454,6 +468,10 @@ func (v *variant) runThenApply(t *task, ret int64, outs []canon.Out) {
 
 // runThenReturn lets t make its call, then gives it ret as the result.
 func (v *variant) runThenReturn(t *task, ret int64) {
+	if t.virtual {
+		v.rem.expect(t, actRunThen, ret, 0, false, nil)
+		return
+	}
 	v.contToExit(t, func(int64) {
 		ptrace.SetRet(&t.regs, ret)
 		if v.setRegs(t) {
@@ -524,6 +542,10 @@ func (m *Monitor) vtidOfLocked(v int, real int) int {
 
 // runAll resumes t to execute its call itself.
 func (v *variant) runAll(t *task, rewrite map[int]uint64, onExit func(ret int64)) {
+	if t.virtual && len(rewrite) == 0 && onExit == nil {
+		v.rem.expect(t, actRun, 0, 0, false, nil)
+		return
+	}
 	if len(rewrite) > 0 {
 		saved := t.regs
 		for i, val := range rewrite {
@@ -688,6 +710,10 @@ func (v *variant) skipAndInject(t *task, ret int64, outs []canon.Out, sig syscal
 
 // skip makes a follower skip its call with the leader's result and output.
 func (v *variant) skip(t *task, ret int64, outs []canon.Out) {
+	if t.virtual {
+		v.rem.expect(t, actSkip, ret, 0, false, outs)
+		return
+	}
 	if len(outs) > 0 {
 		if err := v.apply(t, outs); err != nil {
 			v.m.log.Warn("could not write the leader's output", "variant", v.idx, "call", t.call.Row.Name, "err", err)
@@ -704,6 +730,10 @@ func (v *variant) skip(t *task, ret int64, outs []canon.Out) {
 // is the leader's to execute. Its close-on-exec flag follows the leader's,
 // so that execve closes it in every variant alike.
 func (v *variant) placeholder(t *task, fd int, cloexec bool, outs []canon.Out) {
+	if t.virtual {
+		v.rem.expect(t, actPlaceholder, 0, fd, cloexec, outs)
+		return
+	}
 	entry := t.regs
 	ptrace.SetNr(&t.regs, unix.SYS_EVENTFD2)
 	ptrace.SetArg(&t.regs, 0, 0)
@@ -772,6 +802,10 @@ func (m *Monitor) execOpenLocked(lt *ltask, ts []*task) {
 // ownFD lets a follower make its own descriptor, which must get the
 // leader's number.
 func (v *variant) ownFD(t *task, fd int) {
+	if t.virtual {
+		v.rem.expect(t, actOwnFD, 0, fd, false, nil)
+		return
+	}
 	v.contToExit(t, func(got int64) {
 		if got < 0 && v.rem != nil {
 			v.m.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -189,6 +190,150 @@ func (r *remote) special(t *task, c *canon.Call) {
 	}
 }
 
+// asyncWindow bounds how many calls a remote task may be behind the
+// leader's: past it, the leader waits for it at the next call
+// (backpressure).
+const asyncWindow = 256
+
+// expect sends the action for a virtual task: what the follower host does
+// by itself when its task reaches the call.
+func (r *remote) expect(t *task, act uint8, ret int64, fd int, cloexec bool, outs []canon.Out) {
+	r.push(&command{op: opExpect, tid: t.tid,
+		exp: expectation{digest: t.digest, act: act, ret: ret, fd: fd, cloexec: cloexec, outs: outs}})
+}
+
+// virtualMisuse: an action that an expectation cannot carry reached a
+// virtual task (asyncEligible let in a call it should not have).
+func (v *variant) virtualMisuse(t *task, what string) {
+	v.m.mu.Lock()
+	defer v.m.mu.Unlock()
+	v.m.errorLocked("variant %d on %s: %s needs %s, which asynchronous replication does not carry", v.idx, v.rem.spec.Addr, t.call.Row.Name, what)
+}
+
+// asyncEligible: calls a remote follower may make after the leader, from
+// an expectation, without the leader waiting for it. Sensitive calls stay
+// in lockstep across hosts; so do the calls whose handling needs the
+// follower's own state (pids, signals, clone, wait, exec, exit).
+func asyncEligible(row *canon.Row) bool {
+	if row.Sensitive || row.Ret == canon.RetPID {
+		return false
+	}
+	switch row.Exec {
+	case canon.ExecAll, canon.ExecLeader, canon.ExecOpen, canon.ExecNone, canon.ExecByFD:
+	case canon.ExecSpecial:
+		if row.Handler != canon.HClose {
+			return false
+		}
+	default:
+		return false
+	}
+	for _, a := range row.Args {
+		if a.Kind == canon.PID {
+			return false
+		}
+	}
+	switch row.Name {
+	case "rt_sigprocmask", "rt_sigreturn", "rt_sigsuspend", "exit", "exit_group", "pidfd_send_signal", "kill", "tkill", "tgkill":
+		return false
+	}
+	return true
+}
+
+// mayBlock: a call the leader executes for all that may wait (on a pipe,
+// a socket, a terminal, a timer): a signal may end it in the leader, and
+// then in the followers at that very call, which a follower host must
+// have reached (lockstep). Calls on files, and the few quick ones without
+// a descriptor, do not wait.
+func mayBlock(fds *fdTable, c *canon.Call) bool {
+	row := c.Row
+	exec := row.Exec
+	if exec == canon.ExecByFD {
+		info, ok := fds.get(int(int32(c.Raw[row.FDArg])))
+		if fd := int(int32(c.Raw[row.FDArg])); fd == unix.AT_FDCWD || ok && (info.local || info.mirror) {
+			return false
+		}
+		return true
+	}
+	if exec != canon.ExecLeader {
+		return false // every variant makes its own; or an open
+	}
+	if mirrored(row) {
+		return false
+	}
+	n := 0
+	for i, a := range row.Args {
+		if i >= 6 || a.Kind != canon.FD {
+			continue
+		}
+		n++
+		info, ok := fds.get(int(int32(c.Raw[i])))
+		if !ok || !info.local && !info.mirror {
+			return true
+		}
+	}
+	if n > 0 {
+		return false
+	}
+	switch row.Name {
+	case "clock_gettime", "clock_getres", "gettimeofday", "time", "getrandom", "sysinfo", "times", "getrusage", "getcpu":
+		return false
+	}
+	return true
+}
+
+// sharesStateLocked: another live task shares lt's memory or descriptor
+// table (a thread, CLONE_FILES). Expectations keep each task's calls in
+// order, not the order between tasks: a follower host's thread that is
+// behind could see a descriptor table, or memory, its peer has not
+// changed yet as the leader's had. Such processes stay in lockstep.
+func (m *Monitor) sharesStateLocked(lt *ltask) bool {
+	for _, o := range m.lts {
+		if o != lt && (o.proc == lt.proc || o.proc.fds == lt.proc.fds) && o.nExited < m.n {
+			return true
+		}
+	}
+	return false
+}
+
+// virtualLocked completes lt's rendezvous without the remote followers
+// that have not arrived, when the leader's call may run ahead of them:
+// each gets a virtual task, whose actions become an expectation.
+func (m *Monitor) virtualLocked(lt *ltask) bool {
+	if !m.hasRemotes || lt.arrived[0] == nil || len(lt.pending) > 0 || lt.proc.dying != 0 || lt.proc.ipm != nil {
+		return false
+	}
+	c := lt.arrived[0].call
+	if !asyncEligible(c.Row) || mayBlock(lt.proc.fds, c) || m.sharesStateLocked(lt) {
+		return false
+	}
+	for v := 1; v < m.n; v++ {
+		if lt.arrived[v] != nil {
+			continue
+		}
+		shadow := lt.tasks[v]
+		if m.variants[v].rem == nil || shadow == nil || lt.exited[v] != nil || shadow.owed-shadow.met >= asyncWindow {
+			return false
+		}
+	}
+	d := canon.Digest(c)
+	for v := 1; v < m.n; v++ {
+		if lt.arrived[v] != nil {
+			continue
+		}
+		shadow := lt.tasks[v]
+		shadow.leaderCalls[shadow.owed%asyncWindow] = c.String()
+		shadow.owed++
+		if shadow.v.rem.debug {
+			m.log.Debug("ahead of a follower host", "variant", v, "tid", shadow.tid, "call", c.Row.Name, "owed", shadow.owed)
+		}
+		m.variants[v].record(c)
+		lt.arrived[v] = &task{tid: shadow.tid, tgid: shadow.tgid, v: shadow.v, lt: lt, call: c, virtual: true, digest: d}
+		lt.nArrived++
+	}
+	m.stats.AsyncCalls++
+	return true
+}
+
 // read is a memory read on the follower host: a round trip.
 func (r *remote) read(tid int, op uint8, addr uint64, n int) ([]byte, error) {
 	r.wmu.Lock()
@@ -364,6 +509,20 @@ func (r *remote) readLoop() {
 			case r.replies <- rp:
 			case <-r.lostC:
 			}
+		case evConsumed:
+			tid, n := int(d.U32("tid")), d.U64("met")
+			if err := d.Done(); err != nil {
+				r.gone(err.Error())
+				return
+			}
+			v.enqueue(func() { v.metExpectations(tid, n) })
+		case evDiverge:
+			tid, k, call := int(d.U32("tid")), d.U64("index"), d.String("call")
+			if err := d.Done(); err != nil {
+				r.gone(err.Error())
+				return
+			}
+			v.enqueue(func() { v.missedExpectation(tid, k, call) })
 		case evError:
 			why := d.String("error")
 			v.m.mu.Lock()
@@ -388,9 +547,49 @@ func (v *variant) remoteStop(ev *stopEvent) {
 		v.passed(ev)
 		return
 	}
+	if t := v.tasks[ev.tid]; t != nil {
+		// arrive compares it with the expectations made for the task
+		// (rdtsc arrives from a signal stop).
+		t.reportedMet = ev.consumed
+	}
 	v.rem.ev = ev
 	v.handle(ev.tid, ev.ws)
 	v.rem.ev = nil
+}
+
+// inMetCall: the stop being handled is of a remote task in a call it met
+// an expectation for.
+func (v *variant) inMetCall() bool {
+	return v.rem != nil && v.rem.ev != nil && v.rem.ev.flags&stMet != 0
+}
+
+// metExpectations: a remote task has met n expectations.
+func (v *variant) metExpectations(tid int, n uint64) {
+	if t := v.tasks[tid]; t != nil {
+		v.m.mu.Lock()
+		t.met = max(t.met, n)
+		v.m.mu.Unlock()
+	}
+}
+
+// missedExpectation: a remote task's call was not the one the leader made
+// (the k-th it was expected to make after the leader).
+func (v *variant) missedExpectation(tid int, k uint64, call string) {
+	m := v.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := v.tasks[tid]
+	if t == nil || t.lt == nil {
+		m.errorLocked("variant %d on %s: an unknown task %d diverged", v.idx, v.rem.spec.Addr, tid)
+		return
+	}
+	leader := "(unknown)"
+	if k < t.owed && t.owed-k <= asyncWindow {
+		leader = t.leaderCalls[k%asyncWindow]
+	}
+	name, _, _ := strings.Cut(leader, "(")
+	m.divergeLocked(t.lt, name, fmt.Sprintf("variants 0 and %d differ: variant %d on %s made %s where the leader made %s (compared by digest on that host)",
+		v.idx, v.idx, v.rem.spec.Addr, call, leader))
 }
 
 // passed records a call the executor let through itself, as entry does for

@@ -64,7 +64,7 @@ func (v *variant) signalStop(t *task, sig syscall.Signal) {
 		"in_syscall", inSyscall, "nr", int64(t.regs.Orig_rax), "rax", int64(t.regs.Rax),
 		"interrupted", t.interrupted, "followers_wait", t.followersWait)
 	if !v.leader() {
-		if inSyscall {
+		if inSyscall && !v.inMetCall() {
 			t.silentRestart = true
 		}
 		v.cont(t, 0)

@@ -116,6 +116,32 @@ type task struct {
 	// hashed: inputs of a follower host's call that crossed as digests
 	// (bit i: argument i; bit 6: Extra).
 	hashed uint8
+
+	// Asynchronous replication to a follower host (remote.go,
+	// executor.go). On the leader's host: virtual marks a stand-in for a
+	// remote task at a call it has not reached yet, whose actions become
+	// an expectation (digest is the leader's call's); owed counts the
+	// expectations made for the task, met those it is known to have met,
+	// and leaderCalls the leader's calls behind the last ones, for
+	// reports. On the follower host: expects are the expectations not met
+	// yet, consumed those met, localExit what the executor does at the
+	// syscall exit of an action, and waiting says the task stopped at a
+	// call with no expectation and waits for the leader host.
+	virtual     bool
+	digest      [canon.DigestSize]byte
+	owed, met   uint64
+	leaderCalls [asyncWindow]string
+	expects     []expectation
+	consumed    uint64
+	localExit   func(ret int64)
+	waiting     bool
+	// inMet: in a call met from an expectation; restartNr: that call, to
+	// be entered again after a signal.
+	inMet     bool
+	restartNr uint64
+	// reportedMet: the expectations a remote task had met at the stop
+	// being handled.
+	reportedMet uint64
 }
 
 type cloneInfo struct{ flags, ptid, ctid uint64 }
@@ -368,6 +394,14 @@ func (v *variant) handle(tid int, ws unix.WaitStatus) {
 // cont resumes t to its next seccomp stop or signal; failures mean the task
 // died meanwhile (SIGKILL), which wait4 reports next.
 func (v *variant) cont(t *task, sig syscall.Signal) {
+	if t.virtual {
+		if sig != 0 {
+			v.virtualMisuse(t, "a signal")
+			return
+		}
+		v.rem.expect(t, actRun, 0, 0, false, nil)
+		return
+	}
 	t.awaiting = false
 	if v.rem != nil {
 		v.rem.cont(t.tid, sig)
@@ -398,6 +432,10 @@ func (v *variant) resumeInCall(t *task) {
 // contToExit resumes t through the call it is entering and runs f at its
 // syscall-exit stop.
 func (v *variant) contToExit(t *task, f func(ret int64)) {
+	if t.virtual {
+		v.virtualMisuse(t, "an action at the syscall exit")
+		return
+	}
 	t.awaiting = false
 	t.onExit = f
 	if v.rem != nil {
@@ -410,6 +448,10 @@ func (v *variant) contToExit(t *task, f func(ret int64)) {
 }
 
 func (v *variant) setRegs(t *task) bool {
+	if t.virtual {
+		v.virtualMisuse(t, "registers")
+		return false
+	}
 	if v.rem != nil {
 		v.rem.setRegs(t.tid, &t.regs)
 		return true

@@ -86,12 +86,15 @@ type Stats struct {
 	// resumed there without a round trip), commands sent back and the
 	// frames that carried them, link bytes both ways (frame headers
 	// included).
-	RemoteStops    uint64        `json:"remote_stops,omitempty"`
-	PassedStops    uint64        `json:"remote_passed_stops,omitempty"`
-	RemoteCommands uint64        `json:"remote_commands,omitempty"`
-	RemoteFrames   uint64        `json:"remote_command_frames,omitempty"`
-	RemoteBytes    uint64        `json:"remote_bytes,omitempty"`
-	Wall           time.Duration `json:"wall_ns"`
+	RemoteStops    uint64 `json:"remote_stops,omitempty"`
+	PassedStops    uint64 `json:"remote_passed_stops,omitempty"`
+	RemoteCommands uint64 `json:"remote_commands,omitempty"`
+	RemoteFrames   uint64 `json:"remote_command_frames,omitempty"`
+	RemoteBytes    uint64 `json:"remote_bytes,omitempty"`
+	// AsyncCalls: rendezvous the leader completed ahead of a follower
+	// host, whose part went there as an expectation.
+	AsyncCalls uint64        `json:"async_calls,omitempty"`
+	Wall       time.Duration `json:"wall_ns"`
 }
 
 // Report is the whole run.
@@ -197,6 +200,7 @@ func (s *Stats) Write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "dmvx: stats: follower hosts: %d stops reported (%d resumed there), %d commands in %d frames (%.1f per frame), %d bytes on the links\n",
 			s.RemoteStops, s.PassedStops, s.RemoteCommands, s.RemoteFrames, per, s.RemoteBytes)
+		fmt.Fprintf(w, "dmvx: stats: follower hosts: %d calls the leader made ahead of them (asynchronous replication)\n", s.AsyncCalls)
 	}
 	if s.RdtscTrapped {
 		fmt.Fprintf(w, "dmvx: stats: rdtsc: trapped and replicated (%d executions)\n", s.RdtscCalls)

@@ -280,6 +280,19 @@ func TestHostsDelay(t *testing.T) {
 	}
 	t.Logf("hello_static with 200 ms each way: %v", d.elapsed.Round(time.Millisecond))
 
+	// With the follower host this far behind, the leader makes the
+	// loader's and the program's file calls ahead of it (asynchronous
+	// replication): a divergence there is found on the follower host, by
+	// digest, and still ends the run.
+	h1 := hl.host(1).Addr.String()
+	d = hl.lead(t, "", []int{1}, []string{"--variant", h1 + "=" + testBin("stat_b")}, testBin("stat_a"))
+	if d.code != 86 || d.rep == nil || d.rep.Divergence == nil {
+		t.Fatalf("dmvx exit status %d, want 86 (divergence)\nstderr:\n%s", d.code, d.stderr)
+	}
+	if r := d.rep.Divergence.Reason; !strings.Contains(r, "compared by digest") || !strings.Contains(r, "/etc/passwd") {
+		t.Errorf("divergence reason %q, want the follower host's digest comparison and its call", r)
+	}
+
 }
 
 func delayForTest() time.Duration {

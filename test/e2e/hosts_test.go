@@ -36,8 +36,8 @@ type agentProc struct {
 	h       *netlab.Host
 	addr    string
 	metrics string
-	r    *running
-	log  *syncBuffer
+	r       *running
+	log     *syncBuffer
 }
 
 // syncBuffer is a bytes.Buffer that a command writes while the test reads.
@@ -62,7 +62,7 @@ func (s *syncBuffer) String() string {
 func hostAllow() []string {
 	out := []string{"/usr/bin/ls", "/usr/bin/cat", "/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/bash", lighttpd, python}
 	for _, b := range []string{"hello", "nondet", "threads", "signals", "sigread", "sem_signal", "fileio",
-		"exitcode", "segv", "syscalls", "forkwrite", "write_a", "write_b", "spin_yes", "hello_static"} {
+		"exitcode", "segv", "syscalls", "forkwrite", "write_a", "write_b", "spin_yes", "hello_static", "open_a", "open_b", "stat_a", "stat_b"} {
 		out = append(out, testBin(b))
 	}
 	return out
@@ -216,6 +216,7 @@ func (hl *hostsLab) lead(t *testing.T, dir string, followers []int, flags []stri
 		args = append(args, "--follower", hl.agents[i].addr)
 	}
 	args = append(args, hl.tlsFlags("leader")...)
+	args = append(args, strings.Fields(os.Getenv("DMVX_HOSTS_FLAGS"))...) // for debugging
 	args = append(append(append(args, flags...), "--"), argv...)
 	r := runIn(t, hl.host(0), dir, args...)
 	if b := runIn(t, hl.host(0), "", "cat", rep); b.code == 0 {
@@ -361,6 +362,18 @@ link_timeout = "3s"
 	if !strings.Contains(d.rep.Divergence.Reason, "variants 0 and 2") {
 		t.Errorf("divergence reason %q, want variant 2 (on %s) named", d.rep.Divergence.Reason, h2)
 	}
+	// A divergence at a call the leader may make ahead of the follower host
+	// (an open: asynchronous replication; that host then compares the
+	// digests) or with it: reported with both calls either way.
+	h1 := hl.host(1).Addr.String()
+	d = hl.lead(t, dir, []int{1}, []string{"--variant", h1 + "=" + testBin("open_b")}, testBin("open_a"))
+	if d.code != 86 || d.rep == nil || d.rep.Divergence == nil {
+		t.Fatalf("dmvx exit status %d, want 86 (divergence)\nstderr:\n%s", d.code, d.stderr)
+	}
+	if r := d.rep.Divergence.Reason; !strings.Contains(r, "/etc/hostname") || !strings.Contains(r, "/etc/passwd") {
+		t.Errorf("divergence reason %q, want both files named", r)
+	}
+
 	d = hl.lead(t, dir, []int{1, 2}, nil, testBin("hello"))
 	if d.code != 0 || !slices.Contains(lines(d.stdout), "hello, world") {
 		t.Errorf("after the divergence: exit %d\n%s%s", d.code, d.stdout, d.stderr)
