@@ -242,17 +242,19 @@ func asyncEligible(row *canon.Row) bool {
 // mayBlock: a call the leader executes for all that may wait (on a pipe,
 // a socket, a terminal, a timer): a signal may end it in the leader, and
 // then in the followers at that very call, which a follower host must
-// have reached (lockstep). Calls on files, and the few quick ones without
-// a descriptor, do not wait.
-func mayBlock(fds *fdTable, c *canon.Call) bool {
+// have reached (lockstep). Calls on files and on descriptors in
+// non-blocking mode, and the few quick ones without a descriptor, do not
+// wait.
+func mayBlock(fds *fdTable, c *canon.Call, leader int) bool {
 	row := c.Row
 	exec := row.Exec
 	if exec == canon.ExecByFD {
-		info, ok := fds.get(int(int32(c.Raw[row.FDArg])))
-		if fd := int(int32(c.Raw[row.FDArg])); fd == unix.AT_FDCWD || ok && (info.local || info.mirror) {
+		fd := int(int32(c.Raw[row.FDArg]))
+		info, ok := fds.get(fd)
+		if fd == unix.AT_FDCWD || ok && (info.local || info.mirror) {
 			return false
 		}
-		return true
+		return !nonBlocking(leader, fd)
 	}
 	if exec != canon.ExecLeader {
 		return false // every variant makes its own; or an open
@@ -266,8 +268,9 @@ func mayBlock(fds *fdTable, c *canon.Call) bool {
 			continue
 		}
 		n++
-		info, ok := fds.get(int(int32(c.Raw[i])))
-		if !ok || !info.local && !info.mirror {
+		fd := int(int32(c.Raw[i]))
+		info, ok := fds.get(fd)
+		if !ok || !info.local && !info.mirror && !nonBlocking(leader, fd) {
 			return true
 		}
 	}
@@ -295,6 +298,13 @@ func (m *Monitor) sharesStateLocked(lt *ltask) bool {
 	return false
 }
 
+// nonBlocking: the leader's descriptor is in non-blocking mode (a
+// server's sockets): a call on it returns at once, and no signal ends it
+// half-way.
+func nonBlocking(leader, fd int) bool {
+	return procField(fmt.Sprintf("/proc/%d/fdinfo/%d", leader, fd), "flags:", 8)&unix.O_NONBLOCK != 0
+}
+
 // virtualLocked completes lt's rendezvous without the remote followers
 // that have not arrived, when the leader's call may run ahead of them:
 // each gets a virtual task, whose actions become an expectation.
@@ -303,7 +313,7 @@ func (m *Monitor) virtualLocked(lt *ltask) bool {
 		return false
 	}
 	c := lt.arrived[0].call
-	if !asyncEligible(c.Row) || mayBlock(lt.proc.fds, c) || m.sharesStateLocked(lt) {
+	if !asyncEligible(c.Row) || m.sharesStateLocked(lt) || mayBlock(lt.proc.fds, c, lt.tids[0]) {
 		return false
 	}
 	for v := 1; v < m.n; v++ {
