@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A guided tour of dmvx for a newcomer: a web server running as two variants
-# that agree, then a small program whose variants disagree. Run it through
+# that agree, a small program whose variants disagree, and a follower run by
+# an agent (on loopback, standing in for another host). Run it through
 # `make demo`, which installs what is missing and builds first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,4 +86,24 @@ print(json.dumps({"outcome": r.get("outcome"), "exit_code": r.get("exit_code"), 
 ' "$report"
 fi
 
-say "Done. More: README.md, docs/architecture.md, docs/syscalls.md; make test; make bench."
+say "3. A follower on another host: here the agent listens on loopback, as it would on a second machine."
+pki=$tmp/pki
+show "$DMVX certs init $pki && $DMVX certs issue $pki 127.0.0.1 leader"
+"$DMVX" certs init "$pki" 2>&1
+"$DMVX" certs issue "$pki" 127.0.0.1 leader 2>&1
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+show "$DMVX agent --listen 127.0.0.1:$port --cert $pki/127.0.0.1.crt --key $pki/127.0.0.1.key --ca $pki/ca.crt --allow /usr/bin/sha256sum &"
+"$DMVX" agent --listen "127.0.0.1:$port" --cert "$pki/127.0.0.1.crt" --key "$pki/127.0.0.1.key" \
+	--ca "$pki/ca.crt" --allow /usr/bin/sha256sum --log-level warn &
+agent=$!
+sleep 0.5
+show "$DMVX run --follower 127.0.0.1:$port --cert $pki/leader.crt --key $pki/leader.key --ca $pki/ca.crt --stats -- sha256sum /usr/bin/ls"
+status=0
+timeout 60 "$DMVX" run --follower "127.0.0.1:$port" --cert "$pki/leader.crt" --key "$pki/leader.key" \
+	--ca "$pki/ca.crt" --stats -- /usr/bin/sha256sum /usr/bin/ls 2>"$tmp/remote.err" || status=$?
+grep 'follower hosts' "$tmp/remote.err" || cat "$tmp/remote.err"
+echo "dmvx exit status: $status. The follower ran under the agent, over mutual TLS; docs/hosts.md sets it up on real machines."
+kill "$agent" 2>/dev/null || true
+wait "$agent" 2>/dev/null || true
+
+say "Done. More: README.md, docs/architecture.md, docs/hosts.md, docs/syscalls.md; make test; make bench."

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -384,23 +383,9 @@ link_timeout = "3s"
 // curl on the machine through h0's address; SIGTERM stops it as natively.
 func TestHostsLighttpd(t *testing.T) {
 	hl := newHostsLab(t, 2, 1)
-	dir := t.TempDir()
-	www := filepath.Join(dir, "www")
-	if err := os.Mkdir(www, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	body := make([]byte, 4096)
-	rand.Read(body)
-	writeFile(t, www, "file.bin", body, 0o644)
-	conf := writeFile(t, dir, "lighttpd.conf", []byte(fmt.Sprintf(`server.document-root = %q
-server.bind = "0.0.0.0"
-server.port = 8080
-server.errorlog = %q
-`, www, filepath.Join(dir, "error.log"))), 0o644)
-	s := site{dir: t.TempDir(), conf: conf, body: body,
-		url: fmt.Sprintf("http://%s:8080/file.bin", hl.host(0).Addr)}
+	s := newSiteOn(t, "0.0.0.0", 8080, hl.host(0).Addr.String())
 	args := append([]string{dmvx, "run", "--stats", "--follower", hl.agents[1].addr}, hl.tlsFlags("leader")...)
-	args = append(args, "--", lighttpd, "-D", "-f", conf)
+	args = append(args, "--", lighttpd, "-D", "-f", s.conf)
 	d := s.serveBy(t, 60*time.Second, func(stdout, stderr *bytes.Buffer) *running {
 		cmd := hl.host(0).Command("", args[0], args[1:]...)
 		cmd.Stdout, cmd.Stderr = stdout, stderr

@@ -26,6 +26,13 @@ type site struct {
 
 func newSite(t *testing.T) site {
 	t.Helper()
+	return newSiteOn(t, "127.0.0.1", freePort(t), "127.0.0.1")
+}
+
+// newSiteOn is a site that lighttpd serves on bind:port and curl fetches
+// from host:port.
+func newSiteOn(t *testing.T, bind string, port int, host string) site {
+	t.Helper()
 	dir := t.TempDir()
 	www := filepath.Join(dir, "www")
 	if err := os.Mkdir(www, 0o755); err != nil {
@@ -34,13 +41,12 @@ func newSite(t *testing.T) site {
 	body := make([]byte, 4096)
 	rand.Read(body)
 	writeFile(t, www, "file.bin", body, 0o644)
-	port := freePort(t)
 	conf := writeFile(t, dir, "lighttpd.conf", []byte(fmt.Sprintf(`server.document-root = %q
-server.bind = "127.0.0.1"
+server.bind = %q
 server.port = %d
 server.errorlog = %q
-`, www, port, filepath.Join(dir, "error.log"))), 0o644)
-	return site{dir: dir, conf: conf, url: fmt.Sprintf("http://127.0.0.1:%d/file.bin", port), body: body}
+`, www, bind, port, filepath.Join(dir, "error.log"))), 0o644)
+	return site{dir: dir, conf: conf, url: fmt.Sprintf("http://%s:%d/file.bin", host, port), body: body}
 }
 
 // freePort asks the kernel for a free loopback port. Another process could
