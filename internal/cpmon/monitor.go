@@ -186,6 +186,14 @@ func (m *Monitor) Run() *report.Report {
 			m.fail(&failure{outcome: report.Error, code: ExitError, err: err.Error()})
 		}
 	}
+	// Every variant has started or failed to by now. One that started
+	// after another failed was not there to be killed: kill it now (a
+	// follower host that refuses the session, while the leader starts).
+	m.mu.Lock()
+	if m.failure != nil {
+		m.killAllLocked()
+	}
+	m.mu.Unlock()
 	stop := make(chan struct{})
 	go m.watchdog(stop)
 	m.wg.Wait()
