@@ -47,6 +47,8 @@ func Follow(cfg FollowConfig) error {
 	}
 	x := &executor{cfg: cfg, log: cfg.Log, wc: wire.Accept(cfg.Conn), tasks: make(map[int]*task),
 		debug: cfg.Log.Enabled(context.Background(), slog.LevelDebug)}
+	x.mon = New(Config{Log: cfg.Log})
+	x.v = newVariant(x.mon, 1)
 	f, err := x.wc.Read()
 	if err != nil {
 		return fmt.Errorf("reading the hello: %w", err)
@@ -125,6 +127,10 @@ type executor struct {
 	qmu   sync.Mutex
 	queue []command
 	hello *hello
+	// mon and v carry out expectations with CP-MON's own follower
+	// actions (variant.skip, placeholder, ...), on this host's tasks.
+	mon   *Monitor
+	v     *variant
 	debug bool // the log takes debug records
 	// launched: the launcher has made its execve of the program.
 	launched bool
@@ -278,10 +284,10 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 		sig, cause := ws.StopSignal(), ws.TrapCause()
 		switch {
 		case sig == syscall.SIGTRAP|0x80:
-			if f := t.localExit; f != nil && ev.flags&stRegs != 0 {
+			if t.onExit != nil {
 				// The end of an expectation's action.
-				t.localExit = nil
-				f(ptrace.Ret(&t.regs))
+				x.v.exitStop(t)
+				x.checkFailed()
 				return
 			}
 		case sig == syscall.SIGTRAP && cause == ptrace.EventSeccomp:
@@ -503,7 +509,7 @@ func (x *executor) restarted(t *task) (restart, local bool) {
 	if !t.inMet {
 		return true, false
 	}
-	if t.localExit != nil {
+	if t.onExit != nil {
 		_ = ptrace.ContToExit(t.tid)
 	} else {
 		_ = ptrace.Cont(t.tid, 0)
@@ -539,70 +545,31 @@ func (x *executor) meet(t *task) {
 		enc.U64(t.consumed)
 		_ = x.send(wire.Call, enc.Payload())
 	}
-	mem := ptrace.Mem{Pid: t.tid}
-	cont := func() { _ = ptrace.Cont(t.tid, 0) }
-	setRegs := func() bool { return ptrace.SetRegs(t.tid, &t.regs) == nil }
-	toExit := func(f func(ret int64)) {
-		t.localExit = f
-		_ = ptrace.ContToExit(t.tid)
-	}
+	// The same actions as CP-MON's for a stopped follower task, made
+	// here on the task's own registers and memory.
 	switch e.act {
 	case actRun:
-		cont()
+		x.v.cont(t, 0)
 	case actSkip:
-		if len(e.outs) > 0 {
-			_ = canon.Apply(t.call, e.outs, mem)
-		}
-		ptrace.Skip(&t.regs, e.ret)
-		if setRegs() {
-			cont()
-		}
+		x.v.skip(t, e.ret, e.outs)
 	case actRunThen:
-		toExit(func(int64) {
-			if len(e.outs) > 0 {
-				_ = canon.Apply(t.call, e.outs, mem)
-			}
-			ptrace.SetRet(&t.regs, e.ret)
-			if setRegs() {
-				cont()
-			}
-		})
+		x.v.runThenApply(t, e.ret, e.outs)
 	case actOwnFD:
-		toExit(func(got int64) {
-			if got != int64(e.fd) {
-				x.fatal(fmt.Sprintf("%s returned %d here where the leader's returned %d: the hosts' files or descriptors differ",
-					t.call.String(), got, e.fd))
-				return
-			}
-			cont()
-		})
+		x.v.ownFD(t, e.fd)
 	case actPlaceholder:
-		entry := t.regs
-		ptrace.SetNr(&t.regs, unix.SYS_EVENTFD2)
-		ptrace.SetArg(&t.regs, 0, 0)
-		flags := uint64(0)
-		if e.cloexec {
-			flags = unix.EFD_CLOEXEC
-		}
-		ptrace.SetArg(&t.regs, 1, flags)
-		if !setRegs() {
-			return
-		}
-		toExit(func(got int64) {
-			if got != int64(e.fd) {
-				x.fatal(fmt.Sprintf("descriptor tables out of step at %s: placeholder %d, the leader's descriptor %d",
-					t.call.Row.Name, got, e.fd))
-				return
-			}
-			if len(e.outs) > 0 {
-				_ = canon.Apply(t.call, e.outs, mem)
-			}
-			t.regs = entry
-			ptrace.SetRet(&t.regs, int64(e.fd))
-			if setRegs() {
-				cont()
-			}
-		})
+		x.v.placeholder(t, e.fd, e.cloexec, e.outs)
+	}
+	x.checkFailed()
+}
+
+// checkFailed ends the session when one of the actions found the variant
+// out of step (a descriptor number other than the leader's).
+func (x *executor) checkFailed() {
+	x.mon.mu.Lock()
+	f := x.mon.failure
+	x.mon.mu.Unlock()
+	if f != nil {
+		x.fatal(f.err)
 	}
 }
 

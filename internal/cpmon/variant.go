@@ -124,16 +124,15 @@ type task struct {
 	// expectations made for the task, met those it is known to have met,
 	// and leaderCalls the leader's calls behind the last ones, for
 	// reports. On the follower host: expects are the expectations not met
-	// yet, consumed those met, localExit what the executor does at the
-	// syscall exit of an action, and waiting says the task stopped at a
-	// call with no expectation and waits for the leader host.
+	// yet, consumed those met, and waiting says the task stopped at a call
+	// with no expectation and waits for the leader host (an action's end
+	// at the syscall exit is onExit, as in CP-MON).
 	virtual     bool
 	digest      [canon.DigestSize]byte
 	owed, met   uint64
 	leaderCalls [asyncWindow]string
 	expects     []expectation
 	consumed    uint64
-	localExit   func(ret int64)
 	waiting     bool
 	// inMet: in a call met from an expectation; restartNr: that call, to
 	// be entered again after a signal.
