@@ -153,6 +153,8 @@ func (p *pump) start(role Role) error {
 			err = p.remote.Flush()
 		}
 		if err != nil {
+			err = p.why(err)
+			p.tellMonitor(err)
 			return fmt.Errorf("to the peer: %w", err)
 		}
 	default:
@@ -179,6 +181,22 @@ func (p *pump) start(role Role) error {
 // ErrClosed: the peer closed the connection (its host's side of the
 // session ended, or the host went away).
 var ErrClosed = errors.New("the peer closed the connection")
+
+// why finds out why a write to the peer failed right after the TLS
+// handshake: with TLS 1.3 a client learns only by reading that the peer
+// refused its certificate (the alert), which says more than the broken
+// pipe of the write.
+func (p *pump) why(werr error) error {
+	_ = p.rc.SetReadDeadline(time.Now().Add(time.Second))
+	var b [1]byte
+	if _, err := p.rc.Read(b[:]); err != nil && !errors.Is(err, io.EOF) {
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			return err
+		}
+	}
+	return werr
+}
 
 // silent names a read deadline that passed as the peer's silence, and the
 // end of the stream as the peer's close.

@@ -227,6 +227,11 @@ func TestHostsFaults(t *testing.T) {
 		old.Flush()
 		io.Copy(io.Discard, c)
 		hl.agents[1].idle(t)
+		// The agent logs the session's end once its executor has exited.
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(hl.agents[1].log.String(), "another session") &&
+			time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
 		if log := hl.agents[1].log.String(); !strings.Contains(log, "another session") {
 			t.Errorf("the agent's log does not name the frame of another session:\n%s", log)
 		}
