@@ -48,6 +48,8 @@ type remote struct {
 	wmu  sync.Mutex
 	cmds wire.Enc
 	ncmd uint32
+	// urgent: a batched command that a stopped task waits for.
+	urgent bool
 
 	wakeC   chan struct{}
 	replies chan reply
@@ -93,21 +95,39 @@ func (r *remote) push(c *command) {
 	r.wmu.Lock()
 	encodeCommand(&r.cmds, c)
 	r.ncmd++
+	if c.op != opExpect {
+		r.urgent = true
+	}
 	r.wmu.Unlock()
 }
+
+// lingering: only expectations wait to be sent, too few to fill a batch.
+// Nobody waits for them (the follower host is behind), so they may wait a
+// moment for more: fewer frames, TLS records and wake-ups on both hosts.
+func (r *remote) lingering() bool {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	return !r.urgent && r.ncmd > 0 && r.ncmd < expectBatch
+}
+
+// expectBatch and expectLinger bound how expectations are batched.
+const (
+	expectBatch  = 32
+	expectLinger = 200 * time.Microsecond
+)
 
 // flush sends the commands batched so far, in one frame.
 func (r *remote) flush() {
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
 	if r.ncmd == 0 || r.lost.Load() {
-		r.cmds, r.ncmd = wire.Enc{}, 0
+		r.cmds, r.ncmd, r.urgent = wire.Enc{}, 0, false
 		return
 	}
 	var e wire.Enc
 	e.U32(r.ncmd)
 	p := append(e.Payload(), r.cmds.Payload()...)
-	r.cmds, r.ncmd = wire.Enc{}, 0
+	r.cmds, r.ncmd, r.urgent = wire.Enc{}, 0, false
 	r.commands.Add(uint64(r.ncmdSent(p)))
 	r.frames.Add(1)
 	r.bytes.Add(uint64(len(p) + wire.HeaderSize))
@@ -463,8 +483,18 @@ func (v *variant) runRemote(started chan<- error) {
 	go r.readLoop()
 	started <- nil
 	v.cont(t, 0)
+	linger := time.NewTimer(expectLinger)
+	defer linger.Stop()
 	for {
 		v.runQueue()
+		if r.lingering() {
+			linger.Reset(expectLinger)
+			select {
+			case <-r.wakeC:
+				continue
+			case <-linger.C:
+			}
+		}
 		r.flush()
 		if len(v.tasks) == 0 {
 			return
