@@ -325,6 +325,40 @@ func nonBlocking(leader, fd int) bool {
 	return procField(fmt.Sprintf("/proc/%d/fdinfo/%d", leader, fd), "flags:", 8)&unix.O_NONBLOCK != 0
 }
 
+// touchesFiles: the call reads or changes the follower host's own copy of
+// a file or directory (a read of a file each variant opened, a write to a
+// mirrored one, mkdir, chdir). Queries whose answer is the leader's
+// (hostDependent) do not.
+func touchesFiles(fds *fdTable, c *canon.Call) bool {
+	row := c.Row
+	if hostDependent(row) {
+		return false
+	}
+	if mirrored(row) || ownEffect(row) {
+		return true
+	}
+	for i, a := range row.Args {
+		if i >= 6 || a.Kind != canon.FD {
+			continue
+		}
+		if info, ok := fds.get(int(int32(c.Raw[i]))); ok && (info.local || info.mirror) {
+			return true
+		}
+	}
+	return false
+}
+
+// otherProcessesLocked: another process of the run is alive, which may
+// work on the same files as lt's.
+func (m *Monitor) otherProcessesLocked(lt *ltask) bool {
+	for _, o := range m.lts {
+		if o.proc != lt.proc && o.nExited < m.n {
+			return true
+		}
+	}
+	return false
+}
+
 // virtualLocked completes lt's rendezvous without the remote followers
 // that have not arrived, when the leader's call may run ahead of them:
 // each gets a virtual task, whose actions become an expectation.
@@ -334,6 +368,12 @@ func (m *Monitor) virtualLocked(lt *ltask) bool {
 	}
 	c := lt.arrived[0].call
 	if !asyncEligible(c.Row) || m.sharesStateLocked(lt) || mayBlock(lt.proc.fds, c, lt.tids[0]) {
+		return false
+	}
+	if touchesFiles(lt.proc.fds, c) && m.otherProcessesLocked(lt) {
+		// Another process may write what this call reads or writes on
+		// the follower host's copy of the files, in another order there
+		// than here.
 		return false
 	}
 	for v := 1; v < m.n; v++ {
