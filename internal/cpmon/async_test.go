@@ -81,3 +81,31 @@ func TestMayBlock(t *testing.T) {
 		t.Error("nanosleep does not block")
 	}
 }
+
+// touchesFiles: the calls that work on the follower host's copy of files.
+func TestTouchesFiles(t *testing.T) {
+	fds := newFDTable()
+	fds.set(3, fdInfo{local: true})
+	fds.set(4, fdInfo{mirror: true})
+	fds.set(5, fdInfo{}) // a pipe or socket: the leader's
+	for _, c := range []struct {
+		nr   uint64
+		raw  []uint64
+		want bool
+	}{
+		{unix.SYS_READ, []uint64{3}, true},
+		{unix.SYS_WRITE, []uint64{4}, true},
+		{unix.SYS_READ, []uint64{5}, false},
+		{unix.SYS_MKDIR, nil, true},
+		{unix.SYS_CHDIR, nil, true},
+		{unix.SYS_NEWFSTATAT, []uint64{uint64(0xffffff9c)}, false}, // the leader's answer
+		{unix.SYS_FSTAT, []uint64{3}, false},
+		{unix.SYS_GETCWD, nil, false},
+	} {
+		call := &canon.Call{Row: rowOf(t, c.nr)}
+		copy(call.Raw[:], c.raw)
+		if got := touchesFiles(fds, call); got != c.want {
+			t.Errorf("%s%v: %v, want %v", call.Row.Name, c.raw, got, c.want)
+		}
+	}
+}
