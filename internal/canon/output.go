@@ -1,6 +1,7 @@
 package canon
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 )
@@ -164,4 +165,26 @@ func OutBytes(outs []Out) int {
 		n += len(o.Data)
 	}
 	return n
+}
+
+// ResultDigest is a digest of a call's result and outputs: a follower host
+// that made a call itself (a read of its own copy of a file) compares its
+// own with the leader's, without the data crossing the network.
+func ResultDigest(ret int64, outs []Out) [DigestSize]byte {
+	h := sha256.New()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(ret))
+	h.Write(b[:])
+	for _, o := range outs {
+		binary.LittleEndian.PutUint64(b[:], uint64(o.Arg))
+		h.Write(b[:])
+		binary.LittleEndian.PutUint64(b[:], uint64(len(o.Data)))
+		h.Write(b[:])
+		h.Write(o.Data)
+		binary.LittleEndian.PutUint32(b[:4], o.SockLen)
+		h.Write(b[:4])
+	}
+	var d [DigestSize]byte
+	copy(d[:], h.Sum(nil))
+	return d
 }

@@ -433,10 +433,12 @@ func (x *executor) runCommands() error {
 			continue
 		}
 		mem := ptrace.Mem{Pid: t.tid}
-		if c.op == opCont || c.op == opSyscall || c.op == opSetRegs {
+		if c.op == opCont || c.op == opSyscall || c.op == opSetRegs || c.op == opRunCheck {
 			t.waiting = false
 		}
 		switch c.op {
+		case opRunCheck:
+			x.runCheck(t, c.exp.result, noIndex)
 		case opExpect:
 			t.expects = append(t.expects, c.exp)
 			if t.waiting {
@@ -558,8 +560,33 @@ func (x *executor) meet(t *task) {
 		x.v.ownFD(t, e.fd)
 	case actPlaceholder:
 		x.v.placeholder(t, e.fd, e.cloexec, e.outs)
+	case actRunCheck:
+		x.runCheck(t, e.result, t.consumed-1)
 	}
 	x.checkFailed()
+}
+
+// noIndex: a divergence at a call CP-MON answered, not at an expectation.
+const noIndex = ^uint64(0)
+
+// runCheck lets t make its call, whose result and outputs must then have
+// the leader's digest: a read of this host's copy of a file must see what
+// the leader's read of its own saw.
+func (x *executor) runCheck(t *task, d [canon.DigestSize]byte, k uint64) {
+	x.v.contToExit(t, func(ret int64) {
+		outs, _ := canon.Capture(t.call, ret, ptrace.Mem{Pid: t.tid})
+		if canon.ResultDigest(ret, outs) == d {
+			x.v.cont(t, 0)
+			return
+		}
+		var enc wire.Enc
+		enc.U8(evDiverge)
+		enc.U32(uint32(t.tid))
+		enc.U64(k)
+		enc.String(fmt.Sprintf("%s = %d, another result than the leader's: the hosts' files differ", t.call.String(), ret))
+		_ = x.send(wire.Call, enc.Payload())
+		// Stopped where it is: the leader host ends the run.
+	})
 }
 
 // checkFailed ends the session when one of the actions found the variant

@@ -42,7 +42,8 @@ const (
 	opKill     = 8 // tgkill(tgid, tid, sig), or kill(tid, sig) when tgid is 0
 	opKillAll  = 9 // SIGKILL to every task
 	opExpect   = 10
-	maxCommand = opExpect
+	opRunCheck = 11 // make the call; its result must have the digest
+	maxCommand = opRunCheck
 )
 
 // Actions of an expectation: what a follower host does by itself when the
@@ -54,12 +55,16 @@ const (
 	actRunThen     = 3 // make it, then take the leader's result and outputs
 	actOwnFD       = 4 // make it; it must return the leader's descriptor
 	actPlaceholder = 5 // a placeholder descriptor with the leader's number
+	actRunCheck    = 6 // make it; its result must have the leader's digest
 )
 
 // expectation is the leader host's decision for a task's call that the
 // leader made before the follower got there.
 type expectation struct {
-	digest  [canon.DigestSize]byte
+	digest [canon.DigestSize]byte
+	// result: for actRunCheck, the digest of the leader's result and
+	// outputs (canon.ResultDigest).
+	result  [canon.DigestSize]byte
 	act     uint8
 	ret     int64
 	fd      int
@@ -299,9 +304,12 @@ func encodeCommand(e *wire.Enc, c *command) {
 	case opKill:
 		e.U32(uint32(c.tgid))
 		e.U32(uint32(c.sig))
+	case opRunCheck:
+		e.Bytes(c.exp.result[:])
 	case opExpect:
 		x := &c.exp
 		e.Bytes(x.digest[:])
+		e.Bytes(x.result[:])
 		e.U8(x.act)
 		e.I64(x.ret)
 		e.U32(uint32(x.fd))
@@ -312,6 +320,15 @@ func encodeCommand(e *wire.Enc, c *command) {
 		e.U8(cl)
 		appendOuts(e, x.outs)
 	}
+}
+
+func readDigest(d *wire.Dec, to *[canon.DigestSize]byte) error {
+	b := d.Bytes("digest")
+	if d.Err == nil && len(b) != canon.DigestSize {
+		return fmt.Errorf("%w: a digest of %d bytes", wire.ErrMalformed, len(b))
+	}
+	copy(to[:], b)
+	return d.Err
 }
 
 func appendOuts(e *wire.Enc, outs []canon.Out) {
@@ -359,12 +376,17 @@ func decodeCommands(p []byte) ([]command, error) {
 				return nil, err
 			}
 			c.outs = outs
-		case opExpect:
-			dg := d.Bytes("digest")
-			if d.Err == nil && len(dg) != canon.DigestSize {
-				return nil, fmt.Errorf("%w: a digest of %d bytes", wire.ErrMalformed, len(dg))
+		case opRunCheck:
+			if err := readDigest(d, &c.exp.result); err != nil {
+				return nil, err
 			}
-			copy(c.exp.digest[:], dg)
+		case opExpect:
+			if err := readDigest(d, &c.exp.digest); err != nil {
+				return nil, err
+			}
+			if err := readDigest(d, &c.exp.result); err != nil {
+				return nil, err
+			}
 			c.exp.act = d.U8("action")
 			c.exp.ret = d.I64("result")
 			c.exp.fd = int(int32(d.U32("fd")))
@@ -374,7 +396,7 @@ func decodeCommands(p []byte) ([]command, error) {
 				return nil, err
 			}
 			c.exp.outs = outs
-			if c.exp.act < actRun || c.exp.act > actPlaceholder {
+			if c.exp.act < actRun || c.exp.act > actRunCheck {
 				return nil, fmt.Errorf("%w: action %d", wire.ErrMalformed, c.exp.act)
 			}
 		case opWrite:

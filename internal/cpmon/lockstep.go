@@ -168,8 +168,8 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 		// first, it could run on and write to the file through IP-MON
 		// (asynchronously) before a follower reads it, which would then
 		// read something else.
-		if m.hasRemotes && (hostDependent(row) || ownEffect(row)) {
-			m.execAllReplicatedLocked(lt, ts, row.Level == canon.NonsocketRO, ownEffect(row))
+		if m.hasRemotes && (hostDependent(row) || ownEffect(row) || checkedCall(lt.proc.fds, c)) {
+			m.execAllReplicatedLocked(lt, ts, row.Level == canon.NonsocketRO, row)
 			break
 		}
 		m.execAllLocked(lt, ts, row.Level == canon.NonsocketRO, nil)
@@ -371,10 +371,13 @@ func (m *Monitor) execAllLocked(lt *ltask, ts []*task, followersFirst bool, lead
 // execAllReplicatedLocked is execAllLocked for a call whose result depends
 // on the host's files (a stat, a directory listing, a readlink): this
 // host's variants make it, and followers on other hosts, whose files do not
-// have what the program wrote here, get the leader's result instead. With
-// run, they make the call too (a chdir: their working directory must
-// follow), and then get the leader's result.
-func (m *Monitor) execAllReplicatedLocked(lt *ltask, ts []*task, followersFirst, run bool) {
+// have what the program wrote here, get the leader's result instead. A
+// call with an effect on the process (ownEffect: a chdir, whose working
+// directory must follow) they make too, and then get the leader's result;
+// one whose result they compute themselves (checked: a read of their own
+// copy of a file) they make, and compare their result's digest with the
+// leader's.
+func (m *Monitor) execAllReplicatedLocked(lt *ltask, ts []*task, followersFirst bool, row *canon.Row) {
 	var here, away []*task
 	for i, t := range ts {
 		if i > 0 && t.v.rem != nil {
@@ -387,11 +390,17 @@ func (m *Monitor) execAllReplicatedLocked(lt *ltask, ts []*task, followersFirst,
 	m.execAllLocked(lt, here, followersFirst, func(ret int64) {
 		outs, _ := canon.Capture(leader.call, ret, ptrace.Mem{Pid: leader.tid})
 		m.mu.Lock()
-		m.stats.BytesReplicated += uint64(canon.OutBytes(outs)) * uint64(len(away))
+		if !checked(row) {
+			m.stats.BytesReplicated += uint64(canon.OutBytes(outs)) * uint64(len(away))
+		}
+		d := canon.ResultDigest(ret, outs)
 		for _, f := range away {
-			if run {
+			switch {
+			case ownEffect(row):
 				f.v.enqueue(func() { f.v.runThenReturn(f, ret) })
-			} else {
+			case checked(row):
+				f.v.enqueue(func() { f.v.runCheck(f, d) })
+			default:
 				f.v.enqueue(func() { f.v.skip(f, ret, outs) })
 			}
 		}
@@ -436,6 +445,36 @@ func onFilesOnly(fds *fdTable, c *canon.Call) bool {
 		n++
 	}
 	return n > 0
+}
+
+// checked: calls whose result a follower host computes itself, from its
+// own copy of the files (selective replication), and compares by digest
+// with the leader's: a difference means the hosts' files differ.
+func checked(row *canon.Row) bool {
+	return readsOwn(row) || row.Name == "lseek" || row.Name == "getcwd"
+}
+
+// checkedCall: c is checked, and not on a file of /proc or /sys.
+func checkedCall(fds *fdTable, c *canon.Call) bool {
+	if !checked(c.Row) {
+		return false
+	}
+	if int(c.Row.FDArg) < len(c.Row.Args) && c.Row.Args[c.Row.FDArg].Kind == canon.FD {
+		if info, ok := fds.get(int(int32(c.Raw[c.Row.FDArg]))); ok && info.pseudo {
+			return false
+		}
+	}
+	return true
+}
+
+// runCheck lets a follower on another host make its call, whose result
+// and outputs must then have digest d, the leader's.
+func (v *variant) runCheck(t *task, d [canon.DigestSize]byte) {
+	if t.virtual {
+		v.rem.expectChecked(t, d)
+		return
+	}
+	v.rem.push(&command{op: opRunCheck, tid: t.tid, exp: expectation{result: d}})
 }
 
 // readsOwn: reads of a mirrored file, whose data a follower host has in
@@ -626,10 +665,14 @@ func (v *variant) leaderDone(lt *ltask, ts []*task, ret int64) {
 			lt.proc.fds.set(int(ret), fdInfo{})
 		}
 		mirror := lt.mirrorCall
+		check := readsOwn(c.Row) && checkedCall(lt.proc.fds, c)
 		for _, f := range ts[1:] {
 			switch {
 			case mirror && f.v.rem != nil && !newFD && sig == 0:
-				if readsOwn(c.Row) {
+				if check {
+					d := canon.ResultDigest(ret, outs)
+					f.v.enqueue(func() { f.v.runCheck(f, d) })
+				} else if readsOwn(c.Row) {
 					f.v.enqueue(func() { f.v.runAll(f, nil, nil) })
 				} else {
 					f.v.enqueue(func() { f.v.runThenApply(f, ret, outs) })
@@ -783,9 +826,10 @@ func (m *Monitor) execOpenLocked(lt *ltask, ts []*task) {
 			fd := int(ret)
 			local := openIsLocal(leader.tid, fd, leader.call)
 			mirror := m.hasRemotes && isFileOrDir(leader.tid, fd)
+			pseudo := m.hasRemotes && pseudoFS(leader.tid, fd)
 			cloexec := fdCloexec(leader.tid, fd)
 			m.mu.Lock()
-			lt.proc.fds.set(fd, fdInfo{local: local, mirror: mirror})
+			lt.proc.fds.set(fd, fdInfo{local: local, mirror: mirror, pseudo: pseudo})
 			for _, f := range ts[1:] {
 				if local || mirror && f.v.rem != nil {
 					f.v.enqueue(func() { f.v.ownFD(f, fd) })
@@ -854,6 +898,15 @@ func openIsLocal(pid, fd int, c *canon.Call) bool {
 		return false
 	}
 	return st.Mode&unix.S_IFMT == unix.S_IFREG || st.Mode&unix.S_IFMT == unix.S_IFDIR
+}
+
+// pseudoFS: the descriptor is a file of procfs or sysfs.
+func pseudoFS(pid, fd int) bool {
+	var st unix.Statfs_t
+	if unix.Statfs(fmt.Sprintf("/proc/%d/fd/%d", pid, fd), &st) != nil {
+		return false
+	}
+	return st.Type == unix.PROC_SUPER_MAGIC || st.Type == unix.SYSFS_MAGIC
 }
 
 // isFileOrDir: the descriptor is a regular file or a directory, or

@@ -215,6 +215,12 @@ func (r *remote) special(t *task, c *canon.Call) {
 // (backpressure).
 const asyncWindow = 256
 
+// expectChecked sends the expectation of a checked call for a virtual
+// task: d is the digest of the leader's result.
+func (r *remote) expectChecked(t *task, d [canon.DigestSize]byte) {
+	r.push(&command{op: opExpect, tid: t.tid, exp: expectation{digest: t.digest, act: actRunCheck, result: d}})
+}
+
 // expect sends the action for a virtual task: what the follower host does
 // by itself when its task reaches the call.
 func (r *remote) expect(t *task, act uint8, ret int64, fd int, cloexec bool, outs []canon.Out) {
@@ -664,10 +670,13 @@ func (v *variant) missedExpectation(tid int, k uint64, call string) {
 		return
 	}
 	leader := "(unknown)"
-	if k < t.owed && t.owed-k <= asyncWindow {
+	switch {
+	case k == noIndex:
+		leader = "the same call"
+	case k < t.owed && t.owed-k <= asyncWindow:
 		leader = t.leaderCalls[k%asyncWindow]
 	}
-	name, _, _ := strings.Cut(leader, "(")
+	name, _, _ := strings.Cut(call, "(")
 	m.divergeLocked(t.lt, name, fmt.Sprintf("variants 0 and %d differ: variant %d on %s made %s where the leader made %s (compared by digest on that host)",
 		v.idx, v.idx, v.rem.spec.Addr, call, leader))
 }

@@ -75,6 +75,9 @@ type fdInfo struct {
 	// they make every call on it themselves). Followers on this host share
 	// the leader's file and hold a placeholder unless local.
 	mirror bool
+	// pseudo: a file of /proc or /sys, whose contents are each process's
+	// and each host's own: never compared across hosts.
+	pseudo bool
 }
 
 // fdTable is a descriptor table, shared by tasks made with CLONE_FILES.

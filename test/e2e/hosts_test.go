@@ -373,6 +373,20 @@ link_timeout = "3s"
 		t.Errorf("divergence reason %q, want both files named", r)
 	}
 
+	// An input file that differs on the follower host: each host reads its
+	// own copy, and the digests of the reads' results differ.
+	input := filepath.Join(dir, "input.txt")
+	runIn(t, hl.host(0), "", "sh", "-c", `echo leader copy > "$1"`, "sh", input)
+	runIn(t, hl.host(1), "", "sh", "-c", `echo other copy > "$1"`, "sh", input)
+	d = hl.lead(t, dir, []int{1}, nil, "/usr/bin/cat", input)
+	if d.code != 86 || d.rep == nil || d.rep.Divergence == nil {
+		t.Fatalf("cat of a file that differs between the hosts: exit %d, want 86\n%s%s", d.code, d.stdout, d.stderr)
+	}
+	if r := d.rep.Divergence.Reason; !strings.Contains(r, "files differ") {
+		t.Errorf("divergence reason %q, want the hosts' files named", r)
+	}
+	t.Logf("%s", d.stderr)
+
 	d = hl.lead(t, dir, []int{1, 2}, nil, testBin("hello"))
 	if d.code != 0 || !slices.Contains(lines(d.stdout), "hello, world") {
 		t.Errorf("after the divergence: exit %d\n%s%s", d.code, d.stdout, d.stderr)
