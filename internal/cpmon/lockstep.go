@@ -393,11 +393,14 @@ func (m *Monitor) execAllReplicatedLocked(lt *ltask, ts []*task, followersFirst 
 		if !checked(row) {
 			m.stats.BytesReplicated += uint64(canon.OutBytes(outs)) * uint64(len(away))
 		}
-		d := canon.ResultDigest(ret, outs)
+		var d [canon.DigestSize]byte
+		if checked(row) {
+			d = canon.ResultDigest(ret, outs)
+		}
 		for _, f := range away {
 			switch {
 			case ownEffect(row):
-				f.v.enqueue(func() { f.v.runThenReturn(f, ret) })
+				f.v.enqueue(func() { f.v.runThenApply(f, ret, nil) })
 			case checked(row):
 				f.v.enqueue(func() { f.v.runCheck(f, d) })
 			default:
@@ -498,20 +501,6 @@ func (v *variant) runThenApply(t *task, ret int64, outs []canon.Out) {
 		if len(outs) > 0 {
 			_ = v.apply(t, outs)
 		}
-		ptrace.SetRet(&t.regs, ret)
-		if v.setRegs(t) {
-			v.cont(t, 0)
-		}
-	})
-}
-
-// runThenReturn lets t make its call, then gives it ret as the result.
-func (v *variant) runThenReturn(t *task, ret int64) {
-	if t.virtual {
-		v.rem.expect(t, actRunThen, ret, 0, false, nil)
-		return
-	}
-	v.contToExit(t, func(int64) {
 		ptrace.SetRet(&t.regs, ret)
 		if v.setRegs(t) {
 			v.cont(t, 0)

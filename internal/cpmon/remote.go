@@ -127,18 +127,14 @@ func (r *remote) flush() {
 	var e wire.Enc
 	e.U32(r.ncmd)
 	p := append(e.Payload(), r.cmds.Payload()...)
-	r.cmds, r.ncmd, r.urgent = wire.Enc{}, 0, false
-	r.commands.Add(uint64(r.ncmdSent(p)))
+	r.commands.Add(uint64(r.ncmd))
 	r.frames.Add(1)
 	r.bytes.Add(uint64(len(p) + wire.HeaderSize))
-	if err := r.wc.Write(wire.Verdict, p); err == nil {
-		err = r.wc.Flush()
+	r.cmds, r.ncmd, r.urgent = wire.Enc{}, 0, false
+	// A broken link is the read loop's to report (gone).
+	if r.wc.Write(wire.Verdict, p) == nil {
+		_ = r.wc.Flush()
 	}
-}
-
-// ncmdSent is the command count at the head of a verdict payload.
-func (r *remote) ncmdSent(p []byte) uint32 {
-	return uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
 }
 
 func (r *remote) cont(tid int, sig syscall.Signal) {
