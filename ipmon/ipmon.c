@@ -1047,6 +1047,11 @@ static long dmvx_call(u64 nr, long *a) {
 		if (s->exec == X_BYFD || s->exec == X_LOCALFD || s->exec == X_BYFD_OWN) {
 			local = cls == DMVX_FD_LOCAL || cls == DMVX_FD_OWN;
 			own = cls == DMVX_FD_OWN || (local && s->exec == X_BYFD_OWN);
+			if (CTL->leader_stat && s->exec == X_BYFD_OWN && cls == DMVX_FD_LOCAL)
+				/* Each host's copy of a file has its own inode and
+				 * times: every variant sees the leader's, as CP-MON's
+				 * stat calls give them. */
+				local = own = 0;
 		}
 		if (s->exec == X_LOCALFD && !local)
 			return forward(nr, a);

@@ -29,7 +29,7 @@
 
 #include "rb.h"
 
-#define DMVX_ABI_VERSION 2
+#define DMVX_ABI_VERSION 3
 #define DMVX_CTL_MAGIC 0x4c544358564d44ULL /* "DMVXCTL" */
 
 /* Pseudo-calls: numbers no kernel has; the filter sends them to CP-MON. */
@@ -100,7 +100,8 @@ struct dmvx_ctl {
 	dmvx_i64 epoll_rel; /* epoll map, relative to this page */
 	dmvx_u32 copy_local; /* ship small results of calls every variant could run */
 	dmvx_u32 open_write; /* openat may open existing files for writing (nonsocket-rw) */
-	unsigned char reserved[128 - 96];
+	dmvx_u32 leader_stat; /* fstat of a local file gives the leader's result (variants on several hosts) */
+	unsigned char reserved[128 - 100];
 	unsigned char allowed[DMVX_MAX_NR / 8]; /* calls IP-MON may take */
 };
 
@@ -113,6 +114,7 @@ _Static_assert(__builtin_offsetof(struct dmvx_ctl, sockets) == 72, "ctl sockets"
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, epoll_rel) == 80, "ctl epoll_rel");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, copy_local) == 88, "ctl copy_local");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, open_write) == 92, "ctl open_write");
+_Static_assert(__builtin_offsetof(struct dmvx_ctl, leader_stat) == 96, "ctl leader_stat");
 _Static_assert(__builtin_offsetof(struct dmvx_ctl, allowed) == 128, "ctl allowed");
 
 /* One entry of the epoll map: open addressing, linear probing from

@@ -8,18 +8,22 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 
 	"dmvx/internal/abi/amd64"
 	"dmvx/internal/canon"
+	"dmvx/internal/ipmon"
 	"dmvx/internal/launch"
 	"dmvx/internal/ptrace"
 	"dmvx/internal/wire"
 
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -80,9 +84,17 @@ func Follow(cfg FollowConfig) error {
 		var ws unix.WaitStatus
 		_, _ = unix.Wait4(x.bell, &ws, unix.WALL, nil)
 	}()
+	env := h.env
+	var filter []bpf.RawInstruction
+	if h.ipmon {
+		if env, filter, err = x.setupIPMON(h); err != nil {
+			return x.refuse(fmt.Sprintf("IP-MON: %v", err))
+		}
+		defer x.releaseAll()
+	}
 	fd := devnull.Fd()
-	pid, err := launch.Start(launch.Spec{Path: h.path, Argv: h.argv, Env: h.env,
-		Files: []uintptr{fd, fd, fd}, TrapTSC: h.trapTSC})
+	pid, err := launch.Start(launch.Spec{Path: h.path, Argv: h.argv, Env: env,
+		Files: []uintptr{fd, fd, fd}, TrapTSC: h.trapTSC, Filter: filter})
 	if err == nil {
 		if err = unix.PtraceSetOptions(pid, ptrace.Options); err != nil {
 			_ = unix.Kill(pid, unix.SIGKILL)
@@ -104,6 +116,9 @@ func Follow(cfg FollowConfig) error {
 		return err
 	}
 	go x.readLoop()
+	if h.ipmon {
+		go x.ackLoop()
+	}
 	return x.loop()
 }
 
@@ -137,9 +152,21 @@ type executor struct {
 	// done: the link ended (why says how); the variant is killed.
 	done atomic.Bool
 	why  string
+	// wmu serializes writes to the link (the tracer thread's and the
+	// acknowledger's).
+	wmu sync.Mutex
+	// IP-MON (executor_ipmon.go): this host's object, the copies of the
+	// variant's regions by base (rmu: the acknowledger reads them too),
+	// and each task's buffer.
+	ipmPath string
+	rmu     sync.Mutex
+	regions map[uint64]*xRegion
+	bufs    map[int]bufRef
 }
 
 func (x *executor) send(t wire.Type, p []byte) error {
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
 	if err := x.wc.Write(t, p); err != nil {
 		return err
 	}
@@ -272,6 +299,7 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 	switch {
 	case ws.Exited() || ws.Signaled():
 		delete(x.tasks, tid)
+		delete(x.bufs, tid)
 	case ws.Stopped():
 		if t == nil {
 			t = &task{tid: tid, tgid: tid}
@@ -304,6 +332,16 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 			}
 			t.inMet = false
 			x.decode(t, ev)
+			switch nr := ptrace.Nr(&t.regs); {
+			case nr == ipmon.NrRegister:
+				x.checkRegister(t, ev)
+			case nr == ipmon.NrDiverge:
+				x.leaderRecord(t, ev)
+			case ev.flags&stCall == 0:
+			case !t.call.Row.InLockstep(t.call.Raw):
+			case !x.atCPMON(t, t.call.Row.Name):
+				return // the leader host ends the run
+			}
 			if x.pass(t, ev) {
 				ev.flags |= stPassed
 			} else if len(t.expects) > 0 {
@@ -349,6 +387,9 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 		return
 	}
 	ev.consumed = t.consumed
+	if ws.Stopped() {
+		ev.ack = x.ackOf(t)
+	}
 	if x.debug {
 		x.log.Debug("stop", "tid", tid, "status", fmt.Sprintf("%#x", uint32(ws)), "flags", ev.flags, "nr", ev.nr)
 	}
@@ -422,6 +463,12 @@ func (x *executor) runCommands() error {
 			x.killAll()
 			continue
 		}
+		if ok, err := x.ipmonCommand(c); ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		t := x.tasks[c.tid]
 		if t == nil {
 			// The task is gone (killed meanwhile) or never was ours:
@@ -433,10 +480,22 @@ func (x *executor) runCommands() error {
 			continue
 		}
 		mem := ptrace.Mem{Pid: t.tid}
-		if c.op == opCont || c.op == opSyscall || c.op == opSetRegs || c.op == opRunCheck {
+		if c.op == opCont || c.op == opSyscall || c.op == opSetRegs || c.op == opRunCheck || c.op == opRegister {
 			t.waiting = false
 		}
 		switch c.op {
+		case opRegister:
+			if err := x.register(t, c); err != nil {
+				return err
+			}
+		case opThread:
+			if err := x.thread(t, c); err != nil {
+				return err
+			}
+		case opMarker:
+			if err := x.marker(t); err != nil {
+				return err
+			}
 		case opRunCheck:
 			x.runCheck(t, c.exp.result, noIndex)
 		case opExpect:
@@ -492,6 +551,8 @@ func (x *executor) runCommands() error {
 		}
 	}
 	if replied {
+		x.wmu.Lock()
+		defer x.wmu.Unlock()
 		return x.wc.Flush()
 	}
 	return nil
@@ -524,6 +585,16 @@ func (x *executor) restarted(t *task) (restart, local bool) {
 // leader host hears which call this host's variant made.
 func (x *executor) meet(t *task) {
 	e := t.expects[0]
+	if t.call != nil && canon.Digest(t.call) == e.digest && e.marker {
+		switch x.takeMarker(t) {
+		case markerNone:
+			// Not here yet: records() meets it again when it comes.
+			t.markerWait = true
+			return
+		case markerDiverged:
+			return // stopped where it is: the leader host ends the run
+		}
+	}
 	t.expects = t.expects[1:]
 	if t.call == nil || canon.Digest(t.call) != e.digest {
 		var enc wire.Enc
@@ -618,7 +689,9 @@ func (x *executor) reply(id uint32, b []byte, err error) {
 		e.U8(1)
 		e.Bytes(b)
 	}
+	x.wmu.Lock()
 	_ = x.wc.Write(wire.Call, e.Payload())
+	x.wmu.Unlock()
 }
 
 // checkRegs allows what CP-MON does to a stopped task's registers: a
@@ -642,7 +715,19 @@ func checkRegs(old, new *ptrace.Regs, callNr uint64) error {
 		*r = 0
 	}
 	if o != n {
-		return errors.New("refused to set registers other than a call's")
+		return fmt.Errorf("refused to set registers other than a call's (%s)", regsDiffer(&o, &n))
 	}
 	return nil
+}
+
+// regsDiffer names the registers that differ between a and b.
+func regsDiffer(a, b *ptrace.Regs) string {
+	va, vb := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
+	var names []string
+	for i := range va.NumField() {
+		if va.Field(i).Interface() != vb.Field(i).Interface() {
+			names = append(names, strings.ToLower(va.Type().Field(i).Name))
+		}
+	}
+	return strings.Join(names, ", ")
 }

@@ -2,6 +2,7 @@ package cpmon
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"debug/elf"
 	"encoding/binary"
 	"errors"
@@ -53,11 +54,16 @@ type ipmonRun struct {
 	// counters of released regions.
 	counters rb.Counters
 	procs    map[*ipmonProc]bool
+	// remotes: some variants run on follower hosts (ipmonremote.go);
+	// hash is the object's SHA-256, which theirs must match.
+	remotes bool
+	hash    []byte
 }
 
 // ipmonProc is one process image's IP-MON: its region and, per variant,
 // the process it lives in.
 type ipmonProc struct {
+	m    *Monitor
 	reg  *ipmon.Region
 	pids []int
 	live int // slots in use
@@ -123,7 +129,7 @@ func (ip *ipmonProc) epollSync(epfd int, em *epollMap, keys ...uint64) {
 			} else if e, ok = ip.epoll[v].Delete(uint32(epfd), key); !ok {
 				continue
 			}
-			_ = ptrace.Mem{Pid: ip.pids[v]}.Write(ip.reg.EpollAddr(v)+e.Off, e.Data[:])
+			ip.write(v, ip.reg.EpollAddr(v)+e.Off, e.Data[:])
 		}
 	}
 }
@@ -149,9 +155,8 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	ip := &ipmonRun{level: m.cfg.Policy, procs: make(map[*ipmonProc]bool)}
 	m.ipm = ip
 	env = m.cfg.Env
+	ip.remotes = len(m.cfg.Remotes) > 0
 	switch {
-	case len(m.cfg.Remotes) > 0:
-		ip.why = "followers on other hosts run every call through CP-MON (docs/limits.md)"
 	case m.cfg.NoIPMON:
 		ip.why = "switched off (--no-ipmon)"
 	case m.n < 2 || m.n > rb.MaxFollowers+1:
@@ -194,6 +199,8 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	ip.on = true
 	ip.allowed, ip.subs = allowedCalls(m.cfg.Policy, impl, implSubs)
 	ip.key = ipmon.RandomKey()
+	sum := sha256.Sum256(obj)
+	ip.hash = sum[:]
 	if m.n <= runtime.NumCPU() {
 		// Followers poll a little before they sleep, when each variant
 		// can have a CPU of its own (on fewer CPUs, polling steals the
@@ -209,18 +216,7 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	if m.cfg.Policy >= canon.SocketRW {
 		ip.sockets |= ipmon.SockWr
 	}
-	// The gate set adds futex, which IP-MON's buffer waits need (the
-	// program's own futex calls do not come from the gate), and
-	// restart_syscall is how the kernel resumes such a wait (a timed
-	// futex) that a signal interrupted: from the gate again.
-	gateSet := append(append([]uint32(nil), ip.allowed...), unix.SYS_FUTEX, unix.SYS_RESTART_SYSCALL)
-	if _, ok := ip.subs[unix.SYS_OPENAT]; ok {
-		// IP-MON's openat tells a file from a pipe (fstatfs),
-		// and a follower makes a placeholder for the leader's pipe or
-		// device (eventfd2), as CP-MON does.
-		gateSet = append(gateSet, unix.SYS_FSTATFS, unix.SYS_EVENTFD2)
-	}
-	sortU32(gateSet)
+	gateSet := gateCalls(ip.allowed, ip.subs)
 	for v := 0; v < m.n; v++ {
 		g := ipmon.RandomBase(ipmon.Page)
 		ip.gates = append(ip.gates, g)
@@ -241,6 +237,23 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 		out = append(out, kv)
 	}
 	return append(out, "LD_PRELOAD="+preload), filters
+}
+
+// gateCalls are the calls the filter lets through from the gate: those
+// IP-MON takes, and futex, which IP-MON's buffer waits need (the program's
+// own futex calls do not come from the gate), and restart_syscall, how the
+// kernel resumes such a wait (a timed futex) that a signal interrupted:
+// from the gate again.
+func gateCalls(allowed []uint32, subs map[uint32]policy.Sub) []uint32 {
+	set := append(append([]uint32(nil), allowed...), unix.SYS_FUTEX, unix.SYS_RESTART_SYSCALL)
+	if _, ok := subs[unix.SYS_OPENAT]; ok {
+		// IP-MON's openat tells a file from a pipe (fstatfs),
+		// and a follower makes a placeholder for the leader's pipe or
+		// device (eventfd2), as CP-MON does.
+		set = append(set, unix.SYS_FSTATFS, unix.SYS_EVENTFD2)
+	}
+	sortU32(set)
+	return set
 }
 
 // allowedCalls returns the calls IP-MON takes at level: those it
@@ -315,6 +328,11 @@ func (v *variant) ipmonEntry(t *task, nr uint64, args [6]uint64) {
 			c = &canon.Call{Row: registerRow, Nr: nr, Raw: args}
 		}
 		t.call = c
+		t.ipmonRefused = ""
+		if r := v.rem; r != nil && r.ev != nil && r.ev.flags&stCallErr != 0 {
+			// The follower host checked where the call comes from.
+			t.ipmonRefused = r.ev.callErr
+		}
 		m.arrive(t)
 	case ipmon.NrDiverge:
 		v.ipmonDiverge(t, args)
@@ -352,13 +370,22 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 				i, a[0], a[1], uint64(ipmon.CtlMagic), ipmon.ABIVersion))
 			return
 		}
+		if t.v.rem != nil {
+			// Its executor checked the call against its own copy of the
+			// object, as below.
+			if t.ipmonRefused != "" {
+				refuse(unix.EPERM, fmt.Sprintf("variant %d on %s: %s", i, t.v.rem.spec.Addr, t.ipmonRefused))
+				return
+			}
+			sites[i] = siteArea{next: a[2], end: a[2] + a[3], entry: a[4]}
+			continue
+		}
 		if err := fromObject(t.tid, t.regs.Rip, m.ipm.path); err != nil {
 			refuse(unix.EPERM, fmt.Sprintf("variant %d: %v", i, err))
 			return
 		}
-		if a[3] != ipmon.StubsSize || !inObject(t.tid, a[2], a[3], m.ipm.path) || !inObject(t.tid, a[4], 1, m.ipm.path) {
-			refuse(unix.EPERM, fmt.Sprintf("variant %d: the stub area (%#x, %d bytes) or site entry (%#x) is not IP-MON's code",
-				i, a[2], a[3], a[4]))
+		if err := registerArgsOK(t.tid, a, m.ipm.path); err != nil {
+			refuse(unix.EPERM, fmt.Sprintf("variant %d: %v", i, err))
 			return
 		}
 		sites[i] = siteArea{next: a[2], end: a[2] + a[3], entry: a[4]}
@@ -370,7 +397,7 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 	}
 	m.releaseIPMONLocked(lt.proc)
 	slot, _ := reg.Alloc()
-	ip := &ipmonProc{reg: reg, pids: append([]int(nil), lt.tids...), live: 1, noEpoll: make(map[int]bool),
+	ip := &ipmonProc{m: m, reg: reg, pids: append([]int(nil), lt.tids...), live: 1, noEpoll: make(map[int]bool),
 		sites: sites, siteSeen: make(map[uint64]bool)}
 	for range m.n {
 		ip.epoll = append(ip.epoll, &ipmon.EpollMap{})
@@ -386,7 +413,16 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 		ctl := reg.Ctl(m.ctlSpec(i, slot))
 		pending++
 		t.v.enqueue(func() {
-			err := t.v.injectRegister(t, reg, slot, ctl, fdmap)
+			var err error
+			if r := t.v.rem; r != nil {
+				// Mapped there by its executor, which then resumes the
+				// task; its records go from now on.
+				r.push(&command{op: opRegister, tid: t.tid, base: reg.Bases[i], gate: m.ipm.gates[i], slot: slot, ctl: ctl, fdmap: fdmap})
+				r.ship.start(reg, slot)
+				t.awaiting = false // resumed there, as v.cont would
+			} else {
+				err = t.v.injectRegister(t, reg, slot, ctl, fdmap)
+			}
 			m.mu.Lock()
 			defer m.mu.Unlock()
 			if err != nil {
@@ -405,12 +441,25 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 }
 
 func (m *Monitor) ctlSpec(v, slot int) ipmon.CtlSpec {
-	// Every variant of this run is on this host: small results travel
-	// through shared memory for less than a kernel entry costs (measured,
-	// docs/performance.md).
+	// Small results travel through shared memory for less than a kernel
+	// entry costs (measured, docs/performance.md); across hosts getcwd
+	// and uname must be the leader's anyway (hostDependent). Opens for
+	// writing stay CP-MON's with followers on other hosts: each host
+	// writes its own copy of the file (mirrored), which IP-MON's writes,
+	// the leader's alone, would not.
 	return ipmon.CtlSpec{Variant: v, Slot: slot, Gate: m.ipm.gates[v], Spin: m.ipm.spin,
 		Key: m.ipm.key, Sockets: m.ipm.sockets, Allowed: m.ipm.allowed, CopyLocal: true,
-		OpenWrite: m.ipm.level >= canon.NonsocketRW}
+		OpenWrite: m.ipm.level >= canon.NonsocketRW && !m.ipm.remotes, LeaderStat: m.ipm.remotes,
+		Remote: m.remoteOf(v) != nil}
+}
+
+// registerArgsOK checks the registration call's stub area (a[2], a[3]
+// bytes) and site entry (a[4]) are IP-MON's code.
+func registerArgsOK(pid int, a [6]uint64, path string) error {
+	if a[3] != ipmon.StubsSize || !inObject(pid, a[2], a[3], path) || !inObject(pid, a[4], 1, path) {
+		return fmt.Errorf("the stub area (%#x, %d bytes) or site entry (%#x) is not IP-MON's code", a[2], a[3], a[4])
+	}
+	return nil
 }
 
 // fromObject checks that pc lies in a mapping of the installed IP-MON.
@@ -465,13 +514,18 @@ func (m *Monitor) fdMapLocked(fds *fdTable, leaderPid int) []byte {
 	b := make([]byte, ipmon.MaxFD)
 	for fd, info := range fds.fds {
 		if fd >= 0 && fd < ipmon.MaxFD {
-			b[fd] = fdClass(info, leaderPid, fd)
+			b[fd] = fdClass(info, leaderPid, fd, m.ipm.remotes)
 		}
 	}
 	return b
 }
 
-func fdClass(info fdInfo, leaderPid, fd int) byte {
+func fdClass(info fdInfo, leaderPid, fd int, remotes bool) byte {
+	if remotes && info.mirror && !info.local {
+		// A file every host writes its own copy of: CP-MON's, in
+		// lockstep (mirrored).
+		return ipmon.FDCPMON
+	}
 	if info.local {
 		// What /proc and /sys say depends on who reads: each variant
 		// reads its own, and the contents are not compared. /dev/null
@@ -506,10 +560,10 @@ func (ip *ipmonProc) fdChanged(fd int, info fdInfo, open bool) {
 	case open && ip.noEpoll[fd]:
 		c = ipmon.FDCPMON
 	case open:
-		c = fdClass(info, ip.pids[0], fd)
+		c = fdClass(info, ip.pids[0], fd, ip.remotes())
 	}
-	for v, pid := range ip.pids {
-		_ = ptrace.Mem{Pid: pid}.Write(ip.reg.FDMapAddr(v)+uint64(fd), []byte{c})
+	for v := range ip.pids {
+		ip.write(v, ip.reg.FDMapAddr(v)+uint64(fd), []byte{c})
 	}
 }
 
@@ -517,24 +571,30 @@ func (ip *ipmonProc) fdChanged(fd int, info fdInfo, open bool) {
 // t's %gs at its control page, then ends the registration call with 0.
 func (v *variant) injectRegister(t *task, reg *ipmon.Region, slot int, ctl, fdmap []byte) error {
 	in := &injector{v: v, t: t, saved: t.regs}
-	if err := in.mapRegion(reg); err != nil {
+	if err := in.register(reg, slot, ctl, fdmap, v.m.ipm.gates[v.idx]); err != nil {
 		return in.abandon(err)
 	}
-	r, err := in.call(unix.SYS_MMAP, v.m.ipm.gates[v.idx], ipmon.Page, unix.PROT_READ|unix.PROT_EXEC,
+	return in.finish(0, reg.CtlAddr(v.idx, slot))
+}
+
+// register maps reg and the gate into the task and fills slot's control
+// page and the descriptor map.
+func (in *injector) register(reg *ipmon.Region, slot int, ctl, fdmap []byte, gate uint64) error {
+	if err := in.mapRegion(reg); err != nil {
+		return err
+	}
+	r, err := in.call(unix.SYS_MMAP, gate, ipmon.Page, unix.PROT_READ|unix.PROT_EXEC,
 		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, ^uint64(0), 0)
-	if err == nil && uint64(r) != v.m.ipm.gates[v.idx] {
+	if err == nil && uint64(r) != gate {
 		err = fmt.Errorf("mapping the gate: %d", r)
 	}
 	if err == nil {
-		err = ptrace.Mem{Pid: t.tid}.Write(v.m.ipm.gates[v.idx], ipmon.Gate)
+		err = ptrace.Mem{Pid: in.t.tid}.Write(gate, ipmon.Gate)
 	}
 	if err == nil {
 		err = in.fill(reg, slot, ctl, fdmap)
 	}
-	if err != nil {
-		return in.abandon(err)
-	}
-	return in.finish(0, reg.CtlAddr(v.idx, slot))
+	return err
 }
 
 // mapRegion maps reg into the task at the variant's base: the control
@@ -741,6 +801,10 @@ func (m *Monitor) markArrivalLocked(t *task) bool {
 		return true
 	}
 	v := t.v.idx
+	if t.v.rem != nil {
+		// Its executor looks at its copy of the buffer (executor.stop).
+		return true
+	}
 	if v == 0 {
 		if err := b.AppendMarker(uint32(t.call.Nr)); err != nil {
 			// An honest leader always leaves room for this record: a
@@ -748,6 +812,11 @@ func (m *Monitor) markArrivalLocked(t *task) bool {
 			m.ipmonDivergeLocked(lt, 0, t.call.Row.Name, fmt.Sprintf(
 				"the replication buffer was tampered with: no room for CP-MON's record, which IP-MON always leaves (%v)", err), nil)
 			return false
+		}
+		if m.ipm.remotes {
+			// Followers on other hosts get there only with the records
+			// before it: ship them now.
+			m.wakeShippersLocked()
 		}
 		return true
 	}
@@ -782,6 +851,20 @@ func (m *Monitor) consumeMarkersLocked(lt *ltask, ts []*task) bool {
 		return true
 	}
 	for i := 1; i < m.n; i++ {
+		if rem := ts[i].v.rem; rem != nil {
+			// The records up to the leader's arrival go first, then
+			// the executor consumes its copy of the arrival's record:
+			// now, or, for a task behind, when it gets there (the
+			// expectation's marker).
+			if err := rem.ship.throughLocked(lt.proc.ipm.reg, lt.slot); err != nil {
+				m.errorLocked("shipping records to variant %d on %s: %v", i, rem.spec.Addr, err)
+				return false
+			}
+			if !ts[i].virtual {
+				rem.push(&command{op: opMarker, tid: ts[i].tid})
+			}
+			continue
+		}
 		r, err := b.Peek(i - 1)
 		if !m.followerAtCPMONLocked(lt, i, ts[i].call.Row.Name, r, err) {
 			return false
@@ -799,12 +882,12 @@ func (v *variant) ipmonDiverge(t *task, args [6]uint64) {
 	own := "(unreadable)"
 	var raw [6]uint64
 	var b [48]byte
-	if (ptrace.Mem{Pid: t.tid}).Read(argp, b[:]) == nil {
+	if v.mem(t).Read(argp, b[:]) == nil {
 		for i := range raw {
 			raw[i] = binary.LittleEndian.Uint64(b[8*i:])
 		}
 		if row, err := amd64.Lookup(nr, raw); err == nil {
-			if c, err := canon.Decode(row, nr, raw, ptrace.Mem{Pid: t.tid}); err == nil {
+			if c, err := canon.Decode(row, nr, raw, v.mem(t)); err == nil {
 				own = c.String()
 			} else {
 				own = row.Name
@@ -815,7 +898,13 @@ func (v *variant) ipmonDiverge(t *task, args [6]uint64) {
 	defer m.mu.Unlock()
 	lt := t.lt
 	var rec *rb.Record
-	if buf := m.bufferOfLocked(lt); buf != nil && v.idx > 0 {
+	leaderRec := ""
+	if r := v.rem; r != nil {
+		// The follower host read the leader's record from its copy.
+		if r.ev != nil && r.ev.flags&stCallErr != 0 {
+			leaderRec = r.ev.callErr
+		}
+	} else if buf := m.bufferOfLocked(lt); buf != nil && v.idx > 0 {
 		if r, err := buf.Peek(v.idx - 1); err == nil {
 			rec = &r
 		}
@@ -834,7 +923,18 @@ func (v *variant) ipmonDiverge(t *task, args [6]uint64) {
 	default:
 		why = fmt.Sprintf("variant %d's IP-MON reported %d at %s", v.idx, reason, own)
 	}
+	if r := v.rem; r != nil {
+		why += fmt.Sprintf(", on %s", r.spec.Addr)
+		if reason == ipmon.DivResult {
+			// Its own result: of a file of its host's, whose copy there
+			// must be the same as the leader host's.
+			why += ": its host's files differ from the leader host's, or the variant does"
+		}
+	}
 	m.ipmonDivergeLocked(lt, v.idx, name, why, rec)
+	if leaderRec != "" && m.failure != nil && m.failure.div != nil && len(m.failure.div.Variants) > 0 {
+		m.failure.div.Variants[0].Call = leaderRec
+	}
 }
 
 // ipmonDivergeLocked reports a divergence that IP-MON or the buffer
@@ -902,7 +1002,26 @@ func (v *variant) ipmonChildStart(t *task) {
 			ctl = ip.reg.Ctl(m.ctlSpec(v.idx, t.lt.slot))
 		}
 	}
+	var reg *ipmon.Region
+	slot := -1
+	if ctl != nil {
+		reg, slot = ip.reg, t.lt.slot
+	}
 	m.mu.Unlock()
+	if r := v.rem; r != nil {
+		// Its executor writes the page and sets %gs: registers other
+		// than a call's are not the leader host's to set there.
+		r.push(&command{op: opThread, tid: t.tid, gs: gs, slot: slot, ctl: ctl, base: ip.mappedBase(v.idx)})
+		if reg != nil {
+			r.ship.start(reg, slot)
+		}
+		// What the registers there now hold, for any change CP-MON
+		// makes at this stop.
+		if v.getRegs(t) == nil {
+			t.regs.Gs_base = gs
+		}
+		return
+	}
 	if ctl != nil {
 		_ = ptrace.Mem{Pid: t.tid}.Write(gs, ctl)
 	}
@@ -928,8 +1047,16 @@ func (m *Monitor) ipmonTaskGoneLocked(lt *ltask, v int, everywhere bool) {
 	if v == 0 {
 		b.Close()
 	}
+	if v == 0 {
+		m.wakeShippersLocked()
+	}
 	if everywhere {
 		m.ipm.counters.Add(b.Counters())
+		for i := range m.n {
+			if r := m.remoteOf(i); r != nil {
+				r.ship.drop(ip.reg, lt.slot)
+			}
+		}
 		ip.reg.Free(lt.slot)
 		lt.slot = -1
 		ip.live--
@@ -947,6 +1074,15 @@ func (m *Monitor) releaseIPMONLocked(p *lproc) {
 		return
 	}
 	m.ipm.counters.Add(ip.reg.Counters())
+	for v := range m.n {
+		if r := m.remoteOf(v); r != nil {
+			// Not shipped from any more; the follower host drops its copy
+			// (the variant keeps its mappings, as here).
+			r.ship.drop(ip.reg, -1)
+			r.push(&command{op: opRelease, base: ip.reg.Bases[v]})
+			r.wake()
+		}
+	}
 	ip.reg.Close()
 	ip.reg = nil
 	delete(m.ipm.procs, ip)
@@ -957,6 +1093,16 @@ func (m *Monitor) releaseIPMONLocked(p *lproc) {
 	for _, lt := range m.lts {
 		if lt.proc == p {
 			lt.slot = -1
+		}
+	}
+}
+
+// wakeShippersLocked has every shipper look at its buffers now: a
+// leader's thread ended, and the close goes after its last records.
+func (m *Monitor) wakeShippersLocked() {
+	for v := range m.n {
+		if r := m.remoteOf(v); r != nil {
+			r.ship.wake()
 		}
 	}
 }

@@ -29,7 +29,10 @@ const forkIPMONAfter = 8
 // process forked from parent.
 func (m *Monitor) forkIPMONLocked(parent *lproc, clt *ltask) {
 	pip := parent.ipm
-	if m.ipm == nil || !m.ipm.on || pip == nil || pip.reg == nil {
+	if m.ipm == nil || !m.ipm.on || pip == nil || pip.reg == nil || m.ipm.remotes {
+		// With followers on other hosts a forked child stays on CP-MON
+		// until it execs (docs/limits.md): mapping its region there
+		// would take injected calls the executor does not make.
 		return
 	}
 	reg, err := ipmon.NewRegion(m.n)
@@ -39,7 +42,7 @@ func (m *Monitor) forkIPMONLocked(parent *lproc, clt *ltask) {
 	}
 	slot, _ := reg.Alloc()
 	ip := &ipmonProc{
-		reg: reg, pids: make([]int, m.n), live: 1, noEpoll: make(map[int]bool),
+		m: m, reg: reg, pids: make([]int, m.n), live: 1, noEpoll: make(map[int]bool),
 		// The child's copy of IP-MON holds the stubs its parent had
 		// written, and its libc the patched sites.
 		sites: append([]siteArea(nil), pip.sites...), siteSeen: make(map[uint64]bool, len(pip.siteSeen)),

@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"dmvx/internal/canon"
+	"dmvx/internal/ipmon"
 	"dmvx/internal/ptrace"
 	"dmvx/internal/wire"
 
@@ -28,6 +29,12 @@ const (
 	evError    = 3
 	evConsumed = 4 // expectations a task has met so far
 	evDiverge  = 5 // a task's call did not match the expectation
+	// evAck: how far the variant consumed a replication buffer of the
+	// follower host's (the shipper's credit).
+	evAck = 6
+	// evIPMONDiverge: the variant stopped at a CP-MON call where the
+	// leader's record says it made an IP-MON call.
+	evIPMONDiverge = 7
 )
 
 // Commands.
@@ -43,7 +50,13 @@ const (
 	opKillAll  = 9 // SIGKILL to every task
 	opExpect   = 10
 	opRunCheck = 11 // make the call; its result must have the digest
-	maxCommand = opRunCheck
+	// IP-MON across hosts (ipmonremote.go).
+	opRegister = 12 // map a region and the gate, end the registration call
+	opThread   = 13 // a new task's %gs base: its control page, or a dead page
+	opRecords  = 14 // the leader's records for a buffer of the follower host's
+	opMarker   = 15 // the task's next record must be CP-MON's: consume it
+	opRelease  = 16 // a region the variant no longer uses
+	maxCommand = opRelease
 )
 
 // Actions of an expectation: what a follower host does by itself when the
@@ -70,6 +83,8 @@ type expectation struct {
 	fd      int
 	cloexec bool
 	outs    []canon.Out
+	// marker: consume the record of the leader's arrival (IP-MON) first.
+	marker bool
 }
 
 // Stop flags.
@@ -112,6 +127,17 @@ type stopEvent struct {
 	callErr string
 	// consumed: the expectations the task has met so far.
 	consumed uint64
+	// ack: how far the task's process consumed its replication buffer
+	// there (IP-MON), as of this stop: the shipper's credit is then
+	// exact when a rendezvous completes.
+	ack *ackInfo
+}
+
+// ackInfo is an acknowledgement: a buffer, and how far it was consumed.
+type ackInfo struct {
+	base uint64
+	slot int
+	tail uint64
 }
 
 func appendRegs(e *wire.Enc, r *ptrace.Regs) {
@@ -142,6 +168,12 @@ func (ev *stopEvent) encode() []byte {
 	e.U32(uint32(ev.ws))
 	e.U8(ev.flags)
 	e.U64(ev.consumed)
+	e.U8(b2u8(ev.ack != nil))
+	if ev.ack != nil {
+		e.U64(ev.ack.base)
+		e.U32(uint32(ev.ack.slot))
+		e.U64(ev.ack.tail)
+	}
 	if ev.flags&stRegs != 0 {
 		appendRegs(&e, &ev.regs)
 	}
@@ -182,6 +214,9 @@ func decodeStop(d *wire.Dec) (*stopEvent, error) {
 	ev.ws = unix.WaitStatus(d.U32("status"))
 	ev.flags = d.U8("flags")
 	ev.consumed = d.U64("expectations met")
+	if d.U8("ack") != 0 {
+		ev.ack = &ackInfo{base: d.U64("base"), slot: int(d.U32("slot")), tail: d.U64("tail")}
+	}
 	if ev.flags&stRegs != 0 {
 		if err := readRegs(d, &ev.regs); err != nil {
 			return nil, err
@@ -282,6 +317,14 @@ type command struct {
 	id   uint32
 	n    uint32
 	exp  expectation
+	// IP-MON: a region's base in the variant, a slot (-1: none), the
+	// gate, the %gs base, a control page, a descriptor map; data holds
+	// packed records (opRecords), and close says the leader's thread is
+	// gone.
+	base, gate, gs uint64
+	slot           int
+	ctl, fdmap     []byte
+	close          bool
 }
 
 func encodeCommand(e *wire.Enc, c *command) {
@@ -306,6 +349,24 @@ func encodeCommand(e *wire.Enc, c *command) {
 		e.U32(uint32(c.sig))
 	case opRunCheck:
 		e.Bytes(c.exp.result[:])
+	case opRegister:
+		e.U64(c.base)
+		e.U64(c.gate)
+		e.U32(uint32(c.slot))
+		e.Bytes(c.ctl)
+		e.Bytes(c.fdmap)
+	case opThread:
+		e.U64(c.base)
+		e.U64(c.gs)
+		e.U32(uint32(c.slot))
+		e.Bytes(c.ctl)
+	case opRecords:
+		e.U64(c.base)
+		e.U32(uint32(c.slot))
+		e.Bytes(c.data)
+		e.U8(b2u8(c.close))
+	case opRelease:
+		e.U64(c.base)
 	case opExpect:
 		x := &c.exp
 		e.Bytes(x.digest[:])
@@ -318,6 +379,7 @@ func encodeCommand(e *wire.Enc, c *command) {
 			cl = 1
 		}
 		e.U8(cl)
+		e.U8(b2u8(x.marker))
 		appendOuts(e, x.outs)
 	}
 }
@@ -365,7 +427,22 @@ func decodeCommands(p []byte) ([]command, error) {
 		switch c.op {
 		case opCont:
 			c.sig = syscall.Signal(d.U32("signal"))
-		case opSyscall, opKillAll:
+		case opSyscall, opKillAll, opMarker:
+		case opRegister:
+			c.base, c.gate = d.U64("base"), d.U64("gate")
+			c.slot = int(int32(d.U32("slot")))
+			c.ctl, c.fdmap = d.Bytes("control page"), d.Bytes("descriptor map")
+		case opThread:
+			c.base, c.gs = d.U64("base"), d.U64("gs")
+			c.slot = int(int32(d.U32("slot")))
+			c.ctl = d.Bytes("control page")
+		case opRecords:
+			c.base = d.U64("base")
+			c.slot = int(int32(d.U32("slot")))
+			c.data = d.Bytes("records")
+			c.close = d.U8("close") != 0
+		case opRelease:
+			c.base = d.U64("base")
 		case opSetRegs:
 			if err := readRegs(d, &c.regs); err != nil {
 				return nil, err
@@ -391,6 +468,7 @@ func decodeCommands(p []byte) ([]command, error) {
 			c.exp.ret = d.I64("result")
 			c.exp.fd = int(int32(d.U32("fd")))
 			c.exp.cloexec = d.U8("cloexec") != 0
+			c.exp.marker = d.U8("marker") != 0
 			outs, err := readOuts(d)
 			if err != nil {
 				return nil, err
@@ -430,6 +508,22 @@ type hello struct {
 	// pid and uid of the leader host's monitor, the sender the leader
 	// sees of the signals dmvx delivers.
 	pid, uid int
+	// variant is the variant's index in the run, for messages.
+	variant int
+	// IP-MON, when the variant runs it: the policy level, the gate's
+	// address, and the SHA-256 of the leader's IP-MON object, which the
+	// follower host's must be.
+	ipmon     bool
+	level     canon.Level
+	gate      uint64
+	ipmonHash []byte
+}
+
+func b2u8(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (h *hello) encode() []byte {
@@ -445,6 +539,13 @@ func (h *hello) encode() []byte {
 	e.U8(b)
 	e.U32(uint32(h.pid))
 	e.U32(uint32(h.uid))
+	e.U32(uint32(h.variant))
+	e.U8(b2u8(h.ipmon))
+	if h.ipmon {
+		e.U8(uint8(h.level))
+		e.U64(h.gate)
+		e.Bytes(h.ipmonHash)
+	}
 	return e.Payload()
 }
 
@@ -453,11 +554,21 @@ func decodeHello(p []byte) (*hello, error) {
 	h := &hello{path: d.String("path"), argv: d.Strings("argv"), env: d.Strings("env"), dir: d.String("dir")}
 	h.trapTSC = d.U8("trap tsc") != 0
 	h.pid, h.uid = int(d.U32("monitor pid")), int(d.U32("monitor uid"))
+	h.variant = int(d.U32("variant"))
+	h.ipmon = d.U8("ipmon") != 0
+	if h.ipmon {
+		h.level = canon.Level(d.U8("policy"))
+		h.gate = d.U64("gate")
+		h.ipmonHash = d.Bytes("ipmon digest")
+	}
 	if err := d.Done(); err != nil {
 		return nil, err
 	}
 	if h.path == "" || len(h.argv) == 0 {
 		return nil, fmt.Errorf("%w: hello without a program", wire.ErrMalformed)
+	}
+	if h.ipmon && (h.level < canon.Base || h.level > canon.SocketRW || h.gate == 0 || h.gate%ipmon.Page != 0 || len(h.ipmonHash) != sha256.Size) {
+		return nil, fmt.Errorf("%w: hello with IP-MON at level %d, gate %#x", wire.ErrMalformed, h.level, h.gate)
 	}
 	return h, nil
 }

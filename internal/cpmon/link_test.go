@@ -20,6 +20,7 @@ func TestStopRoundTrip(t *testing.T) {
 	ev.regs.Rax, ev.regs.Orig_rax, ev.regs.Rip = 1, 2, 0x401000
 	ev.si = ptrace.Siginfo{Signo: 15, Code: -6, Pid: 7, Addr: 9}
 	ev.msg = 1234
+	ev.ack = &ackInfo{base: 0x7f0000000000, slot: 3, tail: 4096}
 	c := &canon.Call{Nr: 1, Vals: [6]canon.Value{{V: 1}, {V: 1, Data: long}, {V: 1000}}, Extra: []byte("e")}
 	ev.setCall(c, &task{clone: cloneInfo{flags: 17, ptid: 3, ctid: 4}, aux: 5})
 
@@ -30,7 +31,7 @@ func TestStopRoundTrip(t *testing.T) {
 	if got.hashed != 1<<1 || len(got.vals[1].Data) != 32 {
 		t.Errorf("a 1000-byte input crossed as %d bytes (mask %#x), want its 32-byte digest", len(got.vals[1].Data), got.hashed)
 	}
-	if diff := cmp.Diff(ev, got, cmp.AllowUnexported(stopEvent{}, cloneInfo{})); diff != "" {
+	if diff := cmp.Diff(ev, got, cmp.AllowUnexported(stopEvent{}, cloneInfo{}, ackInfo{})); diff != "" {
 		t.Errorf("round trip (-sent +got):\n%s", diff)
 	}
 	// The leader's call, digested alike, compares equal; another input not.
@@ -68,7 +69,13 @@ func TestCommandsRoundTrip(t *testing.T) {
 		{op: opKill, tid: 9, tgid: 8, sig: 9},
 		{op: opKillAll},
 		{op: opExpect, tid: 10, exp: expectation{digest: [16]byte{1, 2}, act: actPlaceholder, ret: -2, fd: 5, cloexec: true,
-			outs: []canon.Out{{Arg: 2, Data: []byte("out")}}}},
+			outs: []canon.Out{{Arg: 2, Data: []byte("out")}}, marker: true}},
+		{op: opRegister, tid: 11, base: 0x100000000000, gate: 0x200000000000, slot: 0, ctl: []byte{1, 2, 3}, fdmap: []byte{4, 5}},
+		{op: opThread, tid: 12, base: 0x100000000000, gs: 0x100000002000, slot: 5, ctl: []byte{6}},
+		{op: opThread, tid: 13, base: 0x100000000000, gs: 0x100000090000, slot: -1},
+		{op: opRecords, base: 0x100000000000, slot: 63, data: []byte{7, 8, 9}, close: true},
+		{op: opMarker, tid: 14},
+		{op: opRelease, base: 0x100000000000},
 	}
 	var e wire.Enc
 	e.U32(uint32(len(cs)))
@@ -109,6 +116,34 @@ func TestMalformedLinkPayloads(t *testing.T) {
 	}
 	if _, err := decodeHello([]byte{0, 0, 0, 0}); err == nil {
 		t.Error("a hello without a program was accepted")
+	}
+	h := hello{path: "/bin/true", argv: []string{"true"}, ipmon: true, level: canon.SocketRW, gate: 0x123000, ipmonHash: make([]byte, 32)}
+	if _, err := decodeHello(h.encode()); err != nil {
+		t.Errorf("a hello with IP-MON: %v", err)
+	}
+	for name, bad := range map[string]hello{
+		"a gate off a page":     {gate: 0x123001, level: canon.Base, ipmonHash: make([]byte, 32)},
+		"no gate":               {level: canon.Base, ipmonHash: make([]byte, 32)},
+		"level never":           {gate: 0x123000, level: canon.Never, ipmonHash: make([]byte, 32)},
+		"an unknown level":      {gate: 0x123000, level: 9, ipmonHash: make([]byte, 32)},
+		"a short object digest": {gate: 0x123000, level: canon.Base, ipmonHash: make([]byte, 8)},
+	} {
+		bad.path, bad.argv, bad.ipmon = "/bin/true", []string{"true"}, true
+		if _, err := decodeHello(bad.encode()); !errors.Is(err, wire.ErrMalformed) {
+			t.Errorf("a hello with %s: %v, want ErrMalformed", name, err)
+		}
+	}
+}
+
+func TestHelloIPMONRoundTrip(t *testing.T) {
+	h := &hello{path: "/bin/true", argv: []string{"true", "x"}, env: []string{"A=1"}, dir: "/", trapTSC: true,
+		pid: 7, uid: 8, variant: 2, ipmon: true, level: canon.NonsocketRO, gate: 0x7000, ipmonHash: bytes.Repeat([]byte{1}, 32)}
+	got, err := decodeHello(h.encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(h, got, cmp.AllowUnexported(hello{})); diff != "" {
+		t.Errorf("round trip (-sent +got):\n%s", diff)
 	}
 }
 

@@ -110,9 +110,6 @@ func New(cfg Config) *Monitor {
 	if cfg.Deadline <= 0 {
 		cfg.Deadline = 10 * time.Second
 	}
-	if len(cfg.Remotes) > 0 {
-		cfg.NoIPMON = true
-	}
 	local := len(cfg.Paths)
 	cfg.Paths = append([]string(nil), cfg.Paths...)
 	for _, r := range cfg.Remotes {
@@ -397,6 +394,10 @@ func (m *Monitor) buildReport() *report.Report {
 			st.RemoteCommands += r.commands.Load()
 			st.RemoteFrames += r.frames.Load()
 			st.RemoteBytes += r.bytes.Load()
+			r.ship.mu.Lock()
+			st.ShippedRecords += r.ship.records
+			st.ShippedBatches += r.ship.batches
+			r.ship.mu.Unlock()
 		}
 	}
 	r.Stats = &st

@@ -59,6 +59,8 @@ type remote struct {
 
 	// ev is the stop being handled; only the variant's goroutine uses it.
 	ev *stopEvent
+	// ship moves the leader's IP-MON records to the host.
+	ship *shipper
 
 	debug bool // the log takes debug records
 
@@ -73,7 +75,7 @@ type reply struct {
 }
 
 func newRemote(v *variant, spec Remote) *remote {
-	return &remote{
+	r := &remote{
 		v: v, spec: spec,
 		wc:      wire.NewConn(spec.Conn, spec.Session),
 		wakeC:   make(chan struct{}, 1),
@@ -81,6 +83,8 @@ func newRemote(v *variant, spec Remote) *remote {
 		lostC:   make(chan struct{}),
 		debug:   v.m.log.Enabled(context.Background(), slog.LevelDebug),
 	}
+	r.ship = newShipper(r)
+	return r
 }
 
 func (r *remote) wake() {
@@ -214,14 +218,14 @@ const asyncWindow = 256
 // expectChecked sends the expectation of a checked call for a virtual
 // task: d is the digest of the leader's result.
 func (r *remote) expectChecked(t *task, d [canon.DigestSize]byte) {
-	r.push(&command{op: opExpect, tid: t.tid, exp: expectation{digest: t.digest, act: actRunCheck, result: d}})
+	r.push(&command{op: opExpect, tid: t.tid, exp: expectation{digest: t.digest, act: actRunCheck, result: d, marker: t.marker}})
 }
 
 // expect sends the action for a virtual task: what the follower host does
 // by itself when its task reaches the call.
 func (r *remote) expect(t *task, act uint8, ret int64, fd int, cloexec bool, outs []canon.Out) {
 	r.push(&command{op: opExpect, tid: t.tid,
-		exp: expectation{digest: t.digest, act: act, ret: ret, fd: fd, cloexec: cloexec, outs: outs}})
+		exp: expectation{digest: t.digest, act: act, ret: ret, fd: fd, cloexec: cloexec, outs: outs, marker: t.marker}})
 }
 
 // virtualMisuse: an action that an expectation cannot carry reached a
@@ -365,11 +369,18 @@ func (m *Monitor) otherProcessesLocked(lt *ltask) bool {
 // that have not arrived, when the leader's call may run ahead of them:
 // each gets a virtual task, whose actions become an expectation.
 func (m *Monitor) virtualLocked(lt *ltask) bool {
-	if !m.hasRemotes || lt.arrived[0] == nil || len(lt.pending) > 0 || lt.proc.dying != 0 || lt.proc.ipm != nil {
+	if !m.hasRemotes || lt.arrived[0] == nil || len(lt.pending) > 0 || lt.proc.dying != 0 {
 		return false
 	}
 	c := lt.arrived[0].call
 	if !asyncEligible(c.Row) || m.sharesStateLocked(lt) || mayBlock(lt.proc.fds, c, lt.tids[0]) {
+		return false
+	}
+	ipmon := m.bufferOfLocked(lt) != nil
+	if ipmon && !keepsFDTable(c.Row) {
+		// IP-MON's descriptor and epoll maps of a follower host's
+		// variant change when CP-MON sends the change, not when its task
+		// gets to the call.
 		return false
 	}
 	if touchesFiles(lt.proc.fds, c) && m.otherProcessesLocked(lt) {
@@ -399,11 +410,18 @@ func (m *Monitor) virtualLocked(lt *ltask) bool {
 			m.log.Debug("ahead of a follower host", "variant", v, "tid", shadow.tid, "call", c.Row.Name, "owed", shadow.owed)
 		}
 		m.variants[v].record(c)
-		lt.arrived[v] = &task{tid: shadow.tid, tgid: shadow.tgid, v: shadow.v, lt: lt, call: c, virtual: true, digest: d}
+		lt.arrived[v] = &task{tid: shadow.tid, tgid: shadow.tgid, v: shadow.v, lt: lt, call: c, virtual: true, digest: d, marker: ipmon}
 		lt.nArrived++
 	}
 	m.stats.AsyncCalls++
 	return true
+}
+
+// keepsFDTable: the call leaves the descriptor table alone (no new
+// descriptor, no open, close, pipe or epoll_ctl: those are RetFD, ExecOpen
+// or ExecSpecial rows).
+func keepsFDTable(row *canon.Row) bool {
+	return row.Ret != canon.RetFD && row.Exec != canon.ExecOpen && row.Exec != canon.ExecSpecial
 }
 
 // read is a memory read on the follower host: a round trip.
@@ -468,7 +486,10 @@ func (r *remote) start() (int, error) {
 	m := r.v.m
 	dir, _ := os.Getwd()
 	h := hello{path: r.spec.Path, argv: m.cfg.Argv, env: m.env, dir: dir, trapTSC: m.cfg.TrapTSC,
-		pid: os.Getpid(), uid: os.Getuid()}
+		pid: os.Getpid(), uid: os.Getuid(), variant: r.v.idx}
+	if ip := m.ipm; ip != nil && ip.on {
+		h.ipmon, h.level, h.gate, h.ipmonHash = true, ip.level, ip.gates[r.v.idx], ip.hash
+	}
 	if err := r.wc.Write(wire.Hello, h.encode()); err != nil {
 		return 0, err
 	}
@@ -523,6 +544,9 @@ func (v *variant) runRemote(started chan<- error) {
 	t.lt = m.root
 	m.mu.Unlock()
 	go r.readLoop()
+	shipDone := make(chan struct{})
+	defer close(shipDone)
+	go r.ship.loop(shipDone)
 	started <- nil
 	v.cont(t, 0)
 	linger := time.NewTimer(expectLinger)
@@ -605,6 +629,23 @@ func (r *remote) readLoop() {
 				return
 			}
 			v.enqueue(func() { v.missedExpectation(tid, k, call) })
+		case evAck:
+			base, slot, tail := d.U64("base"), int(d.U32("slot")), d.U64("tail")
+			if err := d.Done(); err != nil {
+				r.gone(err.Error())
+				return
+			}
+			if err := r.ship.ack(base, slot, tail); err != nil {
+				r.gone(err.Error())
+				return
+			}
+		case evIPMONDiverge:
+			tid, call, why := int(d.U32("tid")), d.String("call"), d.String("reason")
+			if err := d.Done(); err != nil {
+				r.gone(err.Error())
+				return
+			}
+			v.enqueue(func() { v.remoteIPMONDiverge(tid, call, why) })
 		case evError:
 			why := d.String("error")
 			v.m.mu.Lock()
@@ -623,6 +664,12 @@ func (v *variant) remoteStop(ev *stopEvent) {
 	if v.rem.debug {
 		v.m.log.Debug("remote stop", "variant", v.idx, "tid", ev.tid, "status", fmt.Sprintf("%#x", uint32(ev.ws)),
 			"flags", ev.flags, "nr", ev.nr)
+	}
+	if a := ev.ack; a != nil {
+		if err := v.rem.ship.ack(a.base, a.slot, a.tail); err != nil {
+			v.rem.gone(err.Error())
+			return
+		}
 	}
 	if ev.flags&stPassed != 0 {
 		v.rem.passed.Add(1)
@@ -675,6 +722,20 @@ func (v *variant) missedExpectation(tid int, k uint64, call string) {
 	name, _, _ := strings.Cut(call, "(")
 	m.divergeLocked(t.lt, name, fmt.Sprintf("variants 0 and %d differ: variant %d on %s made %s where the leader made %s (compared by digest on that host)",
 		v.idx, v.idx, v.rem.spec.Addr, call, leader))
+}
+
+// remoteIPMONDiverge: the follower host found its variant's task at a
+// CP-MON call where the leader's next record is an IP-MON call.
+func (v *variant) remoteIPMONDiverge(tid int, call, why string) {
+	m := v.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := v.tasks[tid]
+	if t == nil || t.lt == nil {
+		m.errorLocked("variant %d on %s: an unknown task %d diverged", v.idx, v.rem.spec.Addr, tid)
+		return
+	}
+	m.ipmonDivergeLocked(t.lt, v.idx, call, fmt.Sprintf("%s (found on %s)", why, v.rem.spec.Addr), nil)
 }
 
 // passed records a call the executor let through itself, as entry does for

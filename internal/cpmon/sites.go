@@ -34,7 +34,10 @@ func (m *Monitor) patchSiteLocked(lt *ltask, ts []*task) {
 	if ip == nil || lt.slot < 0 || nr >= ipmon.MaxNr {
 		return
 	}
-	if !m.ipm.takes(nr) {
+	if !m.ipm.takes(nr) || m.ipm.remotes {
+		// Across hosts a site would be read and written by round trips,
+		// and checked against the object there: left to CP-MON
+		// (docs/limits.md).
 		return
 	}
 	key := ts[0].regs.Rip

@@ -109,6 +109,9 @@ type task struct {
 	// IP-MON would take (injectFork); forkCalls counts them.
 	ipmFork   *ipmonProc
 	forkCalls int
+	// ipmonRefused: why the follower host refused the registration call
+	// this remote task is stopped at.
+	ipmonRefused string
 	// resyncCode is the restart code of the leader's gate call that a
 	// signal interrupted and CP-MON sent back through IP-MON (resync): the
 	// same call arrives next, and the signal ends it as the kernel would.
@@ -127,13 +130,17 @@ type task struct {
 	// yet, consumed those met, and waiting says the task stopped at a call
 	// with no expectation and waits for the leader host (an action's end
 	// at the syscall exit is onExit, as in CP-MON).
-	virtual     bool
-	digest      [canon.DigestSize]byte
-	owed, met   uint64
-	leaderCalls [asyncWindow]string
-	expects     []expectation
-	consumed    uint64
-	waiting     bool
+	virtual bool
+	digest  [canon.DigestSize]byte
+	// marker: the process runs IP-MON; the follower host consumes the
+	// record of the leader's arrival at this call when the task gets
+	// there (markerWait: it waits for it to come).
+	marker, markerWait bool
+	owed, met          uint64
+	leaderCalls        [asyncWindow]string
+	expects            []expectation
+	consumed           uint64
+	waiting            bool
 	// inMet: in a call met from an expectation; restartNr: that call, to
 	// be entered again after a signal.
 	inMet     bool

@@ -13,7 +13,7 @@ import (
 
 // Values of ipmon/ipmon.h.
 const (
-	ABIVersion = 2
+	ABIVersion = 3
 	CtlMagic   = 0x4c544358564d44 // "DMVXCTL"
 
 	// Pseudo-calls IP-MON makes to CP-MON.
@@ -53,24 +53,25 @@ const (
 	FDFile    = 6 // the leader's, a regular file: its writes wait for local reads
 
 	// Control page offsets.
-	ctlMagic     = 0
-	ctlGate      = 8
-	ctlActive    = 16
-	ctlRole      = 20
-	ctlFollower  = 24
-	ctlSpin      = 28
-	CtlSyncReq   = 32
-	ctlVariant   = 36
-	ctlFDMapRel  = 40
-	ctlRBRel     = 48
-	ctlRBAddr    = 56
-	ctlKey       = 64
-	ctlSockets   = 72
-	ctlEpollRel  = 80
-	ctlCopyLocal = 88
-	ctlOpenWrite = 92
-	ctlAllowed   = 128
-	ctlSize      = ctlAllowed + MaxNr/8
+	ctlMagic      = 0
+	ctlGate       = 8
+	ctlActive     = 16
+	ctlRole       = 20
+	ctlFollower   = 24
+	ctlSpin       = 28
+	CtlSyncReq    = 32
+	ctlVariant    = 36
+	ctlFDMapRel   = 40
+	ctlRBRel      = 48
+	ctlRBAddr     = 56
+	ctlKey        = 64
+	ctlSockets    = 72
+	ctlEpollRel   = 80
+	ctlCopyLocal  = 88
+	ctlOpenWrite  = 92
+	ctlLeaderStat = 96
+	ctlAllowed    = 128
+	ctlSize       = ctlAllowed + MaxNr/8
 )
 
 // Gate is the code CP-MON maps at each variant's gate address:

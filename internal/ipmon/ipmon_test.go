@@ -50,14 +50,15 @@ int main(void) {
 	printf("%d %llx %d %d %d %d %d %d %d %d %d %ld\n", DMVX_ABI_VERSION, DMVX_CTL_MAGIC,
 		DMVX_NR_REGISTER, DMVX_NR_DIVERGE, DMVX_SLOTS, DMVX_RB_DATA, DMVX_RB_SPAN,
 		DMVX_CTL_SPAN, DMVX_MAX_FD, DMVX_MAX_NR, DMVX_EPOLL_SLOTS, DMVX_RESYNC);
-	printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\n",
+	printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\n",
 		offsetof(struct dmvx_ctl, gate), offsetof(struct dmvx_ctl, active),
 		offsetof(struct dmvx_ctl, role), offsetof(struct dmvx_ctl, follower),
 		offsetof(struct dmvx_ctl, spin), offsetof(struct dmvx_ctl, sync_req),
 		offsetof(struct dmvx_ctl, variant), offsetof(struct dmvx_ctl, fdmap_rel),
 		offsetof(struct dmvx_ctl, rb_rel), offsetof(struct dmvx_ctl, key),
 		offsetof(struct dmvx_ctl, epoll_rel), offsetof(struct dmvx_ctl, allowed),
-		offsetof(struct dmvx_ctl, copy_local), offsetof(struct dmvx_ctl, open_write));
+		offsetof(struct dmvx_ctl, copy_local), offsetof(struct dmvx_ctl, open_write),
+		offsetof(struct dmvx_ctl, leader_stat));
 	printf("%d %d %d %d %d %d %d %d %d %d %d %d %d\n", DMVX_FD_FILE, DMVX_FD_UNKNOWN, DMVX_FD_LOCAL, DMVX_FD_LEADER,
 		DMVX_FD_SOCKET, DMVX_FD_OWN, DMVX_FD_CPMON, DMVX_FDMAP_GEN, DMVX_DIV_CALL, DMVX_DIV_TAMPERED, DMVX_GATE_LEN,
 		DMVX_STUBS_SIZE, DMVX_STUB_SIZE);
@@ -80,7 +81,7 @@ int main(void) {
 		itoa(ABIVersion), hexs(CtlMagic), itoa(NrRegister), itoa(NrDiverge), itoa(Slots), itoa(RBData),
 		itoa(RBSpan), itoa(CtlSpan), itoa(MaxFD), itoa(MaxNr), itoa(EpollSlots), itoa(Resync),
 		itoa(ctlGate), itoa(ctlActive), itoa(ctlRole), itoa(ctlFollower), itoa(ctlSpin), itoa(CtlSyncReq),
-		itoa(ctlVariant), itoa(ctlFDMapRel), itoa(ctlRBRel), itoa(ctlKey), itoa(ctlEpollRel), itoa(ctlAllowed), itoa(ctlCopyLocal), itoa(ctlOpenWrite),
+		itoa(ctlVariant), itoa(ctlFDMapRel), itoa(ctlRBRel), itoa(ctlKey), itoa(ctlEpollRel), itoa(ctlAllowed), itoa(ctlCopyLocal), itoa(ctlOpenWrite), itoa(ctlLeaderStat),
 		itoa(FDFile), itoa(FDUnknown), itoa(FDLocal), itoa(FDLeader), itoa(FDSocket), itoa(FDOwn), itoa(FDCPMON), itoa(FDMapGen), itoa(DivCall),
 		itoa(DivTampered), itoa(GateLen), itoa(StubsSize), itoa(StubSize),
 	}, " "))

@@ -74,17 +74,43 @@ func (r *Region) Close() {
 // Alloc takes a free thread slot and lays out its buffer afresh.
 func (r *Region) Alloc() (int, bool) {
 	for s := range r.used {
-		if r.used[s] {
-			continue
+		if !r.used[s] && r.AllocAt(s) {
+			return s, true
 		}
-		b, err := rb.Init(r.mem[s*RBSpan:s*RBSpan+rbLen], r.n-1)
-		if err != nil {
-			return 0, false
-		}
-		r.used[s], r.bufs[s] = true, b
-		return s, true
 	}
 	return 0, false
+}
+
+// AllocAt takes slot s, which must be free, and lays out its buffer
+// afresh: a follower host's copy of a region takes the slots the leader
+// host's region gave out.
+func (r *Region) AllocAt(s int) bool {
+	if s < 0 || s >= Slots || r.used[s] {
+		return false
+	}
+	b, err := rb.Init(r.mem[s*RBSpan:s*RBSpan+rbLen], r.n-1)
+	if err != nil {
+		return false
+	}
+	r.used[s], r.bufs[s] = true, b
+	return true
+}
+
+// NewRemoteRegion makes a follower host's copy of a region for variant v
+// of the run: its buffers have one follower, the variant, and the region
+// lies at base in it, where the leader host's CP-MON placed it.
+func NewRemoteRegion(v int, base uint64) (*Region, error) {
+	if v < 1 || v > rb.MaxFollowers || base%Page != 0 {
+		return nil, fmt.Errorf("ipmon: variant %d at %#x", v, base)
+	}
+	r, err := NewRegion(2)
+	if err != nil {
+		return nil, err
+	}
+	bases := make([]uint64, v+1)
+	bases[v] = base
+	r.Bases = bases
+	return r, nil
 }
 
 // Free returns a slot whose thread is gone in every variant.
@@ -139,6 +165,13 @@ type CtlSpec struct {
 	// OpenWrite lets IP-MON open existing files for writing, without
 	// truncating them (nonsocket-rw and up).
 	OpenWrite bool
+	// LeaderStat gives every variant the leader's fstat of a local file
+	// (variants on several hosts: each host's copy has its own inode and
+	// times).
+	LeaderStat bool
+	// Remote: the variant is on a follower host, where its buffers have
+	// it as their only follower (NewRemoteRegion).
+	Remote bool
 }
 
 // Ctl encodes the control page of slot c.Slot in variant c.Variant.
@@ -152,6 +185,9 @@ func (r *Region) Ctl(c CtlSpec) []byte {
 	if c.Variant > 0 {
 		le.PutUint32(b[ctlRole:], 1)
 		le.PutUint32(b[ctlFollower:], uint32(c.Variant-1))
+		if c.Remote {
+			le.PutUint32(b[ctlFollower:], 0)
+		}
 	}
 	le.PutUint32(b[ctlSpin:], c.Spin)
 	le.PutUint32(b[ctlVariant:], uint32(c.Variant))
@@ -166,6 +202,9 @@ func (r *Region) Ctl(c CtlSpec) []byte {
 	}
 	if c.OpenWrite {
 		le.PutUint32(b[ctlOpenWrite:], 1)
+	}
+	if c.LeaderStat {
+		le.PutUint32(b[ctlLeaderStat:], 1)
 	}
 	for _, nr := range c.Allowed {
 		if nr < MaxNr {

@@ -327,3 +327,21 @@ func (b *Buffer) WaitRoom(want uint64, timeout time.Duration) {
 func (b *Buffer) Room(n int) uint64 {
 	return b.load64(offHead) + 2*recLen(n) - b.size
 }
+
+// Tail is how far follower f has consumed.
+func (b *Buffer) Tail(f int) uint64 { return b.load64(offTail + 8*f) }
+
+// Size is the data area's size.
+func (b *Buffer) Size() uint64 { return b.size }
+
+// Placed is where the head of a buffer of size bytes is after a record
+// with n bytes of output was put at head (after a pad where it would
+// straddle the end): a shipper follows another host's copy of a buffer
+// with it.
+func Placed(head, size uint64, n int) uint64 {
+	need := recLen(n)
+	if pos := head % size; pos+need > size {
+		head += size - pos
+	}
+	return head + need
+}

@@ -93,8 +93,12 @@ type Stats struct {
 	RemoteBytes    uint64 `json:"remote_bytes,omitempty"`
 	// AsyncCalls: rendezvous the leader completed ahead of a follower
 	// host, whose part went there as an expectation.
-	AsyncCalls uint64        `json:"async_calls,omitempty"`
-	Wall       time.Duration `json:"wall_ns"`
+	AsyncCalls uint64 `json:"async_calls,omitempty"`
+	// ShippedRecords: the leader's IP-MON records (and CP-MON's) sent to
+	// follower hosts, in ShippedBatches commands.
+	ShippedRecords uint64        `json:"shipped_records,omitempty"`
+	ShippedBatches uint64        `json:"shipped_batches,omitempty"`
+	Wall           time.Duration `json:"wall_ns"`
 }
 
 // Report is the whole run.
@@ -201,6 +205,10 @@ func (s *Stats) Write(w io.Writer) {
 		fmt.Fprintf(w, "dmvx: stats: follower hosts: %d stops reported (%d resumed there), %d commands in %d frames (%.1f per frame), %d bytes on the links\n",
 			s.RemoteStops, s.PassedStops, s.RemoteCommands, s.RemoteFrames, per, s.RemoteBytes)
 		fmt.Fprintf(w, "dmvx: stats: follower hosts: %d calls the leader made ahead of them (asynchronous replication)\n", s.AsyncCalls)
+		if s.ShippedBatches > 0 {
+			fmt.Fprintf(w, "dmvx: stats: follower hosts: %d replication records shipped in %d batches (%.1f per batch)\n",
+				s.ShippedRecords, s.ShippedBatches, float64(s.ShippedRecords)/float64(s.ShippedBatches))
+		}
 	}
 	if s.RdtscTrapped {
 		fmt.Fprintf(w, "dmvx: stats: rdtsc: trapped and replicated (%d executions)\n", s.RdtscCalls)

@@ -57,6 +57,8 @@ type reportStats struct {
 	IPMONDivergences uint64 `json:"ipmon_divergences"`
 	LeaderCPMONCalls uint64 `json:"leader_cpmon_calls"`
 	SitesPatched     uint64 `json:"sites_patched"`
+	// ShippedRecords: IP-MON's records sent to follower hosts.
+	ShippedRecords uint64 `json:"shipped_records"`
 }
 
 type reportVariant struct {

@@ -218,6 +218,9 @@ func (hl *hostsLab) lead(t *testing.T, dir string, followers []int, flags []stri
 	args = append(args, strings.Fields(os.Getenv("DMVX_HOSTS_FLAGS"))...) // for debugging
 	args = append(append(append(args, flags...), "--"), argv...)
 	r := runIn(t, hl.host(0), dir, args...)
+	if os.Getenv("DMVX_HOSTS_FLAGS") != "" {
+		t.Logf("leader's stderr:\n%s", r.stderr)
+	}
 	if b := runIn(t, hl.host(0), "", "cat", rep); b.code == 0 {
 		var rp report
 		if err := json.Unmarshal(b.stdout, &rp); err != nil {
@@ -306,6 +309,13 @@ sys.exit(4)`}},
 			if d.rep != nil && len(d.rep.Variants) == 2 && d.rep.Variants[1].Host != hl.agents[1].addr {
 				t.Errorf("report: follower on host %q, want %q", d.rep.Variants[1].Host, hl.agents[1].addr)
 			}
+			if (c.name == "sort" || c.name == "python3" || c.name == "fileio") && d.rep != nil && d.rep.Stats != nil {
+				// Dynamically linked: IP-MON runs on both hosts, and its
+				// records cross to the follower host.
+				if st := d.rep.Stats; !strings.HasPrefix(st.IPMON, "on") || st.DirectCalls == 0 || st.ShippedRecords == 0 {
+					t.Errorf("IP-MON across hosts: %q, %d direct calls, %d records shipped", st.IPMON, st.DirectCalls, st.ShippedRecords)
+				}
+			}
 		})
 	}
 }
@@ -358,19 +368,27 @@ link_timeout = "3s"
 	if d.rep == nil || d.rep.Divergence == nil || len(d.rep.Variants) != 3 {
 		t.Fatalf("report without the divergence: %+v", d.rep)
 	}
-	if !strings.Contains(d.rep.Divergence.Reason, "variants 0 and 2") {
-		t.Errorf("divergence reason %q, want variant 2 (on %s) named", d.rep.Divergence.Reason, h2)
+	// IP-MON on the follower host finds it: its write differs from the
+	// leader's record.
+	if r := d.rep.Divergence.Reason; !strings.Contains(r, "variant 2") || !strings.Contains(r, h2) {
+		t.Errorf("divergence reason %q, want variant 2 and its host %s named", r, h2)
 	}
-	// A divergence at a call the leader may make ahead of the follower host
-	// (an open: asynchronous replication; that host then compares the
-	// digests) or with it: reported with both calls either way.
+	// A divergence at an open, which the follower host's IP-MON finds by
+	// the leader's record (with --no-ipmon, CP-MON compares both calls;
+	// TestHostsDelay has the asynchronous case).
 	h1 := hl.host(1).Addr.String()
-	d = hl.lead(t, dir, []int{1}, []string{"--variant", h1 + "=" + testBin("open_b")}, testBin("open_a"))
-	if d.code != 86 || d.rep == nil || d.rep.Divergence == nil {
-		t.Fatalf("dmvx exit status %d, want 86 (divergence)\nstderr:\n%s", d.code, d.stderr)
-	}
-	if r := d.rep.Divergence.Reason; !strings.Contains(r, "/etc/hostname") || !strings.Contains(r, "/etc/passwd") {
-		t.Errorf("divergence reason %q, want both files named", r)
+	for _, flags := range [][]string{nil, {"--no-ipmon"}} {
+		d = hl.lead(t, dir, []int{1}, append([]string{"--variant", h1 + "=" + testBin("open_b")}, flags...), testBin("open_a"))
+		if d.code != 86 || d.rep == nil || d.rep.Divergence == nil {
+			t.Fatalf("%v: dmvx exit status %d, want 86 (divergence)\nstderr:\n%s", flags, d.code, d.stderr)
+		}
+		r := d.rep.Divergence.Reason
+		if !strings.Contains(r, "/etc/passwd") {
+			t.Errorf("%v: divergence reason %q, want the follower's open named", flags, r)
+		}
+		if flags != nil && !strings.Contains(r, "/etc/hostname") {
+			t.Errorf("%v: divergence reason %q, want the leader's file named too", flags, r)
+		}
 	}
 
 	// An input file that differs on the follower host: each host reads its

@@ -1,0 +1,421 @@
+package cpmon
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"dmvx/internal/abi/amd64"
+	"dmvx/internal/ipmon"
+	"dmvx/internal/policy"
+	"dmvx/internal/ptrace"
+	"dmvx/internal/rb"
+	"dmvx/internal/ship"
+	"dmvx/internal/wire"
+
+	"golang.org/x/net/bpf"
+)
+
+// IP-MON across hosts, the follower host's side (see ipmonremote.go for
+// the leader host's). The executor installs its own copy of IP-MON (the
+// same build as the leader host's, checked by digest), starts the variant
+// with the filter for the gate the leader host chose, and keeps a copy of
+// each of the variant's regions: buffers with the variant as their only
+// follower, into which it writes the leader's records.
+
+// xRegion is the follower host's copy of one of the variant's regions.
+type xRegion struct {
+	reg   *ipmon.Region
+	acked [ipmon.Slots]uint64 // what was last acknowledged, per live slot
+}
+
+// bufRef names a task's buffer: its region's base and its slot.
+type bufRef struct {
+	base uint64
+	slot int
+}
+
+// setupIPMON prepares the variant's start with IP-MON: this host's object
+// in LD_PRELOAD where the leader host's was, and the filter.
+func (x *executor) setupIPMON(h *hello) (env []string, filter []bpf.RawInstruction, err error) {
+	obj, err := ipmon.Object()
+	if err != nil {
+		return nil, nil, err
+	}
+	if sum := sha256.Sum256(obj); !bytes.Equal(sum[:], h.ipmonHash) {
+		return nil, nil, errors.New("this host's dmvx has another IP-MON build than the leader host's: install the same dmvx on every host")
+	}
+	path, err := ipmon.Install(obj)
+	if err != nil {
+		return nil, nil, err
+	}
+	impl, err := ipmon.Calls(obj)
+	if err != nil {
+		return nil, nil, err
+	}
+	implSubs, err := ipmon.Subs(obj)
+	if err != nil {
+		return nil, nil, err
+	}
+	allowed, subs := allowedCalls(h.level, impl, implSubs)
+	filter, err = policy.Filter(policy.FilterSpec{Gate: h.gate + 2, IPMON: gateCalls(allowed, subs), Subs: subs})
+	if err != nil {
+		return nil, nil, err
+	}
+	found := false
+	for _, kv := range h.env {
+		if v, ok := strings.CutPrefix(kv, "LD_PRELOAD="); ok && !found {
+			// The leader host put its object first; the same build has
+			// the same name here, in this host's temporary directory.
+			first, rest, _ := strings.Cut(v, ":")
+			if filepath.Base(first) != filepath.Base(path) {
+				return nil, nil, fmt.Errorf("LD_PRELOAD does not start with IP-MON (%s)", first)
+			}
+			kv = "LD_PRELOAD=" + path
+			if rest != "" {
+				kv += ":" + rest
+			}
+			found = true
+		}
+		env = append(env, kv)
+	}
+	if !found {
+		return nil, nil, errors.New("IP-MON without LD_PRELOAD")
+	}
+	x.ipmPath = path
+	x.regions = make(map[uint64]*xRegion)
+	x.bufs = make(map[int]bufRef)
+	x.mon.ipm = &ipmonRun{on: true, path: path, level: h.level, gates: []uint64{0, h.gate}}
+	return env, filter, nil
+}
+
+// checkRegister checks a registration call as CP-MON does on its own host:
+// it comes from IP-MON's code, and names IP-MON's stub area.
+func (x *executor) checkRegister(t *task, ev *stopEvent) {
+	a := ptrace.Args(&t.regs)
+	err := fromObject(t.tid, t.regs.Rip, x.ipmPath)
+	if err == nil {
+		err = registerArgsOK(t.tid, a, x.ipmPath)
+	}
+	if x.regions == nil {
+		err = errors.New("this session runs without IP-MON")
+	}
+	if err != nil {
+		ev.flags |= stCallErr
+		ev.callErr = err.Error()
+	}
+}
+
+// ipmonCommand carries out an IP-MON command; it reports whether c was
+// one.
+func (x *executor) ipmonCommand(c *command) (bool, error) {
+	switch c.op {
+	case opRecords:
+		return true, x.records(c)
+	case opRelease:
+		x.rmu.Lock()
+		if r := x.regions[c.base]; r != nil {
+			delete(x.regions, c.base)
+			r.reg.Close()
+		}
+		x.rmu.Unlock()
+		for tid, b := range x.bufs {
+			if b.base == c.base {
+				delete(x.bufs, tid)
+			}
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// register maps a region of this host's and the gate into t, stopped at
+// its registration call, and ends the call.
+func (x *executor) register(t *task, c *command) error {
+	if x.regions == nil || ptrace.Nr(&t.regs) != ipmon.NrRegister {
+		return fmt.Errorf("task %d: a registration it did not ask for", t.tid)
+	}
+	if c.gate != x.mon.ipm.gates[1] || c.slot < 0 || c.slot >= ipmon.Slots || len(c.fdmap) != ipmon.MaxFD {
+		return fmt.Errorf("task %d: a registration with gate %#x, slot %d", t.tid, c.gate, c.slot)
+	}
+	reg, err := ipmon.NewRemoteRegion(1, c.base)
+	if err != nil {
+		return err
+	}
+	if !reg.AllocAt(c.slot) {
+		reg.Close()
+		return fmt.Errorf("slot %d", c.slot)
+	}
+	in := &injector{v: x.v, t: t, saved: t.regs}
+	if err := in.register(reg, c.slot, c.ctl, c.fdmap, c.gate); err != nil {
+		reg.Close()
+		if in.lost != nil {
+			x.stop(t.tid, *in.lost) // gone on the way: the leader host hears it
+			return nil
+		}
+		return fmt.Errorf("setting up IP-MON: %w", err)
+	}
+	x.rmu.Lock()
+	x.regions[c.base] = &xRegion{reg: reg}
+	x.rmu.Unlock()
+	x.bufs[t.tid] = bufRef{c.base, c.slot}
+	return in.finish(0, reg.CtlAddr(1, c.slot))
+}
+
+// thread points a new task's %gs at its control page (a slot of its own,
+// laid out afresh) or at a dead page.
+func (x *executor) thread(t *task, c *command) error {
+	x.rmu.Lock()
+	r := x.regions[c.base]
+	if r != nil && c.slot >= 0 {
+		if c.slot >= ipmon.Slots || c.gs != r.reg.CtlAddr(1, c.slot) {
+			x.rmu.Unlock()
+			return fmt.Errorf("task %d: control page %#x of slot %d", t.tid, c.gs, c.slot)
+		}
+		// The leader host gives out a slot again once its thread is gone
+		// everywhere, this host's included.
+		r.reg.Free(c.slot)
+		r.reg.AllocAt(c.slot)
+		r.acked[c.slot] = 0
+	}
+	x.rmu.Unlock()
+	switch {
+	case c.slot >= 0 && r == nil:
+		return fmt.Errorf("task %d: slot %d of a region this host has not mapped", t.tid, c.slot)
+	case c.slot >= 0:
+		if err := (ptrace.Mem{Pid: t.tid}).Write(c.gs, c.ctl); err != nil {
+			return nil // the task is gone: its exit is reported
+		}
+		x.bufs[t.tid] = bufRef{c.base, c.slot}
+	case c.gs%ipmon.Page != 0:
+		return fmt.Errorf("task %d: a dead page at %#x", t.tid, c.gs)
+	}
+	if ptrace.GetRegs(t.tid, &t.regs) != nil {
+		return nil
+	}
+	t.regs.Gs_base = c.gs
+	_ = ptrace.SetRegs(t.tid, &t.regs)
+	return nil
+}
+
+// records writes the leader's records into this host's copy of a buffer,
+// which always has room for them: the shipper sends only what the last
+// acknowledgement left room for.
+func (x *executor) records(c *command) error {
+	recs, err := ship.Unpack(c.data)
+	if err != nil {
+		return err
+	}
+	x.rmu.Lock()
+	defer x.rmu.Unlock()
+	r := x.regions[c.base]
+	var b *rb.Buffer
+	if r != nil {
+		b = r.reg.Buffer(c.slot)
+	}
+	if b == nil {
+		return fmt.Errorf("records for buffer %d of a region this host has not mapped", c.slot)
+	}
+	for _, rec := range recs {
+		if err := b.Replay(rec); err != nil {
+			return fmt.Errorf("buffer %d: %w", c.slot, err)
+		}
+	}
+	if c.close {
+		b.Close()
+	}
+	// A task behind waits for the record of the leader's arrival at its
+	// call (an expectation's marker).
+	for tid, ref := range x.bufs {
+		if t := x.tasks[tid]; ref.base == c.base && ref.slot == c.slot && t != nil && t.markerWait {
+			t.markerWait = false
+			x.rmu.Unlock()
+			x.meet(t)
+			x.rmu.Lock()
+		}
+	}
+	return nil
+}
+
+// buffer is t's buffer, if it runs IP-MON.
+func (x *executor) buffer(t *task) *rb.Buffer {
+	ref, ok := x.bufs[t.tid]
+	if !ok {
+		return nil
+	}
+	x.rmu.Lock()
+	defer x.rmu.Unlock()
+	if r := x.regions[ref.base]; r != nil {
+		return r.reg.Buffer(ref.slot)
+	}
+	return nil
+}
+
+// ackOf is how far t's buffer was consumed, to go with its stop.
+func (x *executor) ackOf(t *task) *ackInfo {
+	ref, ok := x.bufs[t.tid]
+	if !ok {
+		return nil
+	}
+	x.rmu.Lock()
+	defer x.rmu.Unlock()
+	if r := x.regions[ref.base]; r != nil {
+		if b := r.reg.Buffer(ref.slot); b != nil {
+			return &ackInfo{base: ref.base, slot: ref.slot, tail: b.Tail(0)}
+		}
+	}
+	return nil
+}
+
+// atCPMON: t stopped at a call that goes to CP-MON. Its next record, if
+// there is one yet, must not be an IP-MON call of the leader's (what
+// CP-MON's markArrivalLocked checks on one host). It reports whether the
+// stop may go on to the leader host.
+func (x *executor) atCPMON(t *task, name string) bool {
+	b := x.buffer(t)
+	if b == nil {
+		return true
+	}
+	r, err := b.Peek(0)
+	switch {
+	case errors.Is(err, rb.ErrEmpty):
+		return true
+	case err != nil:
+		x.ipmonDiverge(t, name, fmt.Sprintf("variant %d's replication buffer: %v", x.hello.variant, err))
+		return false
+	case r.Kind == rb.KindCall:
+		x.ipmonDiverge(t, name, fmt.Sprintf("variant %d made %s through CP-MON where the leader made %s through IP-MON",
+			x.hello.variant, name, amd64.Name(uint64(r.Nr))))
+		return false
+	}
+	return true
+}
+
+// marker consumes the record of the leader's arrival at the call t is
+// stopped at (CP-MON's consumeMarkersLocked on one host). The shipper
+// sent it before the command, with credit as of t's stop: it is there.
+func (x *executor) marker(t *task) error {
+	if x.takeMarker(t) == markerNone {
+		return fmt.Errorf("task %d: the leader's record of its call did not come before the rendezvous", t.tid)
+	}
+	return nil
+}
+
+// What takeMarker found.
+const (
+	markerTaken    = iota // consumed (or no buffer: nothing to take)
+	markerNone            // not there yet
+	markerDiverged        // another record: reported
+)
+
+// takeMarker consumes the record of the leader's arrival at t's call.
+func (x *executor) takeMarker(t *task) int {
+	b := x.buffer(t)
+	if b == nil {
+		return markerTaken
+	}
+	name := "(unknown)"
+	if t.call != nil {
+		name = t.call.Row.Name
+	}
+	r, err := b.Peek(0)
+	switch {
+	case errors.Is(err, rb.ErrEmpty):
+		return markerNone
+	case err == nil && r.Kind == rb.KindCPMON:
+		b.Consume(0, r)
+		return markerTaken
+	case err == nil:
+		x.ipmonDiverge(t, name, fmt.Sprintf("variant %d made %s through CP-MON where the leader made %s through IP-MON",
+			x.hello.variant, name, amd64.Name(uint64(r.Nr))))
+	default:
+		x.ipmonDiverge(t, name, fmt.Sprintf("variant %d's replication buffer: %v", x.hello.variant, err))
+	}
+	return markerDiverged
+}
+
+// leaderRecord describes, for the report of t's IP-MON divergence, the
+// leader's record t's IP-MON compared its call with (CP-MON's ipmonDiverge
+// reads it from shared memory on one host).
+func (x *executor) leaderRecord(t *task, ev *stopEvent) {
+	b := x.buffer(t)
+	if b == nil {
+		return
+	}
+	if r, err := b.Peek(0); err == nil && r.Kind == rb.KindCall {
+		ev.flags |= stCallErr
+		ev.callErr = fmt.Sprintf("%s = %d (IP-MON record %d)", amd64.Name(uint64(r.Nr)), r.Ret, r.Seq)
+	}
+}
+
+func (x *executor) ipmonDiverge(t *task, name, why string) {
+	var e wire.Enc
+	e.U8(evIPMONDiverge)
+	e.U32(uint32(t.tid))
+	e.String(name)
+	e.String(why)
+	_ = x.send(wire.Call, e.Payload())
+}
+
+// Acknowledgements: every ackPollMin while the variant consumes, backing
+// off to ackPollMax while it does not. The acknowledger polls: it may not
+// sleep on a buffer that a release unmaps.
+const (
+	ackPollMin = 50 * time.Microsecond
+	ackPollMax = 2 * time.Millisecond
+)
+
+// ackLoop tells the leader host how far the variant consumed each buffer,
+// until the session ends.
+func (x *executor) ackLoop() {
+	wait := ackPollMin
+	for !x.done.Load() {
+		var e wire.Enc
+		n := 0
+		x.rmu.Lock()
+		for base, r := range x.regions {
+			for s := range ipmon.Slots {
+				b := r.reg.Buffer(s)
+				if b == nil {
+					continue
+				}
+				if tail := b.Tail(0); tail != r.acked[s] {
+					r.acked[s] = tail
+					e = wire.Enc{}
+					e.U8(evAck)
+					e.U64(base)
+					e.U32(uint32(s))
+					e.U64(tail)
+					x.wmu.Lock()
+					_ = x.wc.Write(wire.Call, e.Payload())
+					x.wmu.Unlock()
+					n++
+				}
+			}
+		}
+		x.rmu.Unlock()
+		if n > 0 {
+			x.wmu.Lock()
+			_ = x.wc.Flush()
+			x.wmu.Unlock()
+			wait = ackPollMin
+		} else if wait < ackPollMax {
+			wait *= 2
+		}
+		time.Sleep(wait)
+	}
+}
+
+// releaseAll drops every region copy at the end of the session.
+func (x *executor) releaseAll() {
+	x.rmu.Lock()
+	defer x.rmu.Unlock()
+	for base, r := range x.regions {
+		r.reg.Close()
+		delete(x.regions, base)
+	}
+}

@@ -1,0 +1,269 @@
+package cpmon
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"dmvx/internal/ipmon"
+	"dmvx/internal/ptrace"
+	"dmvx/internal/rb"
+	"dmvx/internal/ship"
+)
+
+// IP-MON across hosts, the leader host's side. A variant on a follower
+// host runs IP-MON as a local one does; its buffers are the follower host's
+// copies of the leader host's. The follower host's executor maps them into
+// the variant (opRegister, opThread), and this host's shipper moves the
+// leader's records there:
+//
+//   - the shipper reads each of the leader thread's buffers through the
+//     remote variant's follower slot, and sends what it read as opRecords
+//     commands, in the order of every other command;
+//   - the executor writes them into its copy in the leader's role
+//     (rb.Buffer.Replay), where the variant's IP-MON reads them;
+//   - the executor acknowledges how far the variant consumed (evAck), and
+//     the shipper sends no more than the copy has room for: credit. The
+//     executor never waits for room (a wait there would hold up the
+//     commands behind it), and a slow follower host slows the leader,
+//     whose buffer fills, as a slow local follower does.
+//
+// At a rendezvous, what a local follower's CP-MON checks in shared memory
+// (markArrivalLocked, consumeMarkersLocked) the executor checks in its
+// copy: the records before the leader's arrival are shipped first
+// (shipThroughLocked), then opMarker.
+
+// shipSlot is one leader-thread buffer shipped to a follower host.
+type shipSlot struct {
+	b    *rb.Buffer // the leader host's buffer
+	base uint64     // the region's base in the remote variant: its name
+	slot int
+	// head is where the follower host's copy puts its next record;
+	// acked how far the variant there has consumed, as it last said.
+	head, acked uint64
+	closed      bool // the copy was told the leader's thread is gone
+}
+
+type shipKey struct {
+	base uint64
+	slot int
+}
+
+// shipper is a remote variant's: it polls the buffers it ships, since it
+// may not sleep on memory that CP-MON unmaps when a program image ends.
+type shipper struct {
+	r     *remote
+	f     int // the remote variant's follower slot in the leader host's buffers
+	mu    sync.Mutex
+	slots map[shipKey]*shipSlot
+	kick  chan struct{}
+	// records and batches shipped, for --stats.
+	records, batches uint64
+}
+
+func newShipper(r *remote) *shipper {
+	return &shipper{r: r, f: r.v.idx - 1, slots: make(map[shipKey]*shipSlot), kick: make(chan struct{}, 1)}
+}
+
+// Polling: every shipPollMin while records flow, backing off to
+// shipPollMax when none came for a while. A leader that stops at a CP-MON
+// call does not wait for it (shipThroughLocked).
+const (
+	shipPollMin = 50 * time.Microsecond
+	shipPollMax = 2 * time.Millisecond
+)
+
+// loop ships until the link is lost or the run ends.
+func (s *shipper) loop(done <-chan struct{}) {
+	wait := shipPollMin
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		n, err := s.drain()
+		if err != nil {
+			m := s.r.v.m
+			m.mu.Lock()
+			m.errorLocked("shipping records to variant %d on %s: %v", s.r.v.idx, s.r.spec.Addr, err)
+			m.mu.Unlock()
+			return
+		}
+		if n > 0 {
+			wait = shipPollMin
+		} else if wait < shipPollMax {
+			wait *= 2
+		}
+		t.Reset(wait)
+		select {
+		case <-t.C:
+		case <-s.kick:
+			if !t.Stop() {
+				<-t.C
+			}
+		case <-s.r.lostC:
+			return
+		case <-done:
+			return
+		}
+	}
+}
+
+func (s *shipper) wake() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// drain ships what every buffer holds, as far as credit goes, and sends
+// it.
+func (s *shipper) drain() (int, error) {
+	s.mu.Lock()
+	n := 0
+	var err error
+	for _, sl := range s.slots {
+		var k int
+		if k, err = s.drainSlotLocked(sl); err != nil {
+			break
+		}
+		n += k
+	}
+	s.mu.Unlock()
+	if n > 0 {
+		s.r.flush()
+	}
+	return n, err
+}
+
+// drainSlotLocked pushes sl's records that the follower host has room
+// for, and the close once the leader's thread is gone and every record
+// went. Called with s.mu held.
+func (s *shipper) drainSlotLocked(sl *shipSlot) (int, error) {
+	if sl.closed {
+		return 0, nil
+	}
+	var batch []rb.Record
+	size, n := 0, 0
+	send := func(close bool) {
+		if len(batch) == 0 && !close {
+			return
+		}
+		s.r.push(&command{op: opRecords, base: sl.base, slot: sl.slot, data: ship.Pack(batch), close: close})
+		s.batches++
+		s.records += uint64(len(batch))
+		batch, size = batch[:0], 0
+	}
+	for {
+		r, err := sl.b.Peek(s.f)
+		if errors.Is(err, rb.ErrEmpty) {
+			break
+		}
+		if err != nil {
+			return n, fmt.Errorf("the leader's replication buffer: %v", err)
+		}
+		next := rb.Placed(sl.head, sl.b.Size(), len(r.Out))
+		if next-sl.acked > sl.b.Size() {
+			break // no room there yet: the next ack brings credit
+		}
+		sl.b.Consume(s.f, r)
+		sl.head = next
+		batch = append(batch, r)
+		n++
+		if size += len(r.Out) + rb.RecordSize; size >= ship.MaxBatch {
+			send(false)
+		}
+	}
+	closing := sl.b.Closed()
+	if closing {
+		// Closed: what the leader wrote is all there is. Empty now?
+		_, err := sl.b.Peek(s.f)
+		closing = errors.Is(err, rb.ErrEmpty)
+	}
+	send(closing)
+	sl.closed = closing
+	return n, nil
+}
+
+// start ships slot of reg from now on (its copy was just set up there).
+func (s *shipper) start(reg *ipmon.Region, slot int) {
+	b := reg.Buffer(slot)
+	if b == nil {
+		return
+	}
+	k := shipKey{reg.Bases[s.r.v.idx], slot}
+	s.mu.Lock()
+	s.slots[k] = &shipSlot{b: b, base: k.base, slot: slot}
+	s.mu.Unlock()
+	s.wake()
+}
+
+// throughLocked ships slot of reg as far as it can now: the records a
+// rendezvous's opMarker must find in front of it. Called with m.mu held.
+func (s *shipper) throughLocked(reg *ipmon.Region, slot int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl := s.slots[shipKey{reg.Bases[s.r.v.idx], slot}]
+	if sl == nil {
+		return nil
+	}
+	_, err := s.drainSlotLocked(sl)
+	return err
+}
+
+// ack: the variant on the follower host has consumed slot's copy up to
+// tail.
+func (s *shipper) ack(base uint64, slot int, tail uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl := s.slots[shipKey{base, slot}]
+	if sl == nil {
+		return nil // dropped meanwhile
+	}
+	if tail > sl.head {
+		return fmt.Errorf("an acknowledgement of %d bytes of buffer %d, of %d sent", tail, slot, sl.head)
+	}
+	// The acknowledger's and the stops' may cross: the newest counts.
+	sl.acked = max(sl.acked, tail)
+	s.wake()
+	return nil
+}
+
+// drop stops shipping slot of reg (slot < 0: all of reg's), before the
+// leader host frees or unmaps it.
+func (s *shipper) drop(reg *ipmon.Region, slot int) {
+	base := reg.Bases[s.r.v.idx]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.slots {
+		if k.base == base && (slot < 0 || k.slot == slot) {
+			delete(s.slots, k)
+		}
+	}
+}
+
+// remoteOf is variant v's remote side, or nil for a variant on this host.
+func (m *Monitor) remoteOf(v int) *remote {
+	if v < 0 || v >= len(m.variants) {
+		return nil
+	}
+	return m.variants[v].rem
+}
+
+// remotes: the run has variants on follower hosts.
+func (ip *ipmonProc) remotes() bool {
+	return ip.m != nil && ip.m.ipm != nil && ip.m.ipm.remotes
+}
+
+// write writes into variant v's process of this image, on whichever host
+// it is.
+func (ip *ipmonProc) write(v int, addr uint64, b []byte) {
+	pid := ip.pids[v]
+	if ip.m != nil {
+		if r := ip.m.remoteOf(v); r != nil {
+			_ = remoteMem{r: r, tid: pid}.Write(addr, b)
+			r.wake()
+			return
+		}
+	}
+	_ = ptrace.Mem{Pid: pid}.Write(addr, b)
+}

@@ -1,0 +1,162 @@
+package cpmon
+
+import (
+	"errors"
+	"testing"
+
+	"dmvx/internal/rb"
+	"dmvx/internal/ship"
+	"dmvx/internal/wire"
+
+	"golang.org/x/sys/unix"
+)
+
+// testBuffer maps a buffer with a data area of size bytes and n followers.
+func testBuffer(t *testing.T, size, n int) *rb.Buffer {
+	t.Helper()
+	mem, err := unix.Mmap(-1, 0, rb.HeaderSize+size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unix.Munmap(mem) })
+	b, err := rb.Init(mem, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// takeCommands decodes and clears what r batched.
+func takeCommands(t *testing.T, r *remote) []command {
+	t.Helper()
+	var e wire.Enc
+	e.U32(r.ncmd)
+	cs, err := decodeCommands(append(e.Payload(), r.cmds.Payload()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.cmds, r.ncmd, r.urgent = wire.Enc{}, 0, false
+	return cs
+}
+
+// The shipper sends a follower host no more than its copy of a buffer has
+// room for, as of the last acknowledgement: the copy never refuses a
+// record, whatever the records' sizes and however far behind the variant
+// there is. The close goes after the last record.
+func TestShipperCredit(t *testing.T) {
+	const size = 4096
+	leader := testBuffer(t, size, 1) // follower 0 is the remote variant's slot
+	there := testBuffer(t, size, 1)  // the follower host's copy
+	r := &remote{v: &variant{idx: 1}}
+	s := newShipper(r)
+	sl := &shipSlot{b: leader, base: 0x1000, slot: 2}
+
+	seq := uint64(0)
+	out := func(i int) []byte { return make([]byte, (i*37)%300) }
+	written, consumed := 0, 0
+	for round := range 40 {
+		// The leader writes what fits in its own buffer.
+		for {
+			if err := leader.Append(seq+1, uint32(round), 0, 0, out(int(seq))); errors.Is(err, rb.ErrFull) {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			seq++
+			written++
+		}
+		if _, err := s.drainSlotLocked(sl); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range takeCommands(t, r) {
+			if c.op != opRecords || c.base != 0x1000 || c.slot != 2 || c.close {
+				t.Fatalf("round %d: command %+v", round, c)
+			}
+			recs, err := ship.Unpack(c.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rec := range recs {
+				if err := there.Replay(rec); err != nil {
+					t.Fatalf("round %d: the follower host's copy refused record %d: %v", round, rec.Seq, err)
+				}
+			}
+		}
+		// The variant there consumes a part, a different one each round,
+		// and says so.
+		for k := 0; k < round%7+1; k++ {
+			rec, err := there.Peek(0)
+			if errors.Is(err, rb.ErrEmpty) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			there.Consume(0, rec)
+			consumed++
+		}
+		sl.acked = max(sl.acked, there.Tail(0))
+	}
+	if consumed == 0 || written <= size/rb.RecordSize {
+		t.Fatalf("%d records written, %d consumed: the test moved nothing", written, consumed)
+	}
+
+	// The leader's thread ends: everything goes, then the close.
+	leader.Close()
+	for range 1000 {
+		if _, err := s.drainSlotLocked(sl); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range takeCommands(t, r) {
+			recs, err := ship.Unpack(c.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rec := range recs {
+				if err := there.Replay(rec); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.close {
+				if _, err := leader.Peek(0); !errors.Is(err, rb.ErrEmpty) {
+					t.Fatalf("closed with records left: %v", err)
+				}
+				there.Close()
+			}
+		}
+		if sl.closed {
+			break
+		}
+		for {
+			rec, err := there.Peek(0)
+			if err != nil {
+				break
+			}
+			there.Consume(0, rec)
+		}
+		sl.acked = there.Tail(0)
+	}
+	if !sl.closed || !there.Closed() {
+		t.Fatal("the close never went")
+	}
+}
+
+// An acknowledgement of more than was sent is refused; a stale one (the
+// acknowledger's, crossing a stop's) is not.
+func TestShipperAck(t *testing.T) {
+	r := &remote{v: &variant{idx: 1}}
+	s := newShipper(r)
+	s.slots[shipKey{0x1000, 0}] = &shipSlot{base: 0x1000, head: 512, acked: 256}
+	if err := s.ack(0x1000, 0, 128); err != nil {
+		t.Errorf("a stale acknowledgement: %v", err)
+	}
+	if got := s.slots[shipKey{0x1000, 0}].acked; got != 256 {
+		t.Errorf("acknowledged %d after a stale one, want 256", got)
+	}
+	if err := s.ack(0x1000, 0, 520); err == nil {
+		t.Error("an acknowledgement past what was sent was accepted")
+	}
+	if err := s.ack(0x2000, 0, 1<<40); err != nil {
+		t.Errorf("an acknowledgement of a dropped buffer: %v", err)
+	}
+}
