@@ -4,9 +4,10 @@
 // interleaved, median of several runs. It prints markdown tables for
 // docs/performance.md. Run by `make bench` after bench/run.sh; needs root.
 //
-// Environment: BENCH_RUNS (5), BENCH_HOST_ITERS (5000: calls per
+// Environment: BENCH_RUNS (5), BENCH_HOST_ITERS (200000: calls per
 // microbenchmark run), BENCH_WRK_SECS (5), BENCH_SKIP (micro, lighttpd, or
-// hosts, which `make bench` reads to skip this).
+// hosts, which `make bench` reads to skip this), BENCH_STATS (set: each
+// remote microbenchmark run's --stats, and the CPU time of each side).
 package main
 
 import (
@@ -63,7 +64,7 @@ func run() error {
 		return err
 	}
 	dmvx = filepath.Join(root, "bin", "dmvx")
-	runs, iters, wrkSecs = envInt("BENCH_RUNS", 5), envInt("BENCH_HOST_ITERS", 5000), envInt("BENCH_WRK_SECS", 5)
+	runs, iters, wrkSecs = envInt("BENCH_RUNS", 5), envInt("BENCH_HOST_ITERS", 200000), envInt("BENCH_WRK_SECS", 5)
 	skip = os.Getenv("BENCH_SKIP")
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("needs root (network namespaces)")
@@ -201,7 +202,25 @@ func timed(h *netlab.Host, args ...string) (time.Duration, error) {
 	if err := cmd.Run(); err != nil {
 		return 0, fmt.Errorf("%q: %v\n%s", args, err, stderr.String())
 	}
+	if os.Getenv("BENCH_STATS") != "" {
+		log("%s\ncpu: user %v sys %v wall %v", stderr.String(), cmd.ProcessState.UserTime(), cmd.ProcessState.SystemTime(), time.Since(t0))
+	}
 	return time.Since(t0), nil
+}
+
+// agentCPU is the seconds of CPU the agent and its reaped children used.
+func agentCPU(s *setup) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.agent.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	var t float64
+	for _, i := range []int{11, 12, 13, 14} {
+		v, _ := strconv.ParseFloat(f[i], 64)
+		t += v
+	}
+	return t / 100
 }
 
 func median(ds []float64) float64 {
@@ -218,6 +237,9 @@ func median(ds []float64) float64 {
 
 func (s *setup) remoteRun(prog ...string) []string {
 	args := append([]string{dmvx, "run", "--follower", s.addr}, tlsArgs("leader")...)
+	if os.Getenv("BENCH_STATS") != "" {
+		args = append(args, "--stats")
+	}
 	return append(append(args, "--"), prog...)
 }
 
@@ -241,6 +263,14 @@ func micro(setups []*setup) error {
 		var wire float64
 		for r := 0; r < runs; r++ {
 			log("%s run %d/%d", b, r+1, runs)
+			if os.Getenv("BENCH_ONLY") != "" {
+				d, err := timed(setups[0].leader(), setups[0].remoteRun(prog...)...)
+				if err != nil {
+					return err
+				}
+				log("remote %s: %v", b, d)
+				continue
+			}
 			d, err := timed(setups[0].leader(), append([]string{dmvx, "run", "-n", "2", "--"}, prog...)...)
 			if err != nil {
 				return err
@@ -248,7 +278,12 @@ func micro(setups []*setup) error {
 			local = append(local, d.Seconds())
 			for i, s := range setups {
 				before, _ := s.wireBytes()
+				a0 := agentCPU(s)
 				d, err := timed(s.leader(), s.remoteRun(prog...)...)
+				if os.Getenv("BENCH_STATS") != "" {
+					time.Sleep(100 * time.Millisecond)
+					log("agent side cpu: %.3f s", agentCPU(s)-a0)
+				}
 				if err != nil {
 					return err
 				}
@@ -298,9 +333,18 @@ func lighttpd(setups []*setup, tmp string) error {
 	results := make([]res, len(modes))
 	for r := 0; r < runs; r++ {
 		for i := range modes {
+			if os.Getenv("BENCH_ONLY") != "" && i != 1 {
+				results[i].c10 = append(results[i].c10, 1)
+				results[i].c1 = append(results[i].c1, 1)
+				results[i].wire = append(results[i].wire, 1)
+				continue
+			}
 			log("lighttpd %s run %d/%d", modes[i], r+1, runs)
 			s := setups[0]
 			args := []string{dmvx, "run", "-n", "2", "--", "/usr/sbin/lighttpd", "-D", "-f", conf}
+			if os.Getenv("BENCH_STATS") != "" {
+				args = []string{dmvx, "run", "-n", "2", "--stats", "--", "/usr/sbin/lighttpd", "-D", "-f", conf}
+			}
 			if i > 0 {
 				s = setups[i-1]
 				args = s.remoteRun("/usr/sbin/lighttpd", "-D", "-f", conf)
@@ -346,6 +390,9 @@ func serve(s *setup, args []string, remote bool) (c10, c1, wirePerReq float64, e
 			_ = srv.Process.Kill()
 			<-done
 		}
+		if os.Getenv("BENCH_STATS") != "" && srv.ProcessState != nil {
+			log("%s\ncpu: user %v sys %v", out.String(), srv.ProcessState.UserTime(), srv.ProcessState.SystemTime())
+		}
 	}()
 	url := "http://127.0.0.1:8080/file.bin"
 	for deadline := time.Now().Add(30 * time.Second); ; {
@@ -369,6 +416,9 @@ func serve(s *setup, args []string, remote bool) (c10, c1, wirePerReq float64, e
 			return 0, 0, fmt.Errorf("wrk printed no Requests/sec:\n%s", o)
 		}
 		rps, _ := strconv.ParseFloat(string(m[1]), 64)
+		if os.Getenv("BENCH_STATS") != "" && remote {
+			log("agent side cpu after wrk -c%d: %.3f s", c, agentCPU(s))
+		}
 		reqs := rps * float64(wrkSecs)
 		w := 0.0
 		if remote && reqs > 0 {

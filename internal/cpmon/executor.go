@@ -162,6 +162,9 @@ type executor struct {
 	rmu     sync.Mutex
 	regions map[uint64]*xRegion
 	bufs    map[int]bufRef
+	ackKick chan struct{}
+	// markerWaits counts the tasks that wait for a record (markerWait).
+	markerWaits atomic.Int32
 }
 
 func (x *executor) send(t wire.Type, p []byte) error {
@@ -205,8 +208,25 @@ func (x *executor) readLoop() {
 			_ = unix.Kill(x.bell, unix.SIGUSR1)
 			return
 		}
+		// Records need no tracer: they go into their buffer from here,
+		// and a frame of records alone rings no bell.
+		queued := cs[:0]
+		for i := range cs {
+			ok, err := x.early(&cs[i])
+			if err != nil {
+				x.fatal(err.Error())
+				_ = unix.Kill(x.bell, unix.SIGUSR1)
+				return
+			}
+			if !ok {
+				queued = append(queued, cs[i])
+			}
+		}
+		if len(queued) == 0 {
+			continue
+		}
 		x.qmu.Lock()
-		x.queue = append(x.queue, cs...)
+		x.queue = append(x.queue, queued...)
 		x.qmu.Unlock()
 		_ = unix.Kill(x.bell, unix.SIGUSR1)
 	}
@@ -463,6 +483,10 @@ func (x *executor) runCommands() error {
 			x.killAll()
 			continue
 		}
+		if c.op == opRecheck {
+			x.recheckMarkers()
+			continue
+		}
 		if ok, err := x.ipmonCommand(c); ok {
 			if err != nil {
 				return err
@@ -588,8 +612,10 @@ func (x *executor) meet(t *task) {
 	if t.call != nil && canon.Digest(t.call) == e.digest && e.marker {
 		switch x.takeMarker(t) {
 		case markerNone:
-			// Not here yet: records() meets it again when it comes.
+			// Not here yet: recheckMarkers meets it again when it
+			// comes.
 			t.markerWait = true
+			x.markerWaits.Add(1)
 			return
 		case markerDiverged:
 			return // stopped where it is: the leader host ends the run

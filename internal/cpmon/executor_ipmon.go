@@ -18,6 +18,7 @@ import (
 	"dmvx/internal/wire"
 
 	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
 )
 
 // IP-MON across hosts, the follower host's side (see ipmonremote.go for
@@ -31,7 +32,25 @@ import (
 type xRegion struct {
 	reg   *ipmon.Region
 	acked [ipmon.Slots]uint64 // what was last acknowledged, per live slot
+	// spill holds, per slot, the records that came while the buffer was
+	// full (spillBytes of them), in order; closing: the leader's thread
+	// is gone, which the buffer says once they are in.
+	spill      [ipmon.Slots][]rb.Record
+	spillBytes [ipmon.Slots]int
+	closing    [ipmon.Slots]bool
 }
+
+// spillBytes is how much of a record the spill limit counts.
+func spillSize(r rb.Record) int { return rb.RecordSize + len(r.Out) }
+
+// maxSpill bounds a slot's spill: the shipper's credit beyond the buffer
+// (shipAhead), and a buffer's worth for the pads and the records of
+// different sizes that make a full buffer hold less.
+const maxSpill = shipAhead + ipmon.RBData
+
+// opRecheck is the acknowledger's note to the tracer thread: records a
+// task waited for are in its buffer now. Never on the wire.
+const opRecheck = 255
 
 // bufRef names a task's buffer: its region's base and its slot.
 type bufRef struct {
@@ -89,6 +108,7 @@ func (x *executor) setupIPMON(h *hello) (env []string, filter []bpf.RawInstructi
 	x.ipmPath = path
 	x.regions = make(map[uint64]*xRegion)
 	x.bufs = make(map[int]bufRef)
+	x.ackKick = make(chan struct{}, 1)
 	x.mon.ipm = &ipmonRun{on: true, path: path, level: h.level, gates: []uint64{0, h.gate}}
 	return env, filter, nil
 }
@@ -110,12 +130,62 @@ func (x *executor) checkRegister(t *task, ev *stopEvent) {
 	}
 }
 
-// ipmonCommand carries out an IP-MON command; it reports whether c was
-// one.
-func (x *executor) ipmonCommand(c *command) (bool, error) {
+// early does on the link's reader what needs no tracer, as a command
+// arrives: records go into their buffer, and the buffers a registration or
+// a new thread will use are laid out for them (the records may come before
+// the tracer gets to the command). It reports whether it took the command
+// (records); the others go on to the tracer, in order.
+func (x *executor) early(c *command) (bool, error) {
+	if x.regions == nil {
+		return false, nil
+	}
 	switch c.op {
 	case opRecords:
-		return true, x.records(c)
+		if err := x.records(c); err != nil {
+			return true, err
+		}
+		if x.markerWaits.Load() > 0 {
+			// A task behind may wait for one of these records.
+			x.qmu.Lock()
+			x.queue = append(x.queue, command{op: opRecheck})
+			x.qmu.Unlock()
+			_ = unix.Kill(x.bell, unix.SIGUSR1)
+		}
+		return true, nil
+	case opRegister:
+		if c.slot < 0 || c.slot >= ipmon.Slots {
+			return false, nil // the tracer refuses it
+		}
+		x.rmu.Lock()
+		defer x.rmu.Unlock()
+		if x.regions[c.base] != nil {
+			return false, fmt.Errorf("a registration in region %#x, which is mapped already", c.base)
+		}
+		reg, err := ipmon.NewRemoteRegion(1, c.base)
+		if err != nil {
+			return false, err
+		}
+		reg.AllocAt(c.slot)
+		x.regions[c.base] = &xRegion{reg: reg}
+	case opThread:
+		x.rmu.Lock()
+		defer x.rmu.Unlock()
+		if r := x.regions[c.base]; r != nil && c.slot >= 0 && c.slot < ipmon.Slots {
+			// The leader host gives out a slot again once its thread
+			// is gone everywhere, this host's included.
+			r.reg.Free(c.slot)
+			r.reg.AllocAt(c.slot)
+			r.acked[c.slot] = 0
+			r.spill[c.slot], r.spillBytes[c.slot], r.closing[c.slot] = nil, 0, false
+		}
+	}
+	return false, nil
+}
+
+// ipmonCommand carries out an IP-MON command on the tracer; it reports
+// whether c was one.
+func (x *executor) ipmonCommand(c *command) (bool, error) {
+	switch c.op {
 	case opRelease:
 		x.rmu.Lock()
 		if r := x.regions[c.base]; r != nil {
@@ -142,28 +212,26 @@ func (x *executor) register(t *task, c *command) error {
 	if c.gate != x.mon.ipm.gates[1] || c.slot < 0 || c.slot >= ipmon.Slots || len(c.fdmap) != ipmon.MaxFD {
 		return fmt.Errorf("task %d: a registration with gate %#x, slot %d", t.tid, c.gate, c.slot)
 	}
-	reg, err := ipmon.NewRemoteRegion(1, c.base)
-	if err != nil {
-		return err
-	}
-	if !reg.AllocAt(c.slot) {
-		reg.Close()
-		return fmt.Errorf("slot %d", c.slot)
+	x.rmu.Lock()
+	r := x.regions[c.base] // laid out by early
+	x.rmu.Unlock()
+	if r == nil {
+		return fmt.Errorf("task %d: a registration in region %#x, which is not laid out", t.tid, c.base)
 	}
 	in := &injector{v: x.v, t: t, saved: t.regs}
-	if err := in.register(reg, c.slot, c.ctl, c.fdmap, c.gate); err != nil {
-		reg.Close()
+	if err := in.register(r.reg, c.slot, c.ctl, c.fdmap, c.gate); err != nil {
+		x.rmu.Lock()
+		delete(x.regions, c.base)
+		r.reg.Close()
+		x.rmu.Unlock()
 		if in.lost != nil {
 			x.stop(t.tid, *in.lost) // gone on the way: the leader host hears it
 			return nil
 		}
 		return fmt.Errorf("setting up IP-MON: %w", err)
 	}
-	x.rmu.Lock()
-	x.regions[c.base] = &xRegion{reg: reg}
-	x.rmu.Unlock()
 	x.bufs[t.tid] = bufRef{c.base, c.slot}
-	return in.finish(0, reg.CtlAddr(1, c.slot))
+	return in.finish(0, r.reg.CtlAddr(1, c.slot))
 }
 
 // thread points a new task's %gs at its control page (a slot of its own,
@@ -171,16 +239,9 @@ func (x *executor) register(t *task, c *command) error {
 func (x *executor) thread(t *task, c *command) error {
 	x.rmu.Lock()
 	r := x.regions[c.base]
-	if r != nil && c.slot >= 0 {
-		if c.slot >= ipmon.Slots || c.gs != r.reg.CtlAddr(1, c.slot) {
-			x.rmu.Unlock()
-			return fmt.Errorf("task %d: control page %#x of slot %d", t.tid, c.gs, c.slot)
-		}
-		// The leader host gives out a slot again once its thread is gone
-		// everywhere, this host's included.
-		r.reg.Free(c.slot)
-		r.reg.AllocAt(c.slot)
-		r.acked[c.slot] = 0
+	if r != nil && c.slot >= 0 && (c.slot >= ipmon.Slots || c.gs != r.reg.CtlAddr(1, c.slot)) {
+		x.rmu.Unlock()
+		return fmt.Errorf("task %d: control page %#x of slot %d", t.tid, c.gs, c.slot)
 	}
 	x.rmu.Unlock()
 	switch {
@@ -202,43 +263,126 @@ func (x *executor) thread(t *task, c *command) error {
 	return nil
 }
 
-// records writes the leader's records into this host's copy of a buffer,
-// which always has room for them: the shipper sends only what the last
-// acknowledgement left room for.
+// records (on the link's reader) writes the leader's records into this
+// host's copy of a buffer;
+// what does not fit yet waits in the slot's spill, which the acknowledger
+// empties as the variant consumes. The shipper's credit (the buffer and
+// shipAhead more, as of the last acknowledgement) bounds the spill: the
+// executor never waits for room, which would hold up the commands behind.
 func (x *executor) records(c *command) error {
 	recs, err := ship.Unpack(c.data)
 	if err != nil {
 		return err
 	}
 	x.rmu.Lock()
-	defer x.rmu.Unlock()
 	r := x.regions[c.base]
-	var b *rb.Buffer
-	if r != nil {
-		b = r.reg.Buffer(c.slot)
-	}
-	if b == nil {
+	if r == nil || r.reg.Buffer(c.slot) == nil {
+		x.rmu.Unlock()
 		return fmt.Errorf("records for buffer %d of a region this host has not mapped", c.slot)
 	}
+	err = r.add(c.slot, recs, c.close)
+	if err == nil {
+		// While records stream in, their reader says how far the
+		// variant got: the shipper's credit keeps up without waiting for
+		// the acknowledger's turn on a busy host.
+		x.ackLocked(r, c.base, c.slot, true)
+	}
+	x.rmu.Unlock()
+	return err
+}
+
+// ackLocked sends slot's position if it moved since the last; flush sends
+// it at once. Called with x.rmu held.
+func (x *executor) ackLocked(r *xRegion, base uint64, slot int, flush bool) bool {
+	b := r.reg.Buffer(slot)
+	if b == nil {
+		return false
+	}
+	tail := b.Tail(0)
+	if tail == r.acked[slot] {
+		return false
+	}
+	r.acked[slot] = tail
+	var e wire.Enc
+	e.U8(evAck)
+	e.U64(base)
+	e.U32(uint32(slot))
+	e.U64(tail)
+	x.wmu.Lock()
+	_ = x.wc.Write(wire.Call, e.Payload())
+	if flush {
+		_ = x.wc.Flush()
+	}
+	x.wmu.Unlock()
+	return true
+}
+
+// add takes a batch of records for slot's buffer (and, with close, the
+// end of the leader's thread). Called with x.rmu held.
+func (r *xRegion) add(slot int, recs []rb.Record, close bool) error {
+	if len(r.spill[slot]) == 0 {
+		// Straight into the buffer, as far as it has room.
+		b := r.reg.Buffer(slot)
+		n, err := b.ReplayBatch(recs)
+		if err != nil {
+			return fmt.Errorf("buffer %d: %w", slot, err)
+		}
+		if n > 0 {
+			b.WakeFollowers()
+		}
+		recs = recs[n:]
+	}
 	for _, rec := range recs {
-		if err := b.Replay(rec); err != nil {
-			return fmt.Errorf("buffer %d: %w", c.slot, err)
+		r.spill[slot] = append(r.spill[slot], rec)
+		r.spillBytes[slot] += spillSize(rec)
+	}
+	r.closing[slot] = r.closing[slot] || close
+	if r.spillBytes[slot] > maxSpill {
+		return fmt.Errorf("buffer %d: %d bytes of records beyond its room, more than the shipper's credit", slot, r.spillBytes[slot])
+	}
+	_, err := r.fill(slot)
+	return err
+}
+
+// fill moves slot's spill into its buffer, as far as there is room, and
+// closes the buffer after the last record once the leader's thread is
+// gone. It reports whether it moved anything. Called with x.rmu held.
+func (r *xRegion) fill(slot int) (bool, error) {
+	b := r.reg.Buffer(slot)
+	if b == nil {
+		return false, nil
+	}
+	n, err := b.ReplayBatch(r.spill[slot])
+	if err != nil {
+		return false, fmt.Errorf("buffer %d: %w", slot, err)
+	}
+	for _, rec := range r.spill[slot][:n] {
+		r.spillBytes[slot] -= spillSize(rec)
+	}
+	if n > 0 {
+		b.WakeFollowers() // once a batch, not a kernel entry a record
+	}
+	r.spill[slot] = r.spill[slot][n:]
+	if len(r.spill[slot]) == 0 {
+		r.spill[slot] = nil
+		if r.closing[slot] && !b.Closed() {
+			b.Close()
 		}
 	}
-	if c.close {
-		b.Close()
-	}
-	// A task behind waits for the record of the leader's arrival at its
-	// call (an expectation's marker).
-	for tid, ref := range x.bufs {
-		if t := x.tasks[tid]; ref.base == c.base && ref.slot == c.slot && t != nil && t.markerWait {
+	return n > 0, nil
+}
+
+// recheckMarkers meets again the expectations of tasks behind that waited
+// for the record of the leader's arrival at their call (an expectation's
+// marker). On the tracer thread.
+func (x *executor) recheckMarkers() {
+	for _, t := range x.tasks {
+		if t.markerWait {
 			t.markerWait = false
-			x.rmu.Unlock()
+			x.markerWaits.Add(-1)
 			x.meet(t)
-			x.rmu.Lock()
 		}
 	}
-	return nil
 }
 
 // buffer is t's buffer, if it runs IP-MON.
@@ -361,8 +505,9 @@ func (x *executor) ipmonDiverge(t *task, name, why string) {
 	_ = x.send(wire.Call, e.Payload())
 }
 
-// Acknowledgements: every ackPollMin while the variant consumes, backing
-// off to ackPollMax while it does not. The acknowledger polls: it may not
+// Acknowledgements: every ackPollMin while a buffer holds records the
+// variant has not consumed, backing off to ackPollMax while none does, and
+// at once when records come (ackKick). The acknowledger polls: it may not
 // sleep on a buffer that a release unmaps.
 const (
 	ackPollMin = 50 * time.Microsecond
@@ -373,9 +518,10 @@ const (
 // until the session ends.
 func (x *executor) ackLoop() {
 	wait := ackPollMin
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
 	for !x.done.Load() {
-		var e wire.Enc
-		n := 0
+		n, pending, refill := 0, false, false
 		x.rmu.Lock()
 		for base, r := range x.regions {
 			for s := range ipmon.Slots {
@@ -383,16 +529,17 @@ func (x *executor) ackLoop() {
 				if b == nil {
 					continue
 				}
-				if tail := b.Tail(0); tail != r.acked[s] {
-					r.acked[s] = tail
-					e = wire.Enc{}
-					e.U8(evAck)
-					e.U64(base)
-					e.U32(uint32(s))
-					e.U64(tail)
-					x.wmu.Lock()
-					_ = x.wc.Write(wire.Call, e.Payload())
-					x.wmu.Unlock()
+				moved, err := r.fill(s)
+				if err != nil {
+					x.rmu.Unlock()
+					x.fatal(err.Error())
+					return
+				}
+				if moved {
+					refill = true
+				}
+				pending = pending || b.Tail(0) != b.Head() || len(r.spill[s]) > 0
+				if x.ackLocked(r, base, s, false) {
 					n++
 				}
 			}
@@ -402,11 +549,27 @@ func (x *executor) ackLoop() {
 			x.wmu.Lock()
 			_ = x.wc.Flush()
 			x.wmu.Unlock()
-			wait = ackPollMin
-		} else if wait < ackPollMax {
-			wait *= 2
 		}
-		time.Sleep(wait)
+		if refill && x.markerWaits.Load() > 0 {
+			// A task waits for a record that is in its buffer now.
+			x.qmu.Lock()
+			x.queue = append(x.queue, command{op: opRecheck})
+			x.qmu.Unlock()
+			_ = unix.Kill(x.bell, unix.SIGUSR1)
+		}
+		if n > 0 || pending {
+			wait = ackPollMin
+		} else {
+			wait = min(2*wait, ackPollMax)
+		}
+		timer.Reset(wait)
+		select {
+		case <-timer.C:
+		case <-x.ackKick:
+			if !timer.Stop() {
+				<-timer.C
+			}
+		}
 	}
 }
 

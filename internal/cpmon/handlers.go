@@ -188,22 +188,32 @@ func (m *Monitor) specialLocked(lt *ltask, ts []*task) {
 	case canon.HClose:
 		m.countLocked(c, "all")
 		fds := lt.proc.fds
-		for i, t := range ts {
-			if i > 0 {
+		// A follower on another host closes after the leader's exit, when
+		// the command that clears the descriptor in its IP-MON map is on
+		// its way: it must not reuse the number first (an open through
+		// IP-MON that the late command would undo).
+		var later []*task
+		for _, t := range ts[1:] {
+			if t.v.rem != nil && lt.proc.ipm != nil {
+				later = append(later, t)
+			} else {
 				t.v.enqueue(func() { t.v.cont(t, 0) })
-				continue
 			}
-			t.v.enqueue(func() {
-				t.v.contToExit(t, func(ret int64) {
-					if ret == 0 {
-						m.mu.Lock()
-						closeFDs(fds, c)
-						m.mu.Unlock()
-					}
-					t.v.cont(t, 0)
-				})
-			})
 		}
+		leader := ts[0]
+		leader.v.enqueue(func() {
+			leader.v.contToExit(leader, func(ret int64) {
+				if ret == 0 {
+					m.mu.Lock()
+					closeFDs(fds, c)
+					m.mu.Unlock()
+				}
+				for _, f := range later {
+					f.v.enqueue(func() { f.v.cont(f, 0) })
+				}
+				leader.v.cont(leader, 0)
+			})
+		})
 	case canon.HPipe:
 		m.countLocked(c, "leader-then-dummy")
 		m.pipeLocked(lt, ts)

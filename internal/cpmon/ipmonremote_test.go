@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"dmvx/internal/ipmon"
 	"dmvx/internal/rb"
 	"dmvx/internal/ship"
 	"dmvx/internal/wire"
@@ -40,21 +41,29 @@ func takeCommands(t *testing.T, r *remote) []command {
 }
 
 // The shipper sends a follower host no more than its copy of a buffer has
-// room for, as of the last acknowledgement: the copy never refuses a
-// record, whatever the records' sizes and however far behind the variant
-// there is. The close goes after the last record.
+// room for, and shipAhead more, as of the last acknowledgement: the copy
+// never refuses a record, and what waits beside it stays within bounds,
+// whatever the records' sizes and however far behind the variant there
+// is. The close goes after the last record.
 func TestShipperCredit(t *testing.T) {
-	const size = 4096
+	const size = ipmon.RBData
 	leader := testBuffer(t, size, 1) // follower 0 is the remote variant's slot
-	there := testBuffer(t, size, 1)  // the follower host's copy
+	reg, err := ipmon.NewRemoteRegion(1, 0x100000000000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	reg.AllocAt(2)
+	xr := &xRegion{reg: reg}
+	there := reg.Buffer(2) // the follower host's copy
 	r := &remote{v: &variant{idx: 1}}
 	s := newShipper(r)
 	sl := &shipSlot{b: leader, base: 0x1000, slot: 2}
 
 	seq := uint64(0)
 	out := func(i int) []byte { return make([]byte, (i*37)%300) }
-	written, consumed := 0, 0
-	for round := range 40 {
+	written, consumed, spilled := 0, 0, false
+	for round := range 60 {
 		// The leader writes what fits in its own buffer.
 		for {
 			if err := leader.Append(seq+1, uint32(round), 0, 0, out(int(seq))); errors.Is(err, rb.ErrFull) {
@@ -76,15 +85,13 @@ func TestShipperCredit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, rec := range recs {
-				if err := there.Replay(rec); err != nil {
-					t.Fatalf("round %d: the follower host's copy refused record %d: %v", round, rec.Seq, err)
-				}
+			if err := xr.add(2, recs, c.close); err != nil {
+				t.Fatalf("round %d: the follower host's copy: %v", round, err)
 			}
 		}
 		// The variant there consumes a part, a different one each round,
 		// and says so.
-		for k := 0; k < round%7+1; k++ {
+		for k := 0; k < round%7*150+1; k++ {
 			rec, err := there.Peek(0)
 			if errors.Is(err, rb.ErrEmpty) {
 				break
@@ -95,7 +102,16 @@ func TestShipperCredit(t *testing.T) {
 			there.Consume(0, rec)
 			consumed++
 		}
+		if _, err := xr.fill(2); err != nil {
+			t.Fatal(err)
+		}
+		if xr.spillBytes[2] > 0 {
+			spilled = true
+		}
 		sl.acked = max(sl.acked, there.Tail(0))
+	}
+	if !spilled {
+		t.Error("nothing waited beside the buffer: the test did not get ahead")
 	}
 	if consumed == 0 || written <= size/rb.RecordSize {
 		t.Fatalf("%d records written, %d consumed: the test moved nothing", written, consumed)
@@ -112,19 +128,16 @@ func TestShipperCredit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, rec := range recs {
-				if err := there.Replay(rec); err != nil {
-					t.Fatal(err)
-				}
+			if err := xr.add(2, recs, c.close); err != nil {
+				t.Fatal(err)
 			}
 			if c.close {
 				if _, err := leader.Peek(0); !errors.Is(err, rb.ErrEmpty) {
 					t.Fatalf("closed with records left: %v", err)
 				}
-				there.Close()
 			}
 		}
-		if sl.closed {
+		if there.Closed() {
 			break
 		}
 		for {
@@ -133,6 +146,9 @@ func TestShipperCredit(t *testing.T) {
 				break
 			}
 			there.Consume(0, rec)
+		}
+		if _, err := xr.fill(2); err != nil {
+			t.Fatal(err)
 		}
 		sl.acked = there.Tail(0)
 	}

@@ -439,7 +439,7 @@ func decodeCommands(p []byte) ([]command, error) {
 		case opRecords:
 			c.base = d.U64("base")
 			c.slot = int(int32(d.U32("slot")))
-			c.data = d.Bytes("records")
+			c.data = d.View("records") // the payload is ours: records are not copied twice
 			c.close = d.U8("close") != 0
 		case opRelease:
 			c.base = d.U64("base")

@@ -304,6 +304,12 @@ func (m *Monitor) execAllLocked(lt *ltask, ts []*task, followersFirst bool, lead
 		}
 	}
 	var runLeader func()
+	// A new descriptor's class goes into every variant's IP-MON map at the
+	// leader's exit. A follower on another host gets it as a command, which
+	// must come before the follower runs on: it makes its call after the
+	// leader's exit, then.
+	var later, starts []func()
+	deferRemote := row.Ret == canon.RetFD && lt.proc.ipm != nil
 	for i, t := range ts {
 		var rewrite map[int]uint64
 		if i > 0 {
@@ -326,6 +332,9 @@ func (m *Monitor) execAllLocked(lt *ltask, ts []*task, followersFirst bool, lead
 					fds.set(int(ret), info)
 					m.mu.Unlock()
 				}
+				for _, run := range later {
+					run()
+				}
 				t.v.cont(t, 0)
 			}
 		case i > 0 && row.Ret == canon.RetPID, rewrite != nil:
@@ -343,8 +352,13 @@ func (m *Monitor) execAllLocked(lt *ltask, ts []*task, followersFirst bool, lead
 			}
 		}
 		switch {
+		case i > 0 && t.v.rem != nil && deferRemote:
+			later = append(later, func() { t.v.enqueue(func() { t.v.runAll(t, rewrite, onExit) }) })
 		case !followersFirst || left == 0 || t.v.rem != nil:
-			t.v.enqueue(func() { t.v.runAll(t, rewrite, onExit) })
+			// Started once every variant's part is known (later
+			// included: the leader's exit may come before this loop
+			// ends).
+			starts = append(starts, func() { t.v.enqueue(func() { t.v.runAll(t, rewrite, onExit) }) })
 		case i == 0:
 			runLeader = func() { t.v.enqueue(func() { t.v.runAll(t, nil, onExit) }) }
 		default:
@@ -363,8 +377,11 @@ func (m *Monitor) execAllLocked(lt *ltask, ts []*task, followersFirst bool, lead
 					runLeader()
 				}
 			}
-			t.v.enqueue(func() { t.v.runAll(t, rewrite, onExit) })
+			starts = append(starts, func() { t.v.enqueue(func() { t.v.runAll(t, rewrite, onExit) }) })
 		}
+	}
+	for _, start := range starts {
+		start()
 	}
 }
 

@@ -92,7 +92,11 @@ func (b *Buffer) Append(seq uint64, nr uint32, digest uint64, ret int64, out []b
 	if need := recLen(len(out)); need > b.size/2 {
 		return fmt.Errorf("rb: record of %d bytes in a %d-byte buffer", need, b.size)
 	}
-	return b.put(b.load64(offHead), KindCall, seq, nr, digest, ret, out)
+	if err := b.put(b.load64(offHead), KindCall, seq, nr, digest, ret, out); err != nil {
+		return err
+	}
+	b.wakeFollowers()
+	return nil
 }
 
 // put writes a record at head, after a pad where it would straddle the
@@ -121,7 +125,6 @@ func (b *Buffer) put(head uint64, kind uint32, seq uint64, nr uint32, digest uin
 	b.store64(offSeq, seq)
 	b.store64(offWritten, head+pad+need)
 	b.store64(offHead, head+pad+need)
-	b.wakeFollowers()
 	return nil
 }
 
@@ -211,8 +214,20 @@ func (b *Buffer) Peek(f int) (Record, error) {
 // Consume moves follower f past r, which Peek returned, and wakes the
 // leader if it waits for room.
 func (b *Buffer) Consume(f int, r Record) {
+	b.ConsumeQuiet(f, r)
+	b.WakeLeader()
+}
+
+// ConsumeQuiet is Consume without the wake: a reader that consumes a batch
+// wakes the leader once, after it (WakeLeader), not a kernel entry per
+// record.
+func (b *Buffer) ConsumeQuiet(f int, r Record) {
 	b.store64(offSeen+8*f, b.load64(offSeen+8*f)+1)
 	b.store64(offTail+8*f, b.load64(offTail+8*f)+r.size)
+}
+
+// WakeLeader wakes the leader if it sleeps for room.
+func (b *Buffer) WakeLeader() {
 	if b.load32(offLeaderSleeping) != 0 {
 		b.add32(offLeaderFutex, 1)
 		b.wake(offLeaderFutex)
@@ -229,7 +244,11 @@ func (b *Buffer) AppendMarker(nr uint32) error {
 	if head-b.load64(offHead) > b.size {
 		return fmt.Errorf("rb: written %d past head %d: %w", head, b.load64(offHead), ErrTampered)
 	}
-	return b.put(head, KindCPMON, b.load64(offSeq)+1, nr, 0, 0, nil)
+	if err := b.put(head, KindCPMON, b.load64(offSeq)+1, nr, 0, 0, nil); err != nil {
+		return err
+	}
+	b.wakeFollowers()
+	return nil
 }
 
 // MarkerRoom is the room IP-MON's leader keeps free for CP-MON's record:
@@ -243,6 +262,10 @@ func (b *Buffer) Close() {
 	b.add32(offFollowerFutex, 1)
 	b.wake(offFollowerFutex)
 }
+
+// WakeFollowers wakes the followers that sleep for a record: a writer of
+// a batch (ReplayQuiet) calls it once, after the batch.
+func (b *Buffer) WakeFollowers() { b.wakeFollowers() }
 
 func (b *Buffer) wakeFollowers() {
 	if b.load32(offFollowersSleeping) != 0 {
@@ -280,6 +303,66 @@ func (b *Buffer) Counters() Counters {
 // buffer's. Like Append, it returns ErrFull, writing nothing, when the
 // slowest follower has not consumed enough.
 func (b *Buffer) Replay(r Record) error {
+	if err := b.ReplayQuiet(r); err != nil {
+		return err
+	}
+	b.wakeFollowers()
+	return nil
+}
+
+// ReplayBatch writes as many of recs as fit, in order, in the leader's
+// role (as Replay checks each), and publishes them together: one store of
+// head for the batch, as IP-MON's leader publishes lazily, rather than a
+// line pulled away from a polling follower at every record. It returns how
+// many it wrote; the rest wait for room. The caller wakes the followers.
+func (b *Buffer) ReplayBatch(recs []Record) (int, error) {
+	head, seq, tail := b.load64(offHead), b.load64(offSeq), b.minTail()
+	n := 0
+	for _, r := range recs {
+		if r.Kind != KindCall && r.Kind != KindCPMON {
+			return n, fmt.Errorf("rb: replaying a record of kind %d", r.Kind)
+		}
+		if r.Seq != seq+1 {
+			return n, fmt.Errorf("rb: replaying record %d, the buffer's next is %d", r.Seq, seq+1)
+		}
+		need := recLen(len(r.Out))
+		if need > b.size/2 {
+			return n, fmt.Errorf("rb: record of %d bytes in a %d-byte buffer", need, b.size)
+		}
+		pos := head % b.size
+		pad := uint64(0)
+		if pos+need > b.size {
+			pad = b.size - pos
+		}
+		if head+pad+need-tail > b.size {
+			if tail = b.minTail(); head+pad+need-tail > b.size {
+				break
+			}
+		}
+		if pad > 0 {
+			p := b.mem[HeaderSize+pos:]
+			binary.LittleEndian.PutUint32(p[recSize:], uint32(pad))
+			binary.LittleEndian.PutUint32(p[recKind:], KindPad)
+			pos = 0
+		}
+		b.putHeader(pos, uint32(need), r.Kind, r.Seq, r.Nr, uint32(len(r.Out)), r.Digest, r.Ret)
+		copy(b.mem[HeaderSize+pos+RecordSize:], r.Out)
+		head += pad + need
+		seq = r.Seq
+		n++
+	}
+	if n > 0 {
+		// Publish: every record is complete before head moves past it.
+		b.store64(offSeq, seq)
+		b.store64(offWritten, head)
+		b.store64(offHead, head)
+	}
+	return n, nil
+}
+
+// ReplayQuiet is Replay without the wake (WakeFollowers, once a batch is
+// in).
+func (b *Buffer) ReplayQuiet(r Record) error {
 	if r.Kind != KindCall && r.Kind != KindCPMON {
 		return fmt.Errorf("rb: replaying a record of kind %d", r.Kind)
 	}
@@ -345,3 +428,6 @@ func Placed(head, size uint64, n int) uint64 {
 	}
 	return head + need
 }
+
+// Head is how far the leader has published.
+func (b *Buffer) Head() uint64 { return b.load64(offHead) }

@@ -218,3 +218,56 @@ func FuzzPeek(f *testing.F) {
 		}
 	})
 }
+
+// ReplayBatch puts as many records as fit, as Replay would one by one
+// (pads at the end of the area included), and the rest wait; what a
+// follower reads is every record, in order, intact. Records out of
+// sequence are refused.
+func TestReplayBatch(t *testing.T) {
+	b, err := Init(newMem(512), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []Record
+	for seq := uint64(1); seq <= 300; seq++ {
+		kind := uint32(KindCall)
+		if seq%13 == 0 {
+			kind = KindCPMON
+		}
+		recs = append(recs, Record{Kind: kind, Seq: seq, Nr: uint32(seq), Digest: seq * 3, Ret: int64(seq),
+			Out: bytes.Repeat([]byte{byte(seq)}, int(seq*7%90))})
+	}
+	next, read, partial := 0, 0, false
+	for read < len(recs) {
+		n, err := b.ReplayBatch(recs[next:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next+n < len(recs) {
+			partial = true
+		}
+		next += n
+		// The follower reads two records at a time.
+		for k := 0; k < 2 && read < next; k++ {
+			r, err := b.Peek(0)
+			if err != nil {
+				t.Fatalf("record %d: %v", read+1, err)
+			}
+			w := recs[read]
+			if r.Kind != w.Kind || r.Seq != w.Seq || r.Nr != w.Nr || r.Digest != w.Digest || r.Ret != w.Ret || !bytes.Equal(r.Out, w.Out) {
+				t.Fatalf("got %+v, want %+v", r, w)
+			}
+			b.Consume(0, r)
+			read++
+		}
+	}
+	if !partial {
+		t.Error("every batch fitted: the test did not fill the buffer")
+	}
+	if n, err := b.ReplayBatch([]Record{{Kind: KindCall, Seq: 302}}); err == nil || n != 0 {
+		t.Errorf("a record out of sequence: %d written, %v", n, err)
+	}
+	if n, err := b.ReplayBatch([]Record{{Kind: KindPad, Seq: 301}}); err == nil || n != 0 {
+		t.Errorf("a pad: %d written, %v", n, err)
+	}
+}

@@ -1,21 +1,13 @@
-// Package ship moves a leader thread's replication records to another
-// host (asynchronous replication): on the leader's host a shipper reads the
-// thread's buffer through a follower slot of its own and sends the records
-// in batches; on a follower host an injector writes them into the local
-// buffer in the leader's role, where the followers' IP-MON reads them as
-// if the leader ran beside them.
-//
-// Backpressure needs nothing of its own: a follower host that falls behind
-// stops reading its connection, the shipper's sends block, its slot stops
-// moving, and the leader finds its buffer full and waits, as it does for a
-// slow local follower. Nothing is dropped.
+// Package ship is the wire form of a batch of replication records, which
+// move a leader thread's records to a follower host (asynchronous
+// replication): the leader host's shipper (internal/cpmon, ipmonremote.go)
+// packs what it read from the thread's buffer, and the follower host's
+// executor unpacks it, checked, and writes the records into its copy of the
+// buffer in the leader's role.
 package ship
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"dmvx/internal/rb"
 	"dmvx/internal/wire"
@@ -47,7 +39,8 @@ func Pack(recs []rb.Record) []byte {
 const recordMin = 1 + 8 + 4 + 8 + 8 + 4
 
 // Unpack decodes a Records payload, checking it: known kinds, sequence
-// numbers that follow each other, sizes within bounds.
+// numbers that follow each other, sizes within bounds. The records' outputs
+// share p's memory.
 func Unpack(p []byte) ([]rb.Record, error) {
 	d := wire.NewDec(p, "records")
 	n := d.U32("count")
@@ -62,7 +55,7 @@ func Unpack(p []byte) ([]rb.Record, error) {
 			Nr:     d.U32("nr"),
 			Digest: d.U64("digest"),
 			Ret:    d.I64("ret"),
-			Out:    d.Bytes("out"),
+			Out:    d.View("out"), // the payload is the caller's: no copy a record
 		}
 		if d.Err != nil {
 			break
@@ -81,72 +74,4 @@ func Unpack(p []byte) ([]rb.Record, error) {
 		return nil, err
 	}
 	return recs, nil
-}
-
-// Sender sends one Records frame (a connector link, flushed).
-type Sender func(payload []byte) error
-
-// Ship reads the buffer through follower slot f and sends its records, in
-// batches of what is there, until the buffer is closed and drained or ctx
-// ends. A record waits at most linger before it goes: the leader
-// publishes lazily and wakes sleepers by the batch.
-func Ship(ctx context.Context, b *rb.Buffer, f int, linger time.Duration, send Sender) error {
-	var batch []rb.Record
-	size := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := send(Pack(batch))
-		batch, size = batch[:0], 0
-		return err
-	}
-	for ctx.Err() == nil {
-		r, err := b.Peek(f)
-		switch {
-		case err == nil:
-			b.Consume(f, r)
-			batch = append(batch, r)
-			if size += len(r.Out) + recordMin; size >= MaxBatch {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		case errors.Is(err, rb.ErrEmpty):
-			if err := flush(); err != nil {
-				return err
-			}
-			if b.Closed() {
-				if _, err := b.Peek(f); errors.Is(err, rb.ErrEmpty) {
-					return nil
-				}
-				continue
-			}
-			b.WaitRecord(f, linger)
-		default:
-			return err
-		}
-	}
-	return ctx.Err()
-}
-
-// Inject writes a batch of another host's records into b in the leader's
-// role, waiting for room as the leader would. It gives up when ctx ends.
-func Inject(ctx context.Context, b *rb.Buffer, recs []rb.Record) error {
-	for _, r := range recs {
-		for {
-			err := b.Replay(r)
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, rb.ErrFull) {
-				return err
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			b.WaitRoom(b.Room(len(r.Out)), 10*time.Millisecond)
-		}
-	}
-	return nil
 }

@@ -91,6 +91,14 @@ func (d *Dec) Bytes(field string) []byte {
 	return append([]byte(nil), v...)
 }
 
+// View reads a length-prefixed byte string without copying it: the
+// result shares the payload's memory, for a caller that owns the payload
+// and keeps it (a batch of records).
+func (d *Dec) View(field string) []byte {
+	n := d.U32(field)
+	return d.take(uint64(n), field)
+}
+
 func (d *Dec) String(field string) string { return string(d.Bytes(field)) }
 
 // Strings reads a counted list of strings. Each takes at least its 4-byte
