@@ -263,14 +263,6 @@ func micro(setups []*setup) error {
 		var wire float64
 		for r := 0; r < runs; r++ {
 			log("%s run %d/%d", b, r+1, runs)
-			if os.Getenv("BENCH_ONLY") != "" {
-				d, err := timed(setups[0].leader(), setups[0].remoteRun(prog...)...)
-				if err != nil {
-					return err
-				}
-				log("remote %s: %v", b, d)
-				continue
-			}
 			d, err := timed(setups[0].leader(), append([]string{dmvx, "run", "-n", "2", "--"}, prog...)...)
 			if err != nil {
 				return err
@@ -333,12 +325,6 @@ func lighttpd(setups []*setup, tmp string) error {
 	results := make([]res, len(modes))
 	for r := 0; r < runs; r++ {
 		for i := range modes {
-			if os.Getenv("BENCH_ONLY") != "" && i != 1 {
-				results[i].c10 = append(results[i].c10, 1)
-				results[i].c1 = append(results[i].c1, 1)
-				results[i].wire = append(results[i].wire, 1)
-				continue
-			}
 			log("lighttpd %s run %d/%d", modes[i], r+1, runs)
 			s := setups[0]
 			args := []string{dmvx, "run", "-n", "2", "--", "/usr/sbin/lighttpd", "-D", "-f", conf}
