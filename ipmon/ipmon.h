@@ -46,8 +46,8 @@
 
 #define DMVX_PAGE 4096
 #define DMVX_SLOTS 64
-#define DMVX_RB_DATA 65536                              /* data area per buffer */
-#define DMVX_RB_SPAN (DMVX_RB_HEADER_SIZE + DMVX_RB_DATA + DMVX_PAGE - DMVX_RB_HEADER_SIZE) /* 68 KiB */
+#define DMVX_RB_DATA 1048576                             /* data area per buffer */
+#define DMVX_RB_SPAN (DMVX_RB_HEADER_SIZE + DMVX_RB_DATA + DMVX_PAGE - DMVX_RB_HEADER_SIZE) /* 1028 KiB */
 #define DMVX_EPOLL_PAGES 24
 #define DMVX_EPOLL_SLOTS (DMVX_EPOLL_PAGES * DMVX_PAGE / 24)
 #define DMVX_CTL_SPAN (DMVX_PAGE * (2 + DMVX_EPOLL_PAGES + DMVX_SLOTS))
@@ -133,6 +133,6 @@ static inline dmvx_u64 dmvx_epoll_hash(dmvx_u32 epfd, dmvx_u64 key) {
 	dmvx_u64 h = (key ^ ((dmvx_u64)epfd << 32)) * 0x9e3779b97f4a7c15ULL;
 	return h ^ (h >> 32);
 }
-_Static_assert(DMVX_RB_SPAN == 69632, "rb span");
+_Static_assert(DMVX_RB_SPAN == 1052672, "rb span");
 
 #endif

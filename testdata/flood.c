@@ -1,13 +1,13 @@
-// flood writes 20000 lines of 100 bytes to stdout, one write(2) per line
-// (no stdio buffering): 20000 IP-MON calls, whose records fill the 64 KiB
-// replication buffer many times over. flood_slow (-DSLOW) spins about 20 µs
+// flood writes 60000 lines of 100 bytes to stdout, one write(2) per line
+// (no stdio buffering): 60000 IP-MON calls, whose records fill the 1 MiB
+// replication buffer twice over. flood_slow (-DSLOW) spins about 20 µs
 // in pure computation (no system call) before each write: as a follower of
 // flood, it makes the leader find the buffer full and wait for it.
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#define LINES 20000
+#define LINES 60000
 #define WIDTH 100
 
 int main(void) {

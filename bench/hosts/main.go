@@ -4,7 +4,7 @@
 // interleaved, median of several runs. It prints markdown tables for
 // docs/performance.md. Run by `make bench` after bench/run.sh; needs root.
 //
-// Environment: BENCH_RUNS (5), BENCH_HOST_ITERS (200000: calls per
+// Environment: BENCH_RUNS (5), BENCH_HOST_ITERS (1000000: calls per
 // microbenchmark run), BENCH_WRK_SECS (5), BENCH_SKIP (micro, lighttpd, or
 // hosts, which `make bench` reads to skip this), BENCH_STATS (set: each
 // remote microbenchmark run's --stats, and the CPU time of each side).
@@ -64,7 +64,7 @@ func run() error {
 		return err
 	}
 	dmvx = filepath.Join(root, "bin", "dmvx")
-	runs, iters, wrkSecs = envInt("BENCH_RUNS", 5), envInt("BENCH_HOST_ITERS", 200000), envInt("BENCH_WRK_SECS", 5)
+	runs, iters, wrkSecs = envInt("BENCH_RUNS", 5), envInt("BENCH_HOST_ITERS", 1000000), envInt("BENCH_WRK_SECS", 5)
 	skip = os.Getenv("BENCH_SKIP")
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("needs root (network namespaces)")

@@ -39,7 +39,7 @@ import (
 // (xRegion.spill) until there is. Without it, the copy's consumption and
 // the acknowledgement's round trip would alternate with the shipping
 // instead of overlapping it (measured: docs/performance.md).
-const shipAhead = 4 * ipmon.RBData
+const shipAhead = 2 * ipmon.RBData
 
 // shipSlot is one leader-thread buffer shipped to a follower host.
 type shipSlot struct {

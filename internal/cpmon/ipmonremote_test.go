@@ -1,7 +1,9 @@
 package cpmon
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"testing"
 
 	"dmvx/internal/ipmon"
@@ -27,17 +29,33 @@ func testBuffer(t *testing.T, size, n int) *rb.Buffer {
 	return b
 }
 
-// takeCommands decodes and clears what r batched.
-func takeCommands(t *testing.T, r *remote) []command {
+// testRemote is a remote whose link writes into memory; takeCommands reads
+// back what it sent and what it batched.
+func testRemote() (*remote, *wire.Conn) {
+	var link bytes.Buffer
+	s := wire.Session{1}
+	r := &remote{v: &variant{idx: 1}, wc: wire.NewConn(&link, s)}
+	return r, wire.NewConn(&link, s)
+}
+
+func takeCommands(t *testing.T, r *remote, sent *wire.Conn) []command {
 	t.Helper()
-	var e wire.Enc
-	e.U32(r.ncmd)
-	cs, err := decodeCommands(append(e.Payload(), r.cmds.Payload()...))
-	if err != nil {
-		t.Fatal(err)
+	r.flush()
+	var cs []command
+	for {
+		f, err := sent.Read()
+		if errors.Is(err, io.EOF) {
+			return cs
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeCommands(f.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, got...)
 	}
-	r.cmds, r.ncmd, r.urgent = wire.Enc{}, 0, false
-	return cs
 }
 
 // The shipper sends a follower host no more than its copy of a buffer has
@@ -56,7 +74,7 @@ func TestShipperCredit(t *testing.T) {
 	reg.AllocAt(2)
 	xr := &xRegion{reg: reg}
 	there := reg.Buffer(2) // the follower host's copy
-	r := &remote{v: &variant{idx: 1}}
+	r, sent := testRemote()
 	s := newShipper(r)
 	sl := &shipSlot{b: leader, base: 0x1000, slot: 2}
 
@@ -77,7 +95,7 @@ func TestShipperCredit(t *testing.T) {
 		if _, err := s.drainSlotLocked(sl); err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range takeCommands(t, r) {
+		for _, c := range takeCommands(t, r, sent) {
 			if c.op != opRecords || c.base != 0x1000 || c.slot != 2 || c.close {
 				t.Fatalf("round %d: command %+v", round, c)
 			}
@@ -123,7 +141,7 @@ func TestShipperCredit(t *testing.T) {
 		if _, err := s.drainSlotLocked(sl); err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range takeCommands(t, r) {
+		for _, c := range takeCommands(t, r, sent) {
 			recs, err := ship.Unpack(c.data)
 			if err != nil {
 				t.Fatal(err)

@@ -94,15 +94,20 @@ func (r *remote) wake() {
 	}
 }
 
-// push appends a command to the batch that flush sends.
+// push appends a command to the batch that flush sends. A batch that
+// grows past half a frame goes at once: a frame is at most
+// wire.MaxPayload.
 func (r *remote) push(c *command) {
 	r.wmu.Lock()
+	defer r.wmu.Unlock()
 	encodeCommand(&r.cmds, c)
 	r.ncmd++
 	if c.op != opExpect {
 		r.urgent = true
 	}
-	r.wmu.Unlock()
+	if len(r.cmds.Payload()) > wire.MaxPayload/2 {
+		r.flushLocked()
+	}
 }
 
 // lingering: only expectations wait to be sent, too few to fill a batch.
@@ -124,6 +129,10 @@ const (
 func (r *remote) flush() {
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
+	r.flushLocked()
+}
+
+func (r *remote) flushLocked() {
 	if r.ncmd == 0 || r.lost.Load() {
 		r.cmds, r.ncmd, r.urgent = wire.Enc{}, 0, false
 		return
@@ -135,6 +144,13 @@ func (r *remote) flush() {
 	r.frames.Add(1)
 	r.bytes.Add(uint64(len(p) + wire.HeaderSize))
 	r.cmds, r.ncmd, r.urgent = wire.Enc{}, 0, false
+	if len(p) > wire.MaxPayload {
+		// push keeps batches below a frame's bound; never drop commands
+		// silently: the executor would go on without them. (gone takes
+		// the monitor's lock, which the caller may hold.)
+		go r.gone(fmt.Sprintf("a batch of %d bytes of commands exceeds a frame", len(p)))
+		return
+	}
 	// A broken link is the read loop's to report (gone).
 	if r.wc.Write(wire.Verdict, p) == nil {
 		_ = r.wc.Flush()

@@ -28,8 +28,8 @@ const (
 
 	Page       = 4096
 	Slots      = 64
-	RBData     = 65536
-	RBSpan     = 69632 // header + data, rounded up to pages
+	RBData     = 1048576
+	RBSpan     = 1052672 // header + data, rounded up to pages
 	EpollPages = 24
 	EpollSlots = EpollPages * Page / 24
 	CtlSpan    = Page * (2 + EpollPages + Slots)

@@ -346,7 +346,7 @@ func TestIPMONForkedChild(t *testing.T) {
 // byte.
 func TestIPMONSlowFollower(t *testing.T) {
 	defaultConfig(t)
-	const size = 20000 * 100
+	const size = 60000 * 100
 	nat := native(t, opts{}, testBin("flood"))
 	if nat.code != 0 || len(nat.stdout) != size {
 		t.Fatalf("native flood: status %d, %d bytes of output, want 0 and %d", nat.code, len(nat.stdout), size)
@@ -355,7 +355,7 @@ func TestIPMONSlowFollower(t *testing.T) {
 	d := underDmvx(t, opts{}, flags, argv...)
 	sameOutput(t, nat, d)
 	checkOK(t, d, 2, nat)
-	checkIPMONOn(t, d, 20000)
+	checkIPMONOn(t, d, 60000)
 	if st := stats(t, d); st.RBLeaderWaits == 0 {
 		t.Errorf("stats.rb_leader_waits is 0: the leader never waited for the slow follower")
 	}
