@@ -162,7 +162,6 @@ type executor struct {
 	rmu     sync.Mutex
 	regions map[uint64]*xRegion
 	bufs    map[int]bufRef
-	ackKick chan struct{}
 	// markerWaits counts the tasks that wait for a record (markerWait).
 	markerWaits atomic.Int32
 }

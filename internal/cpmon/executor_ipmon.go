@@ -108,7 +108,6 @@ func (x *executor) setupIPMON(h *hello) (env []string, filter []bpf.RawInstructi
 	x.ipmPath = path
 	x.regions = make(map[uint64]*xRegion)
 	x.bufs = make(map[int]bufRef)
-	x.ackKick = make(chan struct{}, 1)
 	x.mon.ipm = &ipmonRun{on: true, path: path, level: h.level, gates: []uint64{0, h.gate}}
 	return env, filter, nil
 }
@@ -291,15 +290,22 @@ func (x *executor) records(c *command) error {
 	return err
 }
 
-// ackLocked sends slot's position if it moved since the last; flush sends
-// it at once. Called with x.rmu held.
+// ackEvery is how far the variant must have consumed since the last
+// acknowledgement for the next: the shipper's credit is three buffers, so
+// an acknowledgement a quarter buffer keeps it far from starving, with a
+// frame each way per quarter buffer rather than per batch. (A stop carries
+// the exact position whenever CP-MON needs it.)
+const ackEvery = ipmon.RBData / 4
+
+// ackLocked sends slot's position if it moved by ackEvery since the last;
+// flush sends it at once. Called with x.rmu held.
 func (x *executor) ackLocked(r *xRegion, base uint64, slot int, flush bool) bool {
 	b := r.reg.Buffer(slot)
 	if b == nil {
 		return false
 	}
 	tail := b.Tail(0)
-	if tail == r.acked[slot] {
+	if tail-r.acked[slot] < ackEvery {
 		return false
 	}
 	r.acked[slot] = tail
@@ -505,12 +511,12 @@ func (x *executor) ipmonDiverge(t *task, name, why string) {
 	_ = x.send(wire.Call, e.Payload())
 }
 
-// Acknowledgements: every ackPollMin while a buffer holds records the
-// variant has not consumed, backing off to ackPollMax while none does, and
-// at once when records come (ackKick). The acknowledger polls: it may not
-// sleep on a buffer that a release unmaps.
+// The acknowledger looks every ackPollMin while a buffer holds records the
+// variant has not consumed, backing off to ackPollMax while none does; it
+// acknowledges every ackEvery consumed. It polls: it may not sleep on a
+// buffer that a release unmaps.
 const (
-	ackPollMin = 50 * time.Microsecond
+	ackPollMin = 200 * time.Microsecond
 	ackPollMax = 2 * time.Millisecond
 )
 
@@ -563,13 +569,7 @@ func (x *executor) ackLoop() {
 			wait = min(2*wait, ackPollMax)
 		}
 		timer.Reset(wait)
-		select {
-		case <-timer.C:
-		case <-x.ackKick:
-			if !timer.Stop() {
-				<-timer.C
-			}
-		}
+		<-timer.C
 	}
 }
 

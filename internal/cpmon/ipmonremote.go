@@ -74,10 +74,14 @@ func newShipper(r *remote) *shipper {
 }
 
 // Polling: every shipPollMin while records flow, backing off to
-// shipPollMax when none came for a while. A leader that stops at a CP-MON
-// call does not wait for it (shipThroughLocked).
+// shipPollMax when none came for a while. A millisecond makes batches of a
+// millisecond's records, and fewer frames through the four processes
+// between the buffers (measured: lighttpd 19 300 req/s with 50 us, 20 600
+// with 1 ms; getcwd no slower). Nothing waits for it: the leader fills its
+// 1 MiB buffer meanwhile, and a leader that stops at a CP-MON call ships
+// at once (wakeShippersLocked, throughLocked).
 const (
-	shipPollMin = 50 * time.Microsecond
+	shipPollMin = time.Millisecond
 	shipPollMax = 2 * time.Millisecond
 )
 
