@@ -503,7 +503,7 @@ func (x *executor) runCommands() error {
 			continue
 		}
 		mem := ptrace.Mem{Pid: t.tid}
-		if c.op == opCont || c.op == opSyscall || c.op == opSetRegs || c.op == opRunCheck || c.op == opRegister {
+		if c.op == opCont || c.op == opSyscall || c.op == opSetRegs || c.op == opRunCheck || c.op == opRegister || c.op == opFork {
 			t.waiting = false
 		}
 		switch c.op {
@@ -513,6 +513,10 @@ func (x *executor) runCommands() error {
 			}
 		case opThread:
 			if err := x.thread(t, c); err != nil {
+				return err
+			}
+		case opFork:
+			if err := x.fork(t, c); err != nil {
 				return err
 			}
 		case opMarker:

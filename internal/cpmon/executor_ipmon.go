@@ -151,7 +151,7 @@ func (x *executor) early(c *command) (bool, error) {
 			_ = unix.Kill(x.bell, unix.SIGUSR1)
 		}
 		return true, nil
-	case opRegister:
+	case opRegister, opFork:
 		if c.slot < 0 || c.slot >= ipmon.Slots {
 			return false, nil // the tracer refuses it
 		}
@@ -165,6 +165,9 @@ func (x *executor) early(c *command) (bool, error) {
 			return false, err
 		}
 		reg.AllocAt(c.slot)
+		if c.op == opFork {
+			reg.Buffer(c.slot).StartAt(c.seq)
+		}
 		x.regions[c.base] = &xRegion{reg: reg}
 	case opThread:
 		x.rmu.Lock()
@@ -231,6 +234,46 @@ func (x *executor) register(t *task, c *command) error {
 	}
 	x.bufs[t.tid] = bufRef{c.base, c.slot}
 	return in.finish(0, r.reg.CtlAddr(1, c.slot))
+}
+
+// fork gives t, a forked child stopped at a call, a region of its own on
+// this host (laid out by early) in place of its parent's, and has it make
+// the call again (CP-MON's injectFork).
+func (x *executor) fork(t *task, c *command) error {
+	x.rmu.Lock()
+	r := x.regions[c.base]
+	x.rmu.Unlock()
+	if r == nil || c.slot < 0 || c.slot >= ipmon.Slots || len(c.fdmap) != ipmon.MaxFD || c.parent%ipmon.Page != 0 {
+		return fmt.Errorf("task %d: a forked child's region %#x, slot %d", t.tid, c.base, c.slot)
+	}
+	in := &injector{v: x.v, t: t, saved: t.regs}
+	err := in.mapRegion(r.reg)
+	if err == nil {
+		var ret int64
+		ret, err = in.call(unix.SYS_MUNMAP, c.parent, ipmon.RegionSize)
+		if err == nil && ret != 0 {
+			err = fmt.Errorf("unmapping the parent's region: %d", ret)
+		}
+	}
+	if err == nil {
+		err = in.fill(r.reg, c.slot, c.ctl, c.fdmap)
+	}
+	if err == nil {
+		err = in.again(r.reg.CtlAddr(1, c.slot))
+	}
+	if err != nil {
+		x.rmu.Lock()
+		delete(x.regions, c.base)
+		r.reg.Close()
+		x.rmu.Unlock()
+		if in.lost != nil {
+			x.stop(t.tid, *in.lost)
+			return nil
+		}
+		return fmt.Errorf("setting up IP-MON in forked child %d: %w", t.tid, err)
+	}
+	x.bufs[t.tid] = bufRef{c.base, c.slot}
+	return nil
 }
 
 // thread points a new task's %gs at its control page (a slot of its own,

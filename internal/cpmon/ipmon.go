@@ -850,8 +850,13 @@ func (m *Monitor) consumeMarkersLocked(lt *ltask, ts []*task) bool {
 	if b == nil {
 		return true
 	}
+	ip := lt.proc.ipm
 	for i := 1; i < m.n; i++ {
-		if rem := ts[i].v.rem; rem != nil {
+		// A forked child on a follower host that has no region of its
+		// own yet is not shipped to: its records are consumed here, as a
+		// local follower's are (the region's first records go once it
+		// has it: injectFork).
+		if rem := ts[i].v.rem; rem != nil && (ip.inherited == nil || ip.injected[i]) {
 			// The records up to the leader's arrival go first, then
 			// the executor consumes its copy of the arrival's record:
 			// now, or, for a task behind, when it gets there (the

@@ -29,10 +29,7 @@ const forkIPMONAfter = 8
 // process forked from parent.
 func (m *Monitor) forkIPMONLocked(parent *lproc, clt *ltask) {
 	pip := parent.ipm
-	if m.ipm == nil || !m.ipm.on || pip == nil || pip.reg == nil || m.ipm.remotes {
-		// With followers on other hosts a forked child stays on CP-MON
-		// until it execs (docs/limits.md): mapping its region there
-		// would take injected calls the executor does not make.
+	if m.ipm == nil || !m.ipm.on || pip == nil || pip.reg == nil {
 		return
 	}
 	reg, err := ipmon.NewRegion(m.n)
@@ -89,6 +86,22 @@ func (v *variant) injectFork(t *task, ip *ipmonProc) {
 	ctl := reg.Ctl(m.ctlSpec(v.idx, slot))
 	m.mu.Unlock()
 
+	if r := v.rem; r != nil {
+		// Its executor maps the region on its host, unmaps the parent's,
+		// and has the task make the call again; the records go from now.
+		var seq uint64
+		if b := reg.Buffer(slot); b != nil {
+			seq = b.Seen(v.idx - 1) // consumed here so far (consumeMarkersLocked)
+		}
+		r.push(&command{op: opFork, tid: t.tid, base: reg.Bases[v.idx], parent: ip.inherited[v.idx],
+			seq: seq, slot: slot, ctl: ctl, fdmap: fdmap})
+		r.ship.start(reg, slot)
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		v.forkMappedLocked(t, ip)
+		return
+	}
+
 	in := &injector{v: v, t: t, saved: t.regs}
 	err := in.mapRegion(reg)
 	if err == nil {
@@ -114,6 +127,12 @@ func (v *variant) injectFork(t *task, ip *ipmonProc) {
 		m.errorLocked("variant %d: setting up IP-MON in forked child %d: %v", v.idx, t.tid, err)
 		return
 	}
+	v.forkMappedLocked(t, ip)
+}
+
+// forkMappedLocked: variant v's child has its region.
+func (v *variant) forkMappedLocked(t *task, ip *ipmonProc) {
+	m := v.m
 	ip.injected[v.idx] = true
 	if ip.mapped++; ip.mapped == m.n && t.lt.proc.ipm == ip {
 		// Every variant's child has the region: the epoll descriptors it

@@ -56,7 +56,8 @@ const (
 	opRecords  = 14 // the leader's records for a buffer of the follower host's
 	opMarker   = 15 // the task's next record must be CP-MON's: consume it
 	opRelease  = 16 // a region the variant no longer uses
-	maxCommand = opRelease
+	opFork     = 17 // a forked child's own region, in place of its parent's
+	maxCommand = opFork
 )
 
 // Actions of an expectation: what a follower host does by itself when the
@@ -322,9 +323,12 @@ type command struct {
 	// packed records (opRecords), and close says the leader's thread is
 	// gone.
 	base, gate, gs uint64
-	slot           int
-	ctl, fdmap     []byte
-	close          bool
+	// parent: the region a forked child inherited (opFork); seq: the
+	// records of its buffer the child's variant had consumed before.
+	parent, seq uint64
+	slot        int
+	ctl, fdmap  []byte
+	close       bool
 }
 
 func encodeCommand(e *wire.Enc, c *command) {
@@ -367,6 +371,13 @@ func encodeCommand(e *wire.Enc, c *command) {
 		e.U8(b2u8(c.close))
 	case opRelease:
 		e.U64(c.base)
+	case opFork:
+		e.U64(c.base)
+		e.U64(c.parent)
+		e.U64(c.seq)
+		e.U32(uint32(c.slot))
+		e.Bytes(c.ctl)
+		e.Bytes(c.fdmap)
 	case opExpect:
 		x := &c.exp
 		e.Bytes(x.digest[:])
@@ -443,6 +454,10 @@ func decodeCommands(p []byte) ([]command, error) {
 			c.close = d.U8("close") != 0
 		case opRelease:
 			c.base = d.U64("base")
+		case opFork:
+			c.base, c.parent, c.seq = d.U64("base"), d.U64("parent's region"), d.U64("sequence")
+			c.slot = int(int32(d.U32("slot")))
+			c.ctl, c.fdmap = d.Bytes("control page"), d.Bytes("descriptor map")
 		case opSetRegs:
 			if err := readRegs(d, &c.regs); err != nil {
 				return nil, err

@@ -76,6 +76,7 @@ func TestCommandsRoundTrip(t *testing.T) {
 		{op: opRecords, base: 0x100000000000, slot: 63, data: []byte{7, 8, 9}, close: true},
 		{op: opMarker, tid: 14},
 		{op: opRelease, base: 0x100000000000},
+		{op: opFork, tid: 15, base: 0x200000000000, parent: 0x100000000000, seq: 26, slot: 0, ctl: []byte{1}, fdmap: []byte{2}},
 	}
 	var e wire.Enc
 	e.U32(uint32(len(cs)))

@@ -393,6 +393,12 @@ func (m *Monitor) virtualLocked(lt *ltask) bool {
 		return false
 	}
 	ipmon := m.bufferOfLocked(lt) != nil
+	if ip := lt.proc.ipm; ip != nil && ip.inherited != nil && ip.mapped < m.n {
+		// A forked child whose variants switch to a region of their own
+		// at the same logical call (forkIPMONAfter): CP-MON counts each
+		// variant's calls up to it.
+		return false
+	}
 	if ipmon && !keepsFDTable(c.Row) {
 		// IP-MON's descriptor and epoll maps of a follower host's
 		// variant change when CP-MON sends the change, not when its task

@@ -431,3 +431,17 @@ func Placed(head, size uint64, n int) uint64 {
 
 // Head is how far the leader has published.
 func (b *Buffer) Head() uint64 { return b.load64(offHead) }
+
+// Seen is how many records follower f has consumed.
+func (b *Buffer) Seen(f int) uint64 { return b.load64(offSeen + 8*f) }
+
+// StartAt numbers a freshly laid out buffer as if seq records had gone
+// through it: a follower host's copy of a buffer that the leader's thread
+// used before the copy existed (a forked child's, which gets its region
+// later there) goes on from the leader's numbering.
+func (b *Buffer) StartAt(seq uint64) {
+	b.store64(offSeq, seq)
+	for f := 0; f < b.n; f++ {
+		b.store64(offSeen+8*f, seq)
+	}
+}

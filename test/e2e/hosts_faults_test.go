@@ -238,6 +238,45 @@ func TestHostsFaults(t *testing.T) {
 		hl.servesAgain(t)
 	})
 
+	t.Run("leader with another IP-MON build", func(t *testing.T) {
+		// The hello asks for IP-MON with an object whose digest is not
+		// this host's: refused before anything starts, saying why.
+		conf, err := certs.ClientConfig(certs.Files{Cert: filepath.Join(hl.certs, "leader.crt"),
+			Key: filepath.Join(hl.certs, "leader.key"), CA: filepath.Join(hl.certs, "ca.crt")}, hl.host(1).Addr.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", hl.agents[1].addr, conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(15 * time.Second))
+		var s wire.Session
+		rand.Read(s[:])
+		w := wire.NewConn(c, s)
+		p := helloPayload(spin)
+		var e wire.Enc
+		e.U8(5) // socket-rw
+		e.U64(0x7f0000000000)
+		e.Bytes(bytes.Repeat([]byte{0xab}, 32))
+		p = append(p[:len(p)-1], 1) // IP-MON on, then its fields
+		p = append(p, e.Payload()...)
+		if err := w.Write(wire.Hello, p); err != nil {
+			t.Fatal(err)
+		}
+		w.Flush()
+		f, err := w.Read()
+		if err != nil {
+			t.Fatalf("no welcome: %v", err)
+		}
+		if f.Type != wire.Welcome || !bytes.Contains(f.Payload, []byte("another IP-MON build")) {
+			t.Errorf("a %s frame: %q, want a refusal naming the IP-MON build", f.Type, f.Payload)
+		}
+		hl.agents[1].idle(t)
+		hl.servesAgain(t)
+	})
+
 	checkMetrics(t, hl.agents[1])
 }
 
