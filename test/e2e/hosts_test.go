@@ -61,7 +61,7 @@ func (s *syncBuffer) String() string {
 func hostAllow() []string {
 	out := []string{"/usr/bin/ls", "/usr/bin/cat", "/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/bash", lighttpd, python}
 	for _, b := range []string{"hello", "nondet", "threads", "signals", "sigread", "sem_signal", "fileio",
-		"exitcode", "segv", "syscalls", "forkwrite", "write_a", "write_b", "spin_yes", "hello_static", "open_a", "open_b", "stat_a", "stat_b"} {
+		"exitcode", "segv", "syscalls", "forkwrite", "write_a", "write_b", "spin_yes", "hello_static", "open_a", "open_b", "stat_a", "stat_b", "fork_a", "fork_b"} {
 		out = append(out, testBin(b))
 	}
 	return out
@@ -404,6 +404,24 @@ link_timeout = "3s"
 		t.Errorf("divergence reason %q, want the hosts' files named", r)
 	}
 	t.Logf("%s", d.stderr)
+
+	// A forked child gets IP-MON of its own on the follower host too: its
+	// writes take the direct path, and a divergence in them is IP-MON's,
+	// found there.
+	nat = runIn(t, hl.ref(), "", testBin("forkwrite"), "2000")
+	d = hl.lead(t, "", []int{1}, nil, testBin("forkwrite"), "2000")
+	sameOutput(t, nat, d)
+	checkOK(t, d, 2, nat)
+	if d.rep != nil && d.rep.Stats != nil && d.rep.Stats.DirectCalls < 1900 {
+		t.Errorf("forkwrite 2000 with a remote follower: %d direct calls, want the child's writes (%q)", d.rep.Stats.DirectCalls, d.rep.Stats.IPMON)
+	}
+	d = hl.lead(t, "", []int{1}, []string{"--variant", h1 + "=" + testBin("fork_b")}, testBin("fork_a"), "50")
+	if d.code != 86 || d.rep == nil || d.rep.Divergence == nil {
+		t.Fatalf("fork_a against fork_b: exit %d, want 86\n%s", d.code, d.stderr)
+	}
+	if r := d.rep.Divergence; r.DetectedBy != "ip-mon" || !strings.Contains(r.Reason, "write") || !strings.Contains(r.Reason, h1) {
+		t.Errorf("fork_a against fork_b: %q by %q, want IP-MON's, at a write, on %s", r.Reason, r.DetectedBy, h1)
+	}
 
 	d = hl.lead(t, dir, []int{1, 2}, nil, testBin("hello"))
 	if d.code != 0 || !slices.Contains(lines(d.stdout), "hello, world") {
