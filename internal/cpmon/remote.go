@@ -793,6 +793,10 @@ func (r *remote) gone(why string) {
 		return
 	}
 	close(r.lostC)
+	// A writer blocked on the link (the shipper's records, on a link that
+	// went down) holds the write lock that killing the variants needs:
+	// closing the connection frees it.
+	_ = r.spec.Conn.Close()
 	v, m := r.v, r.v.m
 	m.mu.Lock()
 	if m.failure == nil && !m.finished {

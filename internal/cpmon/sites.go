@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"dmvx/internal/ipmon"
-	"dmvx/internal/ptrace"
 )
 
 // siteArea is one variant's stub area in its IP-MON (the registration call
@@ -34,10 +33,7 @@ func (m *Monitor) patchSiteLocked(lt *ltask, ts []*task) {
 	if ip == nil || lt.slot < 0 || nr >= ipmon.MaxNr {
 		return
 	}
-	if !m.ipm.takes(nr) || m.ipm.remotes {
-		// Across hosts a site would be read and written by round trips,
-		// and checked against the object there: left to CP-MON
-		// (docs/limits.md).
+	if !m.ipm.takes(nr) {
 		return
 	}
 	key := ts[0].regs.Rip
@@ -60,14 +56,18 @@ func (m *Monitor) patchSiteLocked(lt *ltask, ts []*task) {
 			m.log.Debug("syscall site left to CP-MON", "variant", i, "call", ts[0].call.Row.Name,
 				"pc", fmt.Sprintf("%#x", pc), "code", fmt.Sprintf("% x", code), "why", why)
 		}
+		// A follower host's task is read by a round trip (once per site);
+		// whether the site is IP-MON's own, the leader's tells: every
+		// variant runs the same object (its digest is checked at the
+		// start).
 		switch {
-		case pc < ipmon.SiteLen || (ptrace.Mem{Pid: t.tid}).Read(pc-ipmon.SiteLen, code[:]) != nil:
+		case pc < ipmon.SiteLen || t.v.mem(t).Read(pc-ipmon.SiteLen, code[:]) != nil:
 			leave("unreadable")
 			return
 		case !ipmon.MatchSite(code[:], nr):
 			leave("not mov $nr,%eax; syscall")
 			return
-		case inObject(t.tid, pc-2, 2, m.ipm.path):
+		case t.v.rem == nil && inObject(t.tid, pc-2, 2, m.ipm.path):
 			leave("IP-MON's own")
 			return
 		case area.next+ipmon.StubSize > area.end:
@@ -84,7 +84,7 @@ func (m *Monitor) patchSiteLocked(lt *ltask, ts []*task) {
 	}
 	for i, t := range ts {
 		p := &patches[i]
-		mem := ptrace.Mem{Pid: t.tid}
+		mem := t.v.mem(t)
 		// The stub first: until the jump is written, nothing reaches it.
 		if err := mem.Write(p.stub, p.code[:]); err != nil {
 			m.errorLocked("variant %d: patching the syscall site at %#x: %v", i, p.site, err)
