@@ -15,16 +15,17 @@ import (
 // IP-MON across hosts, the leader host's side. A variant on a follower
 // host runs IP-MON as a local one does; its buffers are the follower host's
 // copies of the leader host's. The follower host's executor maps them into
-// the variant (opRegister, opThread), and this host's shipper moves the
-// leader's records there:
+// the variant (opRegister, opThread, opFork), and this host's shipper moves
+// the leader's records there:
 //
 //   - the shipper reads each of the leader thread's buffers through the
 //     remote variant's follower slot, and sends what it read as opRecords
 //     commands, in the order of every other command;
 //   - the executor writes them into its copy in the leader's role
-//     (rb.Buffer.Replay), where the variant's IP-MON reads them;
-//   - the executor acknowledges how far the variant consumed (evAck), and
-//     the shipper sends no more than the copy has room for: credit. The
+//     (rb.Buffer.ReplayBatch), where the variant's IP-MON reads them;
+//   - the executor acknowledges how far the variant consumed (evAck, and
+//     with every stop), and the shipper sends no more than the copy has
+//     room for, and shipAhead more, which waits beside it: credit. The
 //     executor never waits for room (a wait there would hold up the
 //     commands behind it), and a slow follower host slows the leader,
 //     whose buffer fills, as a slow local follower does.
@@ -32,7 +33,7 @@ import (
 // At a rendezvous, what a local follower's CP-MON checks in shared memory
 // (markArrivalLocked, consumeMarkersLocked) the executor checks in its
 // copy: the records before the leader's arrival are shipped first
-// (shipThroughLocked), then opMarker.
+// (throughLocked), then opMarker.
 
 // shipAhead is how far the shipper may send beyond what the follower
 // host's copy of a buffer has room for: the executor keeps it aside
