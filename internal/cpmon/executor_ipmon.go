@@ -434,34 +434,45 @@ func (x *executor) recheckMarkers() {
 	}
 }
 
-// buffer is t's buffer, if it runs IP-MON.
-func (x *executor) buffer(t *task) *rb.Buffer {
+// bufferOf is t's buffer and its name, if t runs IP-MON.
+func (x *executor) bufferOf(t *task) (bufRef, *rb.Buffer) {
 	ref, ok := x.bufs[t.tid]
 	if !ok {
-		return nil
+		return ref, nil
 	}
 	x.rmu.Lock()
 	defer x.rmu.Unlock()
 	if r := x.regions[ref.base]; r != nil {
-		return r.reg.Buffer(ref.slot)
+		return ref, r.reg.Buffer(ref.slot)
 	}
-	return nil
+	return ref, nil
+}
+
+// buffer is t's buffer, if it runs IP-MON.
+func (x *executor) buffer(t *task) *rb.Buffer {
+	_, b := x.bufferOf(t)
+	return b
 }
 
 // ackOf is how far t's buffer was consumed, to go with its stop.
 func (x *executor) ackOf(t *task) *ackInfo {
-	ref, ok := x.bufs[t.tid]
-	if !ok {
+	ref, b := x.bufferOf(t)
+	if b == nil {
 		return nil
 	}
-	x.rmu.Lock()
-	defer x.rmu.Unlock()
-	if r := x.regions[ref.base]; r != nil {
-		if b := r.reg.Buffer(ref.slot); b != nil {
-			return &ackInfo{base: ref.base, slot: ref.slot, tail: b.Tail(0)}
-		}
+	return &ackInfo{base: ref.base, slot: ref.slot, tail: b.Tail(0)}
+}
+
+// reportNext reports what t, stopped at CP-MON call name, found next in
+// its buffer instead of the leader's arrival: an IP-MON call of the
+// leader's (r), or a buffer it cannot read (err).
+func (x *executor) reportNext(t *task, name string, r rb.Record, err error) {
+	if err != nil {
+		x.ipmonDiverge(t, name, fmt.Sprintf("variant %d's replication buffer: %v", x.hello.variant, err))
+		return
 	}
-	return nil
+	x.ipmonDiverge(t, name, fmt.Sprintf("variant %d made %s through CP-MON where the leader made %s through IP-MON",
+		x.hello.variant, name, amd64.Name(uint64(r.Nr))))
 }
 
 // atCPMON: t stopped at a call that goes to CP-MON. Its next record, if
@@ -474,18 +485,11 @@ func (x *executor) atCPMON(t *task, name string) bool {
 		return true
 	}
 	r, err := b.Peek(0)
-	switch {
-	case errors.Is(err, rb.ErrEmpty):
+	if errors.Is(err, rb.ErrEmpty) || err == nil && r.Kind != rb.KindCall {
 		return true
-	case err != nil:
-		x.ipmonDiverge(t, name, fmt.Sprintf("variant %d's replication buffer: %v", x.hello.variant, err))
-		return false
-	case r.Kind == rb.KindCall:
-		x.ipmonDiverge(t, name, fmt.Sprintf("variant %d made %s through CP-MON where the leader made %s through IP-MON",
-			x.hello.variant, name, amd64.Name(uint64(r.Nr))))
-		return false
 	}
-	return true
+	x.reportNext(t, name, r, err)
+	return false
 }
 
 // marker consumes the record of the leader's arrival at the call t is
@@ -522,12 +526,8 @@ func (x *executor) takeMarker(t *task) int {
 	case err == nil && r.Kind == rb.KindCPMON:
 		b.Consume(0, r)
 		return markerTaken
-	case err == nil:
-		x.ipmonDiverge(t, name, fmt.Sprintf("variant %d made %s through CP-MON where the leader made %s through IP-MON",
-			x.hello.variant, name, amd64.Name(uint64(r.Nr))))
-	default:
-		x.ipmonDiverge(t, name, fmt.Sprintf("variant %d's replication buffer: %v", x.hello.variant, err))
 	}
+	x.reportNext(t, name, r, err)
 	return markerDiverged
 }
 

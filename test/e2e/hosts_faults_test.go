@@ -200,17 +200,8 @@ func TestHostsFaults(t *testing.T) {
 	})
 
 	t.Run("frame of an earlier session", func(t *testing.T) {
-		conf, err := certs.ClientConfig(certs.Files{Cert: filepath.Join(hl.certs, "leader.crt"),
-			Key: filepath.Join(hl.certs, "leader.key"), CA: filepath.Join(hl.certs, "ca.crt")}, hl.host(1).Addr.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", hl.agents[1].addr, conf)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := hl.dialAgent(t, 1)
 		defer c.Close()
-		c.SetDeadline(time.Now().Add(15 * time.Second))
 		var earlier, now wire.Session
 		rand.Read(earlier[:])
 		rand.Read(now[:])
@@ -241,17 +232,8 @@ func TestHostsFaults(t *testing.T) {
 	t.Run("leader with another IP-MON build", func(t *testing.T) {
 		// The hello asks for IP-MON with an object whose digest is not
 		// this host's: refused before anything starts, saying why.
-		conf, err := certs.ClientConfig(certs.Files{Cert: filepath.Join(hl.certs, "leader.crt"),
-			Key: filepath.Join(hl.certs, "leader.key"), CA: filepath.Join(hl.certs, "ca.crt")}, hl.host(1).Addr.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", hl.agents[1].addr, conf)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := hl.dialAgent(t, 1)
 		defer c.Close()
-		c.SetDeadline(time.Now().Add(15 * time.Second))
 		var s wire.Session
 		rand.Read(s[:])
 		w := wire.NewConn(c, s)
@@ -293,6 +275,23 @@ func checkMetrics(t *testing.T, a *agentProc) {
 			t.Errorf("metrics lack %s:\n%s", want, r.stdout)
 		}
 	}
+}
+
+// dialAgent opens a TLS connection to host i's agent as a leader, by hand,
+// for frames no dmvx would send.
+func (hl *hostsLab) dialAgent(t *testing.T, i int) *tls.Conn {
+	t.Helper()
+	conf, err := certs.ClientConfig(certs.Files{Cert: filepath.Join(hl.certs, "leader.crt"),
+		Key: filepath.Join(hl.certs, "leader.key"), CA: filepath.Join(hl.certs, "ca.crt")}, hl.host(i).Addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", hl.agents[i].addr, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(15 * time.Second))
+	return c
 }
 
 // helloPayload is a hello for path as docs/protocol.md lays it out.
