@@ -594,7 +594,6 @@ func (v *variant) runRemote(started chan<- error) {
 // readLoop takes the executor's frames: stops go to the variant's queue,
 // replies to the read that waits for them.
 func (r *remote) readLoop() {
-	v := r.v
 	for {
 		f, err := r.wc.Read()
 		if err != nil {
@@ -613,71 +612,69 @@ func (r *remote) readLoop() {
 			r.gone(fmt.Sprintf("unexpected %s frame", f.Type))
 			return
 		}
-		d := wire.NewDec(f.Payload, "call")
-		switch d.U8("kind") {
-		case evStop:
-			ev, err := decodeStop(d)
-			if err != nil {
-				r.gone(err.Error())
-				return
-			}
-			v.enqueue(func() { v.remoteStop(ev) })
-		case evReply:
-			rp := reply{id: d.U32("id")}
-			if d.U8("ok") != 0 {
-				rp.data = d.Bytes("data")
-			} else {
-				rp.err = d.String("error")
-			}
-			if err := d.Done(); err != nil {
-				r.gone(err.Error())
-				return
-			}
+		if err := r.event(wire.NewDec(f.Payload, "call")); err != nil {
+			r.gone(err.Error())
+			return
+		}
+	}
+}
+
+// event decodes one call frame and acts on it once the whole payload is
+// known to be well formed.
+func (r *remote) event(d *wire.Dec) error {
+	v := r.v
+	var act func()
+	switch d.U8("kind") {
+	case evStop:
+		ev, err := decodeStop(d) // checks the payload's end itself
+		if err != nil {
+			return err
+		}
+		v.enqueue(func() { v.remoteStop(ev) })
+		return nil
+	case evReply:
+		rp := reply{id: d.U32("id")}
+		if d.U8("ok") != 0 {
+			rp.data = d.Bytes("data")
+		} else {
+			rp.err = d.String("error")
+		}
+		act = func() {
 			select {
 			case r.replies <- rp:
 			case <-r.lostC:
 			}
-		case evConsumed:
-			tid, n := int(d.U32("tid")), d.U64("met")
-			if err := d.Done(); err != nil {
-				r.gone(err.Error())
-				return
-			}
-			v.enqueue(func() { v.metExpectations(tid, n) })
-		case evDiverge:
-			tid, k, call := int(d.U32("tid")), d.U64("index"), d.String("call")
-			if err := d.Done(); err != nil {
-				r.gone(err.Error())
-				return
-			}
-			v.enqueue(func() { v.missedExpectation(tid, k, call) })
-		case evAck:
-			base, slot, tail := d.U64("base"), int(d.U32("slot")), d.U64("tail")
-			if err := d.Done(); err != nil {
-				r.gone(err.Error())
-				return
-			}
-			if err := r.ship.ack(base, slot, tail); err != nil {
-				r.gone(err.Error())
-				return
-			}
-		case evIPMONDiverge:
-			tid, call, why := int(d.U32("tid")), d.String("call"), d.String("reason")
-			if err := d.Done(); err != nil {
-				r.gone(err.Error())
-				return
-			}
-			v.enqueue(func() { v.remoteIPMONDiverge(tid, call, why) })
-		case evError:
-			why := d.String("error")
+		}
+	case evConsumed:
+		tid, n := int(d.U32("tid")), d.U64("met")
+		act = func() { v.enqueue(func() { v.metExpectations(tid, n) }) }
+	case evDiverge:
+		tid, k, call := int(d.U32("tid")), d.U64("index"), d.String("call")
+		act = func() { v.enqueue(func() { v.missedExpectation(tid, k, call) }) }
+	case evAck:
+		base, slot, tail := d.U64("base"), int(d.U32("slot")), d.U64("tail")
+		if err := d.Done(); err != nil {
+			return err
+		}
+		return r.ship.ack(base, slot, tail)
+	case evIPMONDiverge:
+		tid, call, why := int(d.U32("tid")), d.String("call"), d.String("reason")
+		act = func() { v.enqueue(func() { v.remoteIPMONDiverge(tid, call, why) }) }
+	case evError:
+		why := d.String("error")
+		act = func() {
 			v.m.mu.Lock()
 			v.m.errorLocked("variant %d on %s: %s", v.idx, r.spec.Addr, why)
 			v.m.mu.Unlock()
-		default:
-			r.gone("unknown call frame kind")
-			return
 		}
+	default:
+		return errors.New("unknown call frame kind")
 	}
+	if err := d.Done(); err != nil {
+		return err
+	}
+	act()
+	return nil
 }
 
 // remoteStop handles one stop as the tracer would a wait status.
