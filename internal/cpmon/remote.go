@@ -726,9 +726,8 @@ func (v *variant) missedExpectation(tid int, k uint64, call string) {
 	m := v.m
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t := v.tasks[tid]
-	if t == nil || t.lt == nil {
-		m.errorLocked("variant %d on %s: an unknown task %d diverged", v.idx, v.rem.spec.Addr, tid)
+	t := v.divergedLocked(tid)
+	if t == nil {
 		return
 	}
 	leader := "(unknown)"
@@ -749,12 +748,20 @@ func (v *variant) remoteIPMONDiverge(tid int, call, why string) {
 	m := v.m
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if t := v.divergedLocked(tid); t != nil {
+		m.ipmonDivergeLocked(t.lt, v.idx, call, fmt.Sprintf("%s (found on %s)", why, v.rem.spec.Addr), nil)
+	}
+}
+
+// divergedLocked is the remote task tid that the follower host says
+// diverged; a task it does not know ends the run as an error.
+func (v *variant) divergedLocked(tid int) *task {
 	t := v.tasks[tid]
 	if t == nil || t.lt == nil {
-		m.errorLocked("variant %d on %s: an unknown task %d diverged", v.idx, v.rem.spec.Addr, tid)
-		return
+		v.m.errorLocked("variant %d on %s: an unknown task %d diverged", v.idx, v.rem.spec.Addr, tid)
+		return nil
 	}
-	m.ipmonDivergeLocked(t.lt, v.idx, call, fmt.Sprintf("%s (found on %s)", why, v.rem.spec.Addr), nil)
+	return t
 }
 
 // passed records a call the executor let through itself, as entry does for
