@@ -40,7 +40,7 @@ type xRegion struct {
 	closing    [ipmon.Slots]bool
 }
 
-// spillBytes is how much of a record the spill limit counts.
+// spillSize is how much of a record the spill limit counts.
 func spillSize(r rb.Record) int { return rb.RecordSize + len(r.Out) }
 
 // maxSpill bounds a slot's spill: the shipper's credit beyond the buffer
@@ -48,8 +48,9 @@ func spillSize(r rb.Record) int { return rb.RecordSize + len(r.Out) }
 // different sizes that make a full buffer hold less.
 const maxSpill = shipAhead + ipmon.RBData
 
-// opRecheck is the acknowledger's note to the tracer thread: records a
-// task waited for are in its buffer now. Never on the wire.
+// opRecheck is a note to the tracer thread from the link's reader or the
+// acknowledger: records a task waited for are in its buffer now. Never on
+// the wire.
 const opRecheck = 255
 
 // bufRef names a task's buffer: its region's base and its slot.
@@ -136,6 +137,9 @@ func (x *executor) checkRegister(t *task, ev *stopEvent) {
 // (records); the others go on to the tracer, in order.
 func (x *executor) early(c *command) (bool, error) {
 	if x.regions == nil {
+		if c.op == opRecords || c.op == opRegister || c.op == opFork {
+			return true, fmt.Errorf("IP-MON command %d in a session without IP-MON", c.op)
+		}
 		return false, nil
 	}
 	switch c.op {
