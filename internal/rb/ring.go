@@ -264,7 +264,7 @@ func (b *Buffer) Close() {
 }
 
 // WakeFollowers wakes the followers that sleep for a record: a writer of
-// a batch (ReplayQuiet) calls it once, after the batch.
+// a batch (ReplayBatch) calls it once, after the batch.
 func (b *Buffer) WakeFollowers() { b.wakeFollowers() }
 
 func (b *Buffer) wakeFollowers() {
@@ -298,21 +298,10 @@ func (b *Buffer) Counters() Counters {
 	return c
 }
 
-// Replay writes a record another host's leader wrote (a call's or
-// CP-MON's), in the leader's role: its sequence number must follow the
-// buffer's. Like Append, it returns ErrFull, writing nothing, when the
-// slowest follower has not consumed enough.
-func (b *Buffer) Replay(r Record) error {
-	if err := b.ReplayQuiet(r); err != nil {
-		return err
-	}
-	b.wakeFollowers()
-	return nil
-}
-
-// ReplayBatch writes as many of recs as fit, in order, in the leader's
-// role (as Replay checks each), and publishes them together: one store of
-// head for the batch, as IP-MON's leader publishes lazily, rather than a
+// ReplayBatch writes records another host's leader wrote (a call's or
+// CP-MON's), as many of recs as fit, in order, in the leader's role: each
+// of a known kind, numbered after the buffer's last, at most half the
+// buffer. It publishes them together: one store of head for the batch, as IP-MON's leader publishes lazily, rather than a
 // line pulled away from a polling follower at every record. It returns how
 // many it wrote; the rest wait for room. The caller wakes the followers.
 func (b *Buffer) ReplayBatch(recs []Record) (int, error) {
@@ -358,21 +347,6 @@ func (b *Buffer) ReplayBatch(recs []Record) (int, error) {
 		b.store64(offHead, head)
 	}
 	return n, nil
-}
-
-// ReplayQuiet is Replay without the wake (WakeFollowers, once a batch is
-// in).
-func (b *Buffer) ReplayQuiet(r Record) error {
-	if r.Kind != KindCall && r.Kind != KindCPMON {
-		return fmt.Errorf("rb: replaying a record of kind %d", r.Kind)
-	}
-	if want := b.load64(offSeq) + 1; r.Seq != want {
-		return fmt.Errorf("rb: replaying record %d, the buffer's next is %d", r.Seq, want)
-	}
-	if need := recLen(len(r.Out)); need > b.size/2 {
-		return fmt.Errorf("rb: record of %d bytes in a %d-byte buffer", need, b.size)
-	}
-	return b.put(b.load64(offHead), r.Kind, r.Seq, r.Nr, r.Digest, r.Ret, r.Out)
 }
 
 // Closed reports whether the leader's thread is gone (Close).
