@@ -395,6 +395,9 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 		refuse(unix.ENOMEM, err.Error())
 		return
 	}
+	for v, g := range m.ipm.gates {
+		reg.Avoid(v, ipmon.Span{Lo: g, Size: ipmon.Page})
+	}
 	m.releaseIPMONLocked(lt.proc)
 	slot, _ := reg.Alloc()
 	ip := &ipmonProc{m: m, reg: reg, pids: append([]int(nil), lt.tids...), live: 1, noEpoll: make(map[int]bool),

@@ -47,6 +47,7 @@ func (m *Monitor) forkIPMONLocked(parent *lproc, clt *ltask) {
 	}
 	for v := range m.n {
 		ip.inherited[v] = pip.mappedBase(v)
+		reg.Avoid(v, ipmon.Span{Lo: m.ipm.gates[v], Size: ipmon.Page}, ipmon.Span{Lo: ip.inherited[v], Size: ipmon.RegionSize})
 	}
 	for k := range pip.siteSeen {
 		ip.siteSeen[k] = true

@@ -104,3 +104,22 @@ func TestSubsShareLevel(t *testing.T) {
 		}
 	}
 }
+
+// A region never lands on what its variant has mapped already: its gate,
+// or the region a forked child inherited.
+func TestRegionAvoids(t *testing.T) {
+	r, err := NewRegion(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for i := 0; i < 100; i++ {
+		gate := r.Bases[1] + RegionSize/2 // inside the region as placed
+		parent := r.Bases[1] - RegionSize/2
+		r.Avoid(1, Span{Lo: gate, Size: Page}, Span{Lo: parent, Size: RegionSize})
+		b := r.Bases[1]
+		if b < gate+Page && gate < b+RegionSize || b < parent+RegionSize && parent < b+RegionSize {
+			t.Fatalf("region at %#x overlaps the gate %#x or the parent's region at %#x", b, gate, parent)
+		}
+	}
+}

@@ -214,6 +214,28 @@ func (r *Region) Ctl(c CtlSpec) []byte {
 	return b
 }
 
+// Span is a range of a variant's address space: Size bytes from Lo.
+type Span struct{ Lo, Size uint64 }
+
+// Avoid moves variant v's region, while it overlaps any of taken, to
+// another random place: the region is mapped with MAP_FIXED_NOREPLACE
+// next to what the variant has there already (its gate, or the region a
+// forked child inherited), and an overlap would fail the mapping.
+func (r *Region) Avoid(v int, taken ...Span) {
+	for overlaps(r.Bases[v], taken) {
+		r.Bases[v] = RandomBase(RegionSize)
+	}
+}
+
+func overlaps(base uint64, taken []Span) bool {
+	for _, s := range taken {
+		if base < s.Lo+s.Size && s.Lo < base+RegionSize {
+			return true
+		}
+	}
+	return false
+}
+
 // RandomBase picks a random page-aligned address for size bytes, far from
 // where the kernel puts the program, its libraries and stacks.
 func RandomBase(size uint64) uint64 {
