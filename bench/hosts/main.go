@@ -7,7 +7,11 @@
 // Environment: BENCH_RUNS (5), BENCH_HOST_ITERS (1000000: calls per
 // microbenchmark run), BENCH_WRK_SECS (5), BENCH_SKIP (micro, lighttpd, or
 // hosts, which `make bench` reads to skip this), BENCH_STATS (set: each
-// remote microbenchmark run's --stats, and the CPU time of each side).
+// remote microbenchmark run's --stats, and the CPU time of each side),
+// BENCH_ONLY (comma-separated benchmarks to run, of getcwd, read_zero,
+// sched_yield and lighttpd: all when unset), BENCH_DELAYS (comma-separated
+// delays each way, as Go durations: "0,500us" when unset), BENCH_NOLOCAL
+// (set: the microbenchmarks' remote runs only, for a profiler).
 package main
 
 import (
@@ -87,7 +91,18 @@ func run() error {
 			s.close()
 		}
 	}()
-	for _, delay := range []time.Duration{0, 500 * time.Microsecond} {
+	delays := []time.Duration{0, 500 * time.Microsecond}
+	if v := os.Getenv("BENCH_DELAYS"); v != "" {
+		delays = nil
+		for _, f := range strings.Split(v, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(f))
+			if err != nil {
+				return fmt.Errorf("BENCH_DELAYS: %v", err)
+			}
+			delays = append(delays, d)
+		}
+	}
+	for _, delay := range delays {
 		s, err := newSetup(delay)
 		if err != nil {
 			return err
@@ -99,12 +114,26 @@ func run() error {
 			return err
 		}
 	}
-	if skip != "lighttpd" {
+	if skip != "lighttpd" && selected("lighttpd") {
 		if err := lighttpd(setups, tmp); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// selected: BENCH_ONLY is unset or names benchmark b.
+func selected(b string) bool {
+	v := os.Getenv("BENCH_ONLY")
+	if v == "" {
+		return true
+	}
+	for _, f := range strings.Split(v, ",") {
+		if strings.TrimSpace(f) == b {
+			return true
+		}
+	}
+	return false
 }
 
 // newSetup makes two hosts (the leader's and a follower's) and starts the
@@ -257,17 +286,22 @@ func micro(setups []*setup) error {
 	}
 	fmt.Printf("---:|\n")
 	for _, b := range []string{"getcwd", "read_zero", "sched_yield"} {
+		if !selected(b) {
+			continue
+		}
 		prog := []string{filepath.Join(root, "bench/bin", b), strconv.Itoa(iters)}
 		local := []float64{}
 		remote := make([][]float64, len(setups))
 		var wire float64
 		for r := 0; r < runs; r++ {
 			log("%s run %d/%d", b, r+1, runs)
-			d, err := timed(setups[0].leader(), append([]string{dmvx, "run", "-n", "2", "--"}, prog...)...)
-			if err != nil {
-				return err
+			if os.Getenv("BENCH_NOLOCAL") == "" {
+				d, err := timed(setups[0].leader(), append([]string{dmvx, "run", "-n", "2", "--"}, prog...)...)
+				if err != nil {
+					return err
+				}
+				local = append(local, d.Seconds())
 			}
-			local = append(local, d.Seconds())
 			for i, s := range setups {
 				before, _ := s.wireBytes()
 				a0 := agentCPU(s)

@@ -228,7 +228,7 @@ func (p *pump) fromPeer() error {
 		if err := p.rc.SetReadDeadline(time.Now().Add(p.cfg.Timeout)); err != nil {
 			return err
 		}
-		f, err := p.remote.Read()
+		f, err := p.remote.ReadShared() // written on before the next read
 		if err != nil {
 			err = p.silent(err)
 			p.tellMonitor(err)
@@ -266,7 +266,7 @@ func (p *pump) tellMonitor(why error) {
 // verdict, an end) at once.
 func (p *pump) toPeer() error {
 	for {
-		f, err := p.local.Read()
+		f, err := p.local.ReadShared() // written on before the next read
 		if err != nil {
 			p.mu.Lock()
 			ferr := p.remote.Flush()

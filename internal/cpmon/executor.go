@@ -21,6 +21,7 @@ import (
 	"dmvx/internal/ipmon"
 	"dmvx/internal/launch"
 	"dmvx/internal/ptrace"
+	"dmvx/internal/rb"
 	"dmvx/internal/wire"
 
 	"golang.org/x/net/bpf"
@@ -164,6 +165,9 @@ type executor struct {
 	bufs    map[int]bufRef
 	// markerWaits counts the tasks that wait for a record (markerWait).
 	markerWaits atomic.Int32
+	// recScratch holds a batch of records as the link's reader unpacks
+	// it; it is that goroutine's alone.
+	recScratch []rb.Record
 }
 
 func (x *executor) send(t wire.Type, p []byte) error {
@@ -187,7 +191,9 @@ func (x *executor) refuse(why string) error {
 // readLoop queues the leader's commands for the tracer thread and rings.
 func (x *executor) readLoop() {
 	for {
-		f, err := x.wc.Read()
+		// Shared: only records keep views of a frame (opRecords), and
+		// they are written, or copied aside, before the next read.
+		f, err := x.wc.ReadShared()
 		var cs []command
 		switch {
 		case err != nil:

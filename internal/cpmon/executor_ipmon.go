@@ -316,10 +316,12 @@ func (x *executor) thread(t *task, c *command) error {
 // shipAhead more, as of the last acknowledgement) bounds the spill: the
 // executor never waits for room, which would hold up the commands behind.
 func (x *executor) records(c *command) error {
-	recs, err := ship.Unpack(c.data)
+	// One slice for every batch: the link's reader is the only caller.
+	recs, err := ship.UnpackInto(x.recScratch, c.data)
 	if err != nil {
 		return err
 	}
+	x.recScratch = recs[:0]
 	x.rmu.Lock()
 	r := x.regions[c.base]
 	if r == nil || r.reg.Buffer(c.slot) == nil {
@@ -386,6 +388,9 @@ func (r *xRegion) add(slot int, recs []rb.Record, close bool) error {
 		recs = recs[n:]
 	}
 	for _, rec := range recs {
+		// The records are views of the frame, which the link's reader
+		// reuses: what waits here is copied.
+		rec.Out = bytes.Clone(rec.Out)
 		r.spill[slot] = append(r.spill[slot], rec)
 		r.spillBytes[slot] += spillSize(rec)
 	}

@@ -68,6 +68,7 @@ type shipper struct {
 	kick  chan struct{}
 	// records and batches shipped, for --stats.
 	records, batches uint64
+	batch            ship.Batch // the batch being packed, under mu
 }
 
 func newShipper(r *remote) *shipper {
@@ -154,19 +155,23 @@ func (s *shipper) drainSlotLocked(sl *shipSlot) (int, error) {
 	if sl.closed {
 		return 0, nil
 	}
-	var batch []rb.Record
+	batch := &s.batch
 	size, n := 0, 0
 	send := func(close bool) {
-		if len(batch) == 0 && !close {
+		if batch.Len() == 0 && !close {
 			return
 		}
-		s.r.push(&command{op: opRecords, base: sl.base, slot: sl.slot, data: ship.Pack(batch), close: close})
+		// push copies the payload into the link's batch of commands.
+		s.r.push(&command{op: opRecords, base: sl.base, slot: sl.slot, data: batch.Payload(), close: close})
 		s.batches++
-		s.records += uint64(len(batch))
-		batch, size = batch[:0], 0
+		s.records += uint64(batch.Len())
+		batch.Reset()
+		size = 0
 	}
 	for {
-		r, err := sl.b.Peek(s.f)
+		// A view: the record is copied into the batch before it is
+		// consumed, after which the leader may write over it.
+		r, err := sl.b.PeekView(s.f)
 		if errors.Is(err, rb.ErrEmpty) {
 			break
 		}
@@ -177,9 +182,9 @@ func (s *shipper) drainSlotLocked(sl *shipSlot) (int, error) {
 		if next-sl.acked > sl.b.Size()+shipAhead {
 			break // no room there yet: the next ack brings credit
 		}
+		batch.Add(r)
 		sl.b.ConsumeQuiet(s.f, r)
 		sl.head = next
-		batch = append(batch, r)
 		n++
 		if size += len(r.Out) + rb.RecordSize; size >= ship.MaxBatch {
 			send(false)

@@ -100,6 +100,9 @@ func (r *remote) wake() {
 func (r *remote) push(c *command) {
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
+	if r.cmds.Len() == 0 {
+		r.cmds.U32(0) // the count, which flushLocked sets
+	}
 	encodeCommand(&r.cmds, c)
 	r.ncmd++
 	if c.op != opExpect {
@@ -133,17 +136,20 @@ func (r *remote) flush() {
 }
 
 func (r *remote) flushLocked() {
+	// The batch's memory is kept for the next: a frame a millisecond of
+	// records allocates nothing, and the collector, whose stops wait for
+	// the tracers in wait4, seldom runs.
+	defer r.cmds.Reset()
 	if r.ncmd == 0 || r.lost.Load() {
-		r.cmds, r.ncmd, r.urgent = wire.Enc{}, 0, false
+		r.ncmd, r.urgent = 0, false
 		return
 	}
-	var e wire.Enc
-	e.U32(r.ncmd)
-	p := append(e.Payload(), r.cmds.Payload()...)
+	r.cmds.PutU32At(0, r.ncmd)
+	p := r.cmds.Payload()
 	r.commands.Add(uint64(r.ncmd))
 	r.frames.Add(1)
 	r.bytes.Add(uint64(len(p) + wire.HeaderSize))
-	r.cmds, r.ncmd, r.urgent = wire.Enc{}, 0, false
+	r.ncmd, r.urgent = 0, false
 	if len(p) > wire.MaxPayload {
 		// push keeps batches below a frame's bound; never drop commands
 		// silently: the executor would go on without them. (gone takes

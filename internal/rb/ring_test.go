@@ -271,3 +271,42 @@ func TestReplayBatch(t *testing.T) {
 		t.Errorf("a pad: %d written, %v", n, err)
 	}
 }
+
+// PeekView's output is the buffer's memory, which the leader writes over
+// once the record is consumed; Peek's is a copy.
+func TestPeekView(t *testing.T) {
+	b, err := Init(newMem(128), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Append(1, 1, 0, 0, []byte("first record")); err != nil {
+		t.Fatal(err)
+	}
+	view, err := b.PeekView(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := b.Peek(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(view.Out) != "first record" || string(cp.Out) != "first record" {
+		t.Fatalf("view %q, copy %q", view.Out, cp.Out)
+	}
+	if cap(view.Out) != len(view.Out) {
+		t.Errorf("the view's capacity %d reaches past its %d bytes", cap(view.Out), len(view.Out))
+	}
+	b.ConsumeQuiet(0, view)
+	// 128 bytes: the third record of this size lands where the first was.
+	for seq := uint64(2); seq <= 3; seq++ {
+		if err := b.Append(seq, 1, 0, 0, []byte("later record")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Next(0, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(view.Out) != "later record" || string(cp.Out) != "first record" {
+		t.Errorf("after the leader wrote over it: view %q, copy %q", view.Out, cp.Out)
+	}
+}

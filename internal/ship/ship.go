@@ -22,17 +22,51 @@ const maxOut = wire.MaxPayload / 2
 
 // Pack encodes records as one Records payload.
 func Pack(recs []rb.Record) []byte {
-	var e wire.Enc
-	e.U32(uint32(len(recs)))
+	var b Batch
 	for _, r := range recs {
-		e.U8(uint8(r.Kind))
-		e.U64(r.Seq)
-		e.U32(r.Nr)
-		e.U64(r.Digest)
-		e.I64(r.Ret)
-		e.Bytes(r.Out)
+		b.Add(r)
 	}
-	return e.Payload()
+	return b.Payload()
+}
+
+// Batch builds a Records payload a record at a time, copying each record's
+// output as it goes (a shipper adds a record before the leader may reuse
+// its memory), and keeps its memory from one batch to the next.
+type Batch struct {
+	e wire.Enc
+	n uint32
+}
+
+// Add appends r.
+func (b *Batch) Add(r rb.Record) {
+	if b.e.Len() == 0 {
+		b.e.U32(0) // the count, set by Payload
+	}
+	b.e.U8(uint8(r.Kind))
+	b.e.U64(r.Seq)
+	b.e.U32(r.Nr)
+	b.e.U64(r.Digest)
+	b.e.I64(r.Ret)
+	b.e.Bytes(r.Out)
+	b.n++
+}
+
+// Len is how many records were added since the last Reset.
+func (b *Batch) Len() int { return int(b.n) }
+
+// Payload is the batch's payload, valid until the next Add or Reset.
+func (b *Batch) Payload() []byte {
+	if b.e.Len() == 0 {
+		b.e.U32(0)
+	}
+	b.e.PutU32At(0, b.n)
+	return b.e.Payload()
+}
+
+// Reset empties the batch, keeping its memory.
+func (b *Batch) Reset() {
+	b.e.Reset()
+	b.n = 0
 }
 
 // recordMin is the fewest bytes one packed record takes.
@@ -41,13 +75,20 @@ const recordMin = 1 + 8 + 4 + 8 + 8 + 4
 // Unpack decodes a Records payload, checking it: known kinds, sequence
 // numbers that follow each other, sizes within bounds. The records' outputs
 // share p's memory.
-func Unpack(p []byte) ([]rb.Record, error) {
+func Unpack(p []byte) ([]rb.Record, error) { return UnpackInto(nil, p) }
+
+// UnpackInto is Unpack into dst's memory (dst[:0]): a reader of a frame
+// after another reuses one slice.
+func UnpackInto(dst []rb.Record, p []byte) ([]rb.Record, error) {
 	d := wire.NewDec(p, "records")
 	n := d.U32("count")
 	if d.Err == nil && uint64(n)*recordMin > uint64(len(p)) {
 		return nil, fmt.Errorf("%w: records: %d records in %d bytes", wire.ErrMalformed, n, len(p))
 	}
-	recs := make([]rb.Record, 0, n)
+	recs := dst[:0]
+	if cap(recs) < int(n) {
+		recs = make([]rb.Record, 0, n)
+	}
 	for i := uint32(0); i < n && d.Err == nil; i++ {
 		r := rb.Record{
 			Kind:   uint32(d.U8("kind")),

@@ -33,6 +33,17 @@ func (e *Enc) Strings(v []string) {
 // Payload is what was built.
 func (e *Enc) Payload() []byte { return e.b }
 
+// Len is how many bytes were built.
+func (e *Enc) Len() int { return len(e.b) }
+
+// Reset empties e and keeps its memory: an encoder built again for every
+// frame allocates nothing once it has grown.
+func (e *Enc) Reset() { e.b = e.b[:0] }
+
+// PutU32At overwrites the uint32 at off, which was built before: a count
+// known only at the end.
+func (e *Enc) PutU32At(off int, v uint32) { binary.BigEndian.PutUint32(e.b[off:], v) }
+
 // Dec reads a payload built by Enc. The first field that does not fit sets
 // Err (wrapping ErrMalformed) and every later read returns zero, so a
 // decoder reads all its fields and checks Err once at the end.

@@ -97,6 +97,7 @@ type Conn struct {
 	rseq    uint64
 	wseq    uint64
 	hdr     [HeaderSize]byte
+	payload []byte // ReadShared's, reused from frame to frame
 }
 
 // bufSize is the write buffer: a batch of records up to this size goes out
@@ -152,7 +153,15 @@ func (c *Conn) Buffered() int { return c.w.Buffered() }
 func (c *Conn) Ready() int { return c.r.Buffered() }
 
 // Read reads the next frame and checks it. The payload is the caller's.
-func (c *Conn) Read() (Frame, error) {
+func (c *Conn) Read() (Frame, error) { return c.read(false) }
+
+// ReadShared is Read with the payload in the connection's memory, valid
+// until the next read: a relay, or a reader done with each frame before
+// the next, allocates nothing a frame (a frame of records a millisecond
+// otherwise keeps the collector busy).
+func (c *Conn) ReadShared() (Frame, error) { return c.read(true) }
+
+func (c *Conn) read(shared bool) (Frame, error) {
 	if _, err := io.ReadFull(c.r, c.hdr[:]); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return Frame{}, fmt.Errorf("%w: connection ended inside a header", ErrMalformed)
@@ -195,7 +204,15 @@ func (c *Conn) Read() (Frame, error) {
 		return Frame{}, fmt.Errorf("%w: %s frame %d, want %d", ErrSequence, t, seq, c.rseq+1)
 	}
 	c.rseq = seq
-	p := make([]byte, n)
+	var p []byte
+	if shared {
+		if uint32(cap(c.payload)) < n {
+			c.payload = make([]byte, n)
+		}
+		p = c.payload[:n]
+	} else {
+		p = make([]byte, n)
+	}
 	if _, err := io.ReadFull(c.r, p); err != nil {
 		return Frame{}, fmt.Errorf("%w: connection ended inside a %d-byte %s payload: %v", ErrMalformed, n, t, err)
 	}

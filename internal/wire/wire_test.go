@@ -242,3 +242,35 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// ReadShared reads what Read does, each payload in the connection's one
+// buffer, so a frame's payload is gone once the next is read.
+func TestReadShared(t *testing.T) {
+	s := session(t)
+	want := []Frame{
+		{Type: Hello, Seq: 1, Payload: []byte("hello")},
+		{Type: Records, Seq: 2, Payload: bytes.Repeat([]byte{0xab}, 3000)},
+		{Type: Records, Seq: 3, Payload: bytes.Repeat([]byte{0xcd}, 100)},
+		{Type: Heartbeat, Seq: 4, Payload: []byte{}},
+	}
+	c := Accept(rw{bytes.NewReader(frames(t, s, want...)), io.Discard})
+	var first []byte
+	for i, w := range want {
+		f, err := c.ReadShared()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(w, f); diff != "" {
+			t.Errorf("frame %d (-sent +read):\n%s", i, diff)
+		}
+		if i == 1 {
+			first = f.Payload
+		}
+	}
+	if first[0] != 0xcd {
+		t.Errorf("the third frame went to memory of its own, not the connection's")
+	}
+	if _, err := c.ReadShared(); err != io.EOF {
+		t.Errorf("after the last frame: %v, want EOF", err)
+	}
+}
