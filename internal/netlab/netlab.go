@@ -356,6 +356,15 @@ func (h *Host) SetLink(up bool) error {
 // Close removes the lab: each host's init (and with it its mount
 // namespace and overlay), its network namespace and veth pair, the bridge
 // and the lab's directory. It goes on past errors and returns them all.
+// SwitchFrames is how many frames the hosts sent through the delay switch
+// (0 without one).
+func (l *Lab) SwitchFrames() uint64 {
+	if l.sw == nil {
+		return 0
+	}
+	return l.sw.frames.Load()
+}
+
 func (l *Lab) Close() error {
 	var errs []error
 	switch {

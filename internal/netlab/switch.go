@@ -2,6 +2,7 @@ package netlab
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -28,8 +29,9 @@ type frame struct {
 }
 
 type tapSwitch struct {
-	ports []*port
-	wg    sync.WaitGroup
+	ports  []*port
+	wg     sync.WaitGroup
+	frames atomic.Uint64 // frames the hosts sent through it
 }
 
 type port struct {
@@ -51,10 +53,21 @@ func openTAP(name string) (*os.File, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	ifr.SetUint16(unix.IFF_TAP | unix.IFF_NO_PI)
+	// A virtio-net header in front of each frame, and offloads on: the
+	// host's kernel hands the switch segments of up to 64 KiB (TSO) and
+	// takes them so on the other side, as a virtual machine's NIC does,
+	// instead of a frame every 1500 bytes, whose per-frame cost in this
+	// process took the CPU the hosts' programs measure with (a million
+	// getcwd records cross as 30 000 frames).
+	ifr.SetUint16(unix.IFF_TAP | unix.IFF_NO_PI | unix.IFF_VNET_HDR)
 	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
 		unix.Close(fd)
 		return nil, err
+	}
+	const offloads = unix.TUN_F_CSUM | unix.TUN_F_TSO4 | unix.TUN_F_TSO6
+	if err := unix.IoctlSetInt(fd, unix.TUNSETOFFLOAD, offloads); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("TAP offloads: %w", err)
 	}
 	return os.NewFile(uintptr(fd), "/dev/net/tun:"+name), nil
 }
@@ -91,7 +104,7 @@ func (s *tapSwitch) receive(p *port) {
 			}
 		}
 	}()
-	buf := make([]byte, 65536)
+	buf := make([]byte, 128<<10) // a 64 KiB segment and its header
 	for {
 		n, err := p.tap.Read(buf)
 		if err != nil {
@@ -103,6 +116,7 @@ func (s *tapSwitch) receive(p *port) {
 			time.Sleep(time.Millisecond)
 			continue
 		}
+		s.frames.Add(1)
 		due := time.Now().Add(time.Duration(p.delay.Load()))
 		for _, ch := range p.out {
 			if ch == nil {
