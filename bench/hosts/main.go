@@ -11,7 +11,7 @@
 // BENCH_ONLY (comma-separated benchmarks to run, of getcwd, read_zero,
 // sched_yield and lighttpd: all when unset), BENCH_DELAYS (comma-separated
 // delays each way, as Go durations: "0,500us" when unset), BENCH_NOLOCAL
-// (set: the microbenchmarks' remote runs only, for a profiler).
+// (set: the remote runs only, for a profiler).
 package main
 
 import (
@@ -359,6 +359,9 @@ func lighttpd(setups []*setup, tmp string) error {
 	results := make([]res, len(modes))
 	for r := 0; r < runs; r++ {
 		for i := range modes {
+			if i == 0 && os.Getenv("BENCH_NOLOCAL") != "" {
+				continue
+			}
 			log("lighttpd %s run %d/%d", modes[i], r+1, runs)
 			s := setups[0]
 			args := []string{dmvx, "run", "-n", "2", "--", "/usr/sbin/lighttpd", "-D", "-f", conf}

@@ -35,10 +35,44 @@ type xRegion struct {
 	// spill holds, per slot, the records that came while the buffer was
 	// full (spillBytes of them), in order; closing: the leader's thread
 	// is gone, which the buffer says once they are in.
-	spill      [ipmon.Slots][]rb.Record
+	spill      [ipmon.Slots]spillQueue
 	spillBytes [ipmon.Slots]int
 	closing    [ipmon.Slots]bool
 }
+
+// spillQueue is a slot's spill: records in order from head, in memory
+// kept from one batch to the next. A follower slower than the leader
+// (read_zero's, which reads /dev/zero itself) has most records pass
+// through it; a slice grown and dropped a batch at a time had the
+// executor collect garbage every 40 ms, each collection's stops waiting
+// for its tracer in wait4, and the variant starve meanwhile.
+type spillQueue struct {
+	recs []rb.Record
+	head int
+}
+
+func (q *spillQueue) pending() []rb.Record { return q.recs[q.head:] }
+
+func (q *spillQueue) push(r rb.Record) { q.recs = append(q.recs, r) }
+
+// pop drops the first n pending records.
+func (q *spillQueue) pop(n int) {
+	clear(q.recs[q.head : q.head+n]) // their outputs may go
+	q.head += n
+	switch {
+	case q.head == len(q.recs):
+		q.recs, q.head = q.recs[:0], 0
+	case q.head >= 1024 && 2*q.head >= len(q.recs):
+		// Move the rest to the front: each record moves at most once
+		// for every record popped before it.
+		k := copy(q.recs, q.recs[q.head:])
+		clear(q.recs[k:])
+		q.recs, q.head = q.recs[:k], 0
+	}
+}
+
+// reset empties the queue and lets its memory go.
+func (q *spillQueue) reset() { *q = spillQueue{} }
 
 // spillSize is how much of a record the spill limit counts.
 func spillSize(r rb.Record) int { return rb.RecordSize + len(r.Out) }
@@ -182,7 +216,8 @@ func (x *executor) early(c *command) (bool, error) {
 			r.reg.Free(c.slot)
 			r.reg.AllocAt(c.slot)
 			r.acked[c.slot] = 0
-			r.spill[c.slot], r.spillBytes[c.slot], r.closing[c.slot] = nil, 0, false
+			r.spill[c.slot].reset()
+			r.spillBytes[c.slot], r.closing[c.slot] = 0, false
 		}
 	}
 	return false, nil
@@ -375,7 +410,7 @@ func (x *executor) ackLocked(r *xRegion, base uint64, slot int, flush bool) bool
 // add takes a batch of records for slot's buffer (and, with close, the
 // end of the leader's thread). Called with x.rmu held.
 func (r *xRegion) add(slot int, recs []rb.Record, close bool) error {
-	if len(r.spill[slot]) == 0 {
+	if len(r.spill[slot].pending()) == 0 {
 		// Straight into the buffer, as far as it has room.
 		b := r.reg.Buffer(slot)
 		n, err := b.ReplayBatch(recs)
@@ -391,7 +426,7 @@ func (r *xRegion) add(slot int, recs []rb.Record, close bool) error {
 		// The records are views of the frame, which the link's reader
 		// reuses: what waits here is copied.
 		rec.Out = bytes.Clone(rec.Out)
-		r.spill[slot] = append(r.spill[slot], rec)
+		r.spill[slot].push(rec)
 		r.spillBytes[slot] += spillSize(rec)
 	}
 	r.closing[slot] = r.closing[slot] || close
@@ -410,19 +445,19 @@ func (r *xRegion) fill(slot int) (bool, error) {
 	if b == nil {
 		return false, nil
 	}
-	n, err := b.ReplayBatch(r.spill[slot])
+	q := &r.spill[slot]
+	n, err := b.ReplayBatch(q.pending())
 	if err != nil {
 		return false, fmt.Errorf("buffer %d: %w", slot, err)
 	}
-	for _, rec := range r.spill[slot][:n] {
+	for _, rec := range q.pending()[:n] {
 		r.spillBytes[slot] -= spillSize(rec)
 	}
 	if n > 0 {
 		b.WakeFollowers() // once a batch, not a kernel entry a record
 	}
-	r.spill[slot] = r.spill[slot][n:]
-	if len(r.spill[slot]) == 0 {
-		r.spill[slot] = nil
+	q.pop(n)
+	if len(q.pending()) == 0 {
 		if r.closing[slot] && !b.Closed() {
 			b.Close()
 		}
@@ -596,7 +631,7 @@ func (x *executor) ackLoop() {
 				if moved {
 					refill = true
 				}
-				pending = pending || b.Tail(0) != b.Head() || len(r.spill[s]) > 0
+				pending = pending || b.Tail(0) != b.Head() || len(r.spill[s].pending()) > 0
 				if x.ackLocked(r, base, s, false) {
 					n++
 				}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 
 	"dmvx/internal/ipmon"
 	"dmvx/internal/rb"
@@ -192,5 +193,102 @@ func TestShipperAck(t *testing.T) {
 	}
 	if err := s.ack(0x2000, 0, 1<<40); err != nil {
 		t.Errorf("an acknowledgement of a dropped buffer: %v", err)
+	}
+}
+
+// A buffer's records go once enough wait or the first has waited
+// shipLinger, and at once when the leader's thread is gone: a slow writer's
+// records cross in a frame of several milliseconds' worth.
+func TestShipperLinger(t *testing.T) {
+	leader := testBuffer(t, ipmon.RBData, 1)
+	r, sent := testRemote()
+	s := newShipper(r)
+	sl := &shipSlot{b: leader, base: 0x1000, slot: 0}
+	s.slots[shipKey{0x1000, 0}] = sl
+	t0 := time.Now()
+	shipAt := func(at time.Duration) int {
+		t.Helper()
+		if _, err := s.drain(t0.Add(at), false); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range takeCommands(t, r, sent) {
+			recs, err := ship.Unpack(c.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(recs)
+		}
+		return n
+	}
+	seq := uint64(0)
+	write := func(n, size int) {
+		for range n {
+			seq++
+			if err := leader.Append(seq, 1, 0, 0, make([]byte, size)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if waiting, _ := s.drain(t0, false); waiting {
+		t.Error("an empty buffer waits")
+	}
+	write(5, 8)
+	if n := shipAt(0); n != 0 {
+		t.Errorf("%d records of five shipped at once", n)
+	}
+	if n := shipAt(shipLinger / 2); n != 0 {
+		t.Errorf("%d records of five shipped after half the linger", n)
+	}
+	write(5, 8)
+	if n := shipAt(shipLinger); n != 10 {
+		t.Errorf("after the first waited shipLinger: %d records shipped, want 10", n)
+	}
+	// The clock starts again with the next record.
+	write(1, 8)
+	if n := shipAt(shipLinger + time.Millisecond); n != 0 {
+		t.Errorf("a fresh record shipped at once: %d", n)
+	}
+	// Enough bytes go at once.
+	big := shipEager/1024 + 1
+	write(big, 1024-rb.RecordSize)
+	if n := shipAt(shipLinger + time.Millisecond); n != 1+big {
+		t.Errorf("with %d KiB waiting: %d records shipped, want %d", big, n, 1+big)
+	}
+	write(1, 8)
+	leader.Close()
+	if n := shipAt(shipLinger + time.Millisecond); n != 1 || !sl.closed {
+		t.Errorf("after the close: %d records shipped, closed %v", n, sl.closed)
+	}
+}
+
+// The spill gives its records back in order however it is drained, and
+// keeps its memory while records keep passing through it.
+func TestSpillQueue(t *testing.T) {
+	var q spillQueue
+	next, want := uint64(1), uint64(1)
+	for round := range 200 {
+		for range 300 + round%7*50 {
+			q.push(rb.Record{Seq: next})
+			next++
+		}
+		n := min(len(q.pending()), 250+round%5*40)
+		for i, r := range q.pending()[:n] {
+			if r.Seq != want+uint64(i) {
+				t.Fatalf("round %d: record %d is %d, want %d", round, i, r.Seq, want+uint64(i))
+			}
+		}
+		q.pop(n)
+		want += uint64(n)
+	}
+	if got := len(q.pending()); uint64(got) != next-want {
+		t.Fatalf("%d pending, want %d", got, next-want)
+	}
+	if cap(q.recs) > 4*len(q.pending())+4096 {
+		t.Errorf("%d records' room for %d pending", cap(q.recs), len(q.pending()))
+	}
+	q.pop(len(q.pending()))
+	if q.head != 0 || len(q.recs) != 0 || cap(q.recs) == 0 {
+		t.Errorf("emptied: head %d, %d records, room for %d", q.head, len(q.recs), cap(q.recs))
 	}
 }

@@ -238,6 +238,9 @@ func (b *Buffer) ConsumeQuiet(f int, r Record) {
 	b.store64(offTail+8*f, b.load64(offTail+8*f)+r.size)
 }
 
+// LeaderSleeping: the leader sleeps for room (WaitRoom, or IP-MON's).
+func (b *Buffer) LeaderSleeping() bool { return b.load32(offLeaderSleeping) != 0 }
+
 // WakeLeader wakes the leader if it sleeps for room.
 func (b *Buffer) WakeLeader() {
 	if b.load32(offLeaderSleeping) != 0 {
