@@ -50,7 +50,7 @@ func Follow(cfg FollowConfig) error {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	x := &executor{cfg: cfg, log: cfg.Log, wc: wire.Accept(cfg.Conn), tasks: make(map[int]*task),
+	x := &executor{cfg: cfg, log: cfg.Log, wc: wire.Accept(cfg.Conn), tasks: make(map[int]*task), ackKick: make(chan struct{}, 1),
 		debug: cfg.Log.Enabled(context.Background(), slog.LevelDebug)}
 	x.mon = New(Config{Log: cfg.Log})
 	x.v = newVariant(x.mon, 1)
@@ -168,6 +168,8 @@ type executor struct {
 	// recScratch holds a batch of records as the link's reader unpacks
 	// it; it is that goroutine's alone.
 	recScratch []rb.Record
+	// ackKick wakes the acknowledger when records come.
+	ackKick chan struct{}
 }
 
 func (x *executor) send(t wire.Type, p []byte) error {

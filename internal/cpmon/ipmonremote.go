@@ -81,12 +81,16 @@ func newShipper(r *remote) *shipper {
 	return &shipper{r: r, f: r.v.idx - 1, slots: make(map[shipKey]*shipSlot), kick: make(chan struct{}, 1)}
 }
 
-// Polling and batching. The shipper looks every shipPoll while records
-// wait, backing off to shipIdle when none do. It sends a buffer's records
-// once shipEager bytes wait, or the first of them has waited shipLinger,
-// or the leader's thread waits for room, or the follower host's copy had
-// no room for them before (credit), and at once at a rendezvous
-// (throughLocked) and when the leader's thread is gone.
+// Polling and batching. The shipper sends a buffer's records once
+// shipEager bytes wait, or the first of them has waited shipLinger, or the
+// leader's thread waits for room, or the follower host's copy had no room
+// for them before (credit), and at once at a rendezvous (throughLocked)
+// and when the leader's thread is gone. It looks again when the first
+// waiting record falls due, or after shipPoll where half of shipEager
+// waits already; with nothing waiting, every shipPoll backing off to
+// shipIdle. (A look a millisecond while lighttpd's records lingered cost
+// the monitor a thousand wake-ups a second, each several context switches
+// of the Go runtime's threads.)
 //
 // Each frame of records wakes the four processes between the buffers
 // (this monitor, the two connectors, the executor) and the Go runtime's
@@ -112,7 +116,7 @@ func (s *shipper) loop(done <-chan struct{}) {
 	defer t.Stop()
 	kicked := false
 	for {
-		waiting, err := s.drain(time.Now(), kicked)
+		next, err := s.drain(time.Now(), kicked)
 		if err != nil {
 			m := s.r.v.m
 			m.mu.Lock()
@@ -120,8 +124,8 @@ func (s *shipper) loop(done <-chan struct{}) {
 			m.mu.Unlock()
 			return
 		}
-		if waiting {
-			wait = shipPoll
+		if next > 0 {
+			wait = min(max(next, shipPoll), shipLinger)
 		} else {
 			wait = min(2*wait, shipIdle)
 		}
@@ -152,47 +156,57 @@ func (s *shipper) wake() {
 }
 
 // drain ships the buffers whose records are due (see shipLinger), or all
-// with force, as far as credit goes, and sends them. It reports whether
-// records still wait.
-func (s *shipper) drain(now time.Time, force bool) (bool, error) {
+// with force, as far as credit goes, and sends them. It returns when to
+// look again for the records that still wait (0: none does).
+func (s *shipper) drain(now time.Time, force bool) (time.Duration, error) {
 	s.mu.Lock()
 	n := 0
-	waiting := false
+	var next time.Duration
 	var err error
 	for _, sl := range s.slots {
 		if sl.closed {
 			continue
 		}
-		if !sl.dueLocked(now) && !force {
-			waiting = waiting || !sl.since.IsZero()
+		due, pending := sl.dueLocked(now)
+		if due || force {
+			var k int
+			if k, err = s.drainSlotLocked(sl); err != nil {
+				break
+			}
+			n += k
+		}
+		if sl.since.IsZero() {
 			continue
 		}
-		var k int
-		if k, err = s.drainSlotLocked(sl); err != nil {
-			break
+		// Still waiting: lingering, or short of credit (the ack kicks).
+		in := sl.since.Add(shipLinger).Sub(now)
+		if sl.starved || 2*pending >= shipEager {
+			in = shipPoll
 		}
-		n += k
-		waiting = waiting || !sl.since.IsZero()
+		if next == 0 || in < next {
+			next = max(in, 1)
+		}
 	}
 	s.mu.Unlock()
 	if n > 0 {
 		s.r.flush()
 	}
-	return waiting, err
+	return next, err
 }
 
-// dueLocked: sl's records are to go now. Called with s.mu held.
-func (sl *shipSlot) dueLocked(now time.Time) bool {
+// dueLocked: sl's records are to go now; pending is how many bytes of
+// them wait. Called with s.mu held.
+func (sl *shipSlot) dueLocked(now time.Time) (bool, uint64) {
 	pending := sl.b.Head() - sl.b.Tail(sl.f)
 	if pending == 0 && !sl.b.Closed() {
 		sl.since = time.Time{}
-		return false
+		return false, 0
 	}
 	if sl.since.IsZero() {
 		sl.since = now
 	}
 	return pending >= shipEager || now.Sub(sl.since) >= shipLinger || sl.starved ||
-		sl.b.LeaderSleeping() || sl.b.Closed()
+		sl.b.LeaderSleeping() || sl.b.Closed(), pending
 }
 
 // drainSlotLocked pushes sl's records that the follower host has room

@@ -230,12 +230,15 @@ func TestShipperLinger(t *testing.T) {
 			}
 		}
 	}
-	if waiting, _ := s.drain(t0, false); waiting {
-		t.Error("an empty buffer waits")
+	if next, _ := s.drain(t0, false); next != 0 {
+		t.Errorf("an empty buffer waits, to be looked at in %v", next)
 	}
 	write(5, 8)
 	if n := shipAt(0); n != 0 {
 		t.Errorf("%d records of five shipped at once", n)
+	}
+	if next, _ := s.drain(t0.Add(time.Millisecond), false); next != shipLinger-time.Millisecond {
+		t.Errorf("lingering records to be looked at in %v, want %v", next, shipLinger-time.Millisecond)
 	}
 	if n := shipAt(shipLinger / 2); n != 0 {
 		t.Errorf("%d records of five shipped after half the linger", n)
