@@ -3,6 +3,7 @@ package netlab
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,7 +45,7 @@ func output(t *testing.T, cmd *exec.Cmd) string {
 // line it receives and exits.
 func listen(t *testing.T, h *Host, port string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
-	srv := h.Command("", "python3", "-c", `
+	srv, pr := startServer(t, h, `
 import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -55,6 +56,15 @@ c, _ = s.accept()
 print(c.makefile().readline().strip(), flush=True)
 `, port)
 	var out bytes.Buffer
+	go func() { _, _ = out.ReadFrom(pr) }()
+	return srv, &out
+}
+
+// startServer runs a Python server script in host h and returns once it
+// printed "listening", with the rest of its output to read.
+func startServer(t *testing.T, h *Host, script string, args ...string) (*exec.Cmd, io.Reader) {
+	t.Helper()
+	srv := h.Command("", "python3", append([]string{"-c", script}, args...)...)
 	pr, err := srv.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -64,11 +74,10 @@ print(c.makefile().readline().strip(), flush=True)
 	}
 	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
 	var b [10]byte
-	if _, err := pr.Read(b[:]); err != nil {
+	if _, err := io.ReadFull(pr, b[:]); err != nil {
 		t.Fatal(err)
 	}
-	go func() { _, _ = out.ReadFrom(pr) }()
-	return srv, &out
+	return srv, pr
 }
 
 // send connects from host h to addr:port within timeout and sends msg.
@@ -155,7 +164,7 @@ func TestDelaySwitch(t *testing.T) {
 func TestDelaySwitchSegments(t *testing.T) {
 	l := newLab(t, 2, WithDelay())
 	h0, h1 := l.Hosts[0], l.Hosts[1]
-	srv := h1.Command("", "python3", "-c", `
+	srv, pr := startServer(t, h1, `
 import socket
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -172,18 +181,6 @@ while True:
 print(n, flush=True)
 `)
 	var out bytes.Buffer
-	pr, err := srv.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
-	var b [10]byte
-	if _, err := pr.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
 	before := l.SwitchFrames()
 	const size = 4 << 20
 	if err := h0.Command("", "timeout", "20s", "bash", "-c", fmt.Sprintf("head -c %d /dev/zero >/dev/tcp/%s/7200", size, h1.Addr)).Run(); err != nil {
