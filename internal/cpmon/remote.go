@@ -122,7 +122,9 @@ func (r *remote) lingering() bool {
 	return !r.urgent && r.ncmd > 0 && r.ncmd < expectBatch
 }
 
-// expectBatch and expectLinger bound how expectations are batched.
+// expectBatch and expectLinger bound how expectations are batched. (A
+// timer of under a millisecond takes up to one when the monitor is
+// otherwise idle: Go's timers then wait in epoll, in whole milliseconds.)
 const (
 	expectBatch  = 32
 	expectLinger = 200 * time.Microsecond
