@@ -96,9 +96,10 @@ func newShipper(r *remote) *shipper {
 // (this monitor, the two connectors, the executor) and the Go runtime's
 // threads in each: tens of context switches a frame. Lingering sends a
 // slow writer's records (lighttpd's: five a request) in a frame of a few
-// milliseconds' worth instead of one a poll (measured: lighttpd -c10
-// 22 400 req/s with a frame a millisecond, 24 300 with 4 ms, 25 700 with
-// 10 ms). Nothing waits for them meanwhile: a follower consumes them
+// milliseconds' worth instead of one a poll: a third as many frames
+// (lingers of 1, 5 and 10 ms gave lighttpd about the same throughput,
+// within the test machine's noise: docs/performance.md). Nothing waits
+// for them meanwhile: a follower consumes them
 // behind the leader, and a rendezvous ships what it needs at once. A fast
 // writer (getcwd: 60 KiB a millisecond) fills shipEager first, well before
 // the leader's 1 MiB buffer fills.
