@@ -63,8 +63,8 @@ func (q *spillQueue) pop(n int) {
 	case q.head == len(q.recs):
 		q.recs, q.head = q.recs[:0], 0
 	case q.head >= 1024 && 2*q.head >= len(q.recs):
-		// Move the rest to the front: each record moves at most once
-		// for every record popped before it.
+		// Move the rest to the front, once at least as many were
+		// popped as remain: at most one move a record, amortized.
 		k := copy(q.recs, q.recs[q.head:])
 		clear(q.recs[k:])
 		q.recs, q.head = q.recs[:k], 0
