@@ -21,7 +21,6 @@ import (
 	"dmvx/internal/ipmon"
 	"dmvx/internal/launch"
 	"dmvx/internal/ptrace"
-	"dmvx/internal/rb"
 	"dmvx/internal/wire"
 
 	"golang.org/x/net/bpf"
@@ -165,9 +164,6 @@ type executor struct {
 	bufs    map[int]bufRef
 	// markerWaits counts the tasks that wait for a record (markerWait).
 	markerWaits atomic.Int32
-	// recScratch holds a batch of records as the link's reader unpacks
-	// it; it is that goroutine's alone.
-	recScratch []rb.Record
 	// ackKick wakes the acknowledger when records come.
 	ackKick chan struct{}
 }

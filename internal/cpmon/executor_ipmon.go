@@ -33,49 +33,43 @@ type xRegion struct {
 	reg   *ipmon.Region
 	acked [ipmon.Slots]uint64 // what was last acknowledged, per live slot
 	// spill holds, per slot, the records that came while the buffer was
-	// full (spillBytes of them), in order; closing: the leader's thread
-	// is gone, which the buffer says once they are in.
-	spill      [ipmon.Slots]spillQueue
-	spillBytes [ipmon.Slots]int
-	closing    [ipmon.Slots]bool
+	// full, in order; closing: the leader's thread is gone, which the
+	// buffer says once they are in.
+	spill   [ipmon.Slots]spillQueue
+	closing [ipmon.Slots]bool
 }
 
-// spillQueue is a slot's spill: records in order from head, in memory
-// kept from one batch to the next. A follower slower than the leader
-// (read_zero's, which reads /dev/zero itself) has most records pass
-// through it; a slice grown and dropped a batch at a time had the
-// executor collect garbage every 40 ms, each collection's stops waiting
-// for its tracer in wait4, and the variant starve meanwhile.
+// spillQueue is a slot's spill: records in raw form (rb.ParseRaw), in
+// order from head, in memory kept from one batch to the next. A follower
+// slower than the leader (read_zero's, which reads /dev/zero itself) has
+// most records pass through it; a slice grown and dropped a batch at a
+// time had the executor collect garbage every 40 ms, each collection's
+// stops waiting for its tracer in wait4, and the variant starve meanwhile.
 type spillQueue struct {
-	recs []rb.Record
+	buf  []byte
 	head int
 }
 
-func (q *spillQueue) pending() []rb.Record { return q.recs[q.head:] }
+func (q *spillQueue) pending() []byte { return q.buf[q.head:] }
 
-func (q *spillQueue) push(r rb.Record) { q.recs = append(q.recs, r) }
+func (q *spillQueue) push(raw []byte) { q.buf = append(q.buf, raw...) }
 
-// pop drops the first n pending records.
+// pop drops the first n pending bytes.
 func (q *spillQueue) pop(n int) {
-	clear(q.recs[q.head : q.head+n]) // their outputs may go
 	q.head += n
 	switch {
-	case q.head == len(q.recs):
-		q.recs, q.head = q.recs[:0], 0
-	case q.head >= 1024 && 2*q.head >= len(q.recs):
-		// Move the rest to the front, once at least as many were
-		// popped as remain: at most one move a record, amortized.
-		k := copy(q.recs, q.recs[q.head:])
-		clear(q.recs[k:])
-		q.recs, q.head = q.recs[:k], 0
+	case q.head == len(q.buf):
+		q.buf, q.head = q.buf[:0], 0
+	case q.head >= 64<<10 && 2*q.head >= len(q.buf):
+		// Move the rest to the front, once at least as much was popped
+		// as remains: at most one move a byte, amortized.
+		k := copy(q.buf, q.buf[q.head:])
+		q.buf, q.head = q.buf[:k], 0
 	}
 }
 
 // reset empties the queue and lets its memory go.
 func (q *spillQueue) reset() { *q = spillQueue{} }
-
-// spillSize is how much of a record the spill limit counts.
-func spillSize(r rb.Record) int { return rb.RecordSize + len(r.Out) }
 
 // maxSpill bounds a slot's spill: the shipper's credit beyond the buffer
 // (shipAhead), and a buffer's worth for the pads and the records of
@@ -217,7 +211,7 @@ func (x *executor) early(c *command) (bool, error) {
 			r.reg.AllocAt(c.slot)
 			r.acked[c.slot] = 0
 			r.spill[c.slot].reset()
-			r.spillBytes[c.slot], r.closing[c.slot] = 0, false
+			r.closing[c.slot] = false
 		}
 	}
 	return false, nil
@@ -351,19 +345,17 @@ func (x *executor) thread(t *task, c *command) error {
 // shipAhead more, as of the last acknowledgement) bounds the spill: the
 // executor never waits for room, which would hold up the commands behind.
 func (x *executor) records(c *command) error {
-	// One slice for every batch: the link's reader is the only caller.
-	recs, err := ship.UnpackInto(x.recScratch, c.data)
+	raw, _, err := ship.Unpack(c.data)
 	if err != nil {
 		return err
 	}
-	x.recScratch = recs[:0]
 	x.rmu.Lock()
 	r := x.regions[c.base]
 	if r == nil || r.reg.Buffer(c.slot) == nil {
 		x.rmu.Unlock()
 		return fmt.Errorf("records for buffer %d of a region this host has not mapped", c.slot)
 	}
-	err = r.add(c.slot, recs, c.close)
+	err = r.add(c.slot, raw, c.close)
 	select {
 	case x.ackKick <- struct{}{}: // the acknowledger may sleep long
 	default:
@@ -411,31 +403,27 @@ func (x *executor) ackLocked(r *xRegion, base uint64, slot int, flush bool) bool
 	return true
 }
 
-// add takes a batch of records for slot's buffer (and, with close, the
-// end of the leader's thread). Called with x.rmu held.
-func (r *xRegion) add(slot int, recs []rb.Record, close bool) error {
+// add takes a batch of records in raw form for slot's buffer (and, with
+// close, the end of the leader's thread). Called with x.rmu held.
+func (r *xRegion) add(slot int, raw []byte, close bool) error {
 	if len(r.spill[slot].pending()) == 0 {
 		// Straight into the buffer, as far as it has room.
 		b := r.reg.Buffer(slot)
-		n, err := b.ReplayBatch(recs)
+		used, n, err := b.ReplayRaw(raw)
 		if err != nil {
 			return fmt.Errorf("buffer %d: %w", slot, err)
 		}
 		if n > 0 {
 			b.WakeFollowers()
 		}
-		recs = recs[n:]
+		raw = raw[used:]
 	}
-	for _, rec := range recs {
-		// The records are views of the frame, which the link's reader
-		// reuses: what waits here is copied.
-		rec.Out = bytes.Clone(rec.Out)
-		r.spill[slot].push(rec)
-		r.spillBytes[slot] += spillSize(rec)
-	}
+	// The records are in the frame, which the link's reader reuses: what
+	// waits here is copied.
+	r.spill[slot].push(raw)
 	r.closing[slot] = r.closing[slot] || close
-	if r.spillBytes[slot] > maxSpill {
-		return fmt.Errorf("buffer %d: %d bytes of records beyond its room, more than the shipper's credit", slot, r.spillBytes[slot])
+	if n := len(r.spill[slot].pending()); n > maxSpill {
+		return fmt.Errorf("buffer %d: %d bytes of records beyond its room, more than the shipper's credit", slot, n)
 	}
 	_, err := r.fill(slot)
 	return err
@@ -450,17 +438,14 @@ func (r *xRegion) fill(slot int) (bool, error) {
 		return false, nil
 	}
 	q := &r.spill[slot]
-	n, err := b.ReplayBatch(q.pending())
+	used, n, err := b.ReplayRaw(q.pending())
 	if err != nil {
 		return false, fmt.Errorf("buffer %d: %w", slot, err)
-	}
-	for _, rec := range q.pending()[:n] {
-		r.spillBytes[slot] -= spillSize(rec)
 	}
 	if n > 0 {
 		b.WakeFollowers() // once a batch, not a kernel entry a record
 	}
-	q.pop(n)
+	q.pop(used)
 	if len(q.pending()) == 0 {
 		if r.closing[slot] && !b.Closed() {
 			b.Close()

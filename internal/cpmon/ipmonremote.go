@@ -22,7 +22,7 @@ import (
 //     remote variant's follower slot, and sends what it read as opRecords
 //     commands, in the order of every other command;
 //   - the executor writes them into its copy in the leader's role
-//     (rb.Buffer.ReplayBatch), where the variant's IP-MON reads them;
+//     (rb.Buffer.ReplayRaw), where the variant's IP-MON reads them;
 //   - the executor acknowledges how far the variant consumed (evAck, and
 //     with every stop), and the shipper sends no more than the copy has
 //     room for, and shipAhead more, which waits beside it: credit. The
@@ -74,7 +74,7 @@ type shipper struct {
 	kick  chan struct{}
 	// records and batches shipped, for --stats.
 	records, batches uint64
-	batch            ship.Batch // the batch being packed, under mu
+	batch            []byte // the batch being packed (ship.Begin), under mu
 }
 
 func newShipper(r *remote) *shipper {
@@ -218,41 +218,41 @@ func (s *shipper) drainSlotLocked(sl *shipSlot) (int, error) {
 		return 0, nil
 	}
 	sl.starved = false
-	batch := &s.batch
-	size, n := 0, 0
+	n, inBatch := 0, 0
+	s.batch = ship.Begin(s.batch)
 	send := func(close bool) {
-		if batch.Len() == 0 && !close {
+		if inBatch == 0 && !close {
 			return
 		}
 		// push copies the payload into the link's batch of commands.
-		s.r.push(&command{op: opRecords, base: sl.base, slot: sl.slot, data: batch.Payload(), close: close})
+		s.r.push(&command{op: opRecords, base: sl.base, slot: sl.slot, data: ship.Finish(s.batch, inBatch), close: close})
 		s.batches++
-		s.records += uint64(batch.Len())
-		batch.Reset()
-		size = 0
+		s.records += uint64(inBatch)
+		s.batch, inBatch = ship.Begin(s.batch), 0
+	}
+	// Credit: each record must land, in the follower host's copy, within
+	// its size and shipAhead of what the variant there consumed.
+	take := func(outLen int) bool {
+		next := rb.Placed(sl.head, sl.b.Size(), outLen)
+		if next-sl.acked > sl.b.Size()+shipAhead {
+			sl.starved = true // no room there yet: the next ack brings credit
+			return false
+		}
+		sl.head = next
+		return true
 	}
 	for {
-		// A view: the record is copied into the batch before it is
-		// consumed, after which the leader may write over it.
-		r, err := sl.b.PeekView(s.f)
-		if errors.Is(err, rb.ErrEmpty) {
-			break
-		}
+		var k int
+		var err error
+		s.batch, k, err = sl.b.AppendRaw(s.f, s.batch, ship.MaxBatch, take)
+		n, inBatch = n+k, inBatch+k
 		if err != nil {
 			return n, fmt.Errorf("the leader's replication buffer: %v", err)
 		}
-		next := rb.Placed(sl.head, sl.b.Size(), len(r.Out))
-		if next-sl.acked > sl.b.Size()+shipAhead {
-			sl.starved = true // no room there yet: the next ack brings credit
-			break
+		if len(s.batch) < ship.MaxBatch {
+			break // empty, or short of credit
 		}
-		batch.Add(r)
-		sl.b.ConsumeQuiet(s.f, r)
-		sl.head = next
-		n++
-		if size += len(r.Out) + rb.RecordSize; size >= ship.MaxBatch {
-			send(false)
-		}
+		send(false)
 	}
 	if n > 0 {
 		sl.b.WakeLeader() // once a batch

@@ -100,11 +100,11 @@ func TestShipperCredit(t *testing.T) {
 			if c.op != opRecords || c.base != 0x1000 || c.slot != 2 || c.close {
 				t.Fatalf("round %d: command %+v", round, c)
 			}
-			recs, err := ship.Unpack(c.data)
+			raw, _, err := ship.Unpack(c.data)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := xr.add(2, recs, c.close); err != nil {
+			if err := xr.add(2, raw, c.close); err != nil {
 				t.Fatalf("round %d: the follower host's copy: %v", round, err)
 			}
 		}
@@ -124,7 +124,7 @@ func TestShipperCredit(t *testing.T) {
 		if _, err := xr.fill(2); err != nil {
 			t.Fatal(err)
 		}
-		if xr.spillBytes[2] > 0 {
+		if len(xr.spill[2].pending()) > 0 {
 			spilled = true
 		}
 		sl.acked = max(sl.acked, there.Tail(0))
@@ -143,11 +143,11 @@ func TestShipperCredit(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range takeCommands(t, r, sent) {
-			recs, err := ship.Unpack(c.data)
+			raw, _, err := ship.Unpack(c.data)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := xr.add(2, recs, c.close); err != nil {
+			if err := xr.add(2, raw, c.close); err != nil {
 				t.Fatal(err)
 			}
 			if c.close {
@@ -213,7 +213,7 @@ func TestShipperLinger(t *testing.T) {
 		}
 		n := 0
 		for _, c := range takeCommands(t, r, sent) {
-			recs, err := ship.Unpack(c.data)
+			recs, err := ship.Records(c.data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -265,33 +265,34 @@ func TestShipperLinger(t *testing.T) {
 	}
 }
 
-// The spill gives its records back in order however it is drained, and
+// The spill gives its bytes back in order however it is drained, and
 // keeps its memory while records keep passing through it.
 func TestSpillQueue(t *testing.T) {
 	var q spillQueue
-	next, want := uint64(1), uint64(1)
+	next, want := 0, 0
 	for round := range 200 {
 		for range 300 + round%7*50 {
-			q.push(rb.Record{Seq: next})
+			q.push([]byte{byte(next), byte(next >> 8), byte(next >> 16)})
 			next++
 		}
-		n := min(len(q.pending()), 250+round%5*40)
-		for i, r := range q.pending()[:n] {
-			if r.Seq != want+uint64(i) {
-				t.Fatalf("round %d: record %d is %d, want %d", round, i, r.Seq, want+uint64(i))
+		n := min(len(q.pending())/3, 250+round%5*40)
+		for i := 0; i < n; i++ {
+			p := q.pending()[3*i:]
+			if got := int(p[0]) | int(p[1])<<8 | int(p[2])<<16; got != want+i {
+				t.Fatalf("round %d: entry %d is %d, want %d", round, i, got, want+i)
 			}
 		}
-		q.pop(n)
-		want += uint64(n)
+		q.pop(3 * n)
+		want += n
 	}
-	if got := len(q.pending()); uint64(got) != next-want {
-		t.Fatalf("%d pending, want %d", got, next-want)
+	if got := len(q.pending()); got != 3*(next-want) {
+		t.Fatalf("%d bytes pending, want %d", got, 3*(next-want))
 	}
-	if cap(q.recs) > 4*len(q.pending())+4096 {
-		t.Errorf("%d records' room for %d pending", cap(q.recs), len(q.pending()))
+	if cap(q.buf) > 4*len(q.pending())+(256<<10) {
+		t.Errorf("%d bytes' room for %d pending", cap(q.buf), len(q.pending()))
 	}
 	q.pop(len(q.pending()))
-	if q.head != 0 || len(q.recs) != 0 || cap(q.recs) == 0 {
-		t.Errorf("emptied: head %d, %d records, room for %d", q.head, len(q.recs), cap(q.recs))
+	if q.head != 0 || len(q.buf) != 0 || cap(q.buf) == 0 {
+		t.Errorf("emptied: head %d, %d bytes, room for %d", q.head, len(q.buf), cap(q.buf))
 	}
 }

@@ -161,18 +161,16 @@ func (b *Buffer) Next(f int, seq uint64) (Record, error) {
 // the area and what was published, the kind must be known, the sequence
 // number the one after what f has seen. The record's output is a copy.
 func (b *Buffer) Peek(f int) (Record, error) {
-	r, err := b.PeekView(f)
+	r, err := b.peekView(f)
 	if err == nil {
 		r.Out = append([]byte(nil), r.Out...)
 	}
 	return r, err
 }
 
-// PeekView is Peek with the record's output left in the buffer: the leader
-// may reuse that memory once f consumes the record, so a reader copies
-// what it keeps before it does. A shipper reads a million records a second
-// this way without an allocation each.
-func (b *Buffer) PeekView(f int) (Record, error) {
+// peekView is Peek with the record's output left in the buffer, which the
+// leader may reuse once f consumes the record.
+func (b *Buffer) peekView(f int) (Record, error) {
 	if f < 0 || f >= b.n {
 		return Record{}, fmt.Errorf("rb: follower %d of %d", f, b.n)
 	}
@@ -226,16 +224,9 @@ func (b *Buffer) PeekView(f int) (Record, error) {
 // Consume moves follower f past r, which Peek returned, and wakes the
 // leader if it waits for room.
 func (b *Buffer) Consume(f int, r Record) {
-	b.ConsumeQuiet(f, r)
-	b.WakeLeader()
-}
-
-// ConsumeQuiet is Consume without the wake: a reader that consumes a batch
-// wakes the leader once, after it (WakeLeader), not a kernel entry per
-// record.
-func (b *Buffer) ConsumeQuiet(f int, r Record) {
 	b.store64(offSeen+8*f, b.load64(offSeen+8*f)+1)
 	b.store64(offTail+8*f, b.load64(offTail+8*f)+r.size)
+	b.WakeLeader()
 }
 
 // LeaderSleeping: the leader sleeps for room (WaitRoom, or IP-MON's).
@@ -279,7 +270,7 @@ func (b *Buffer) Close() {
 }
 
 // WakeFollowers wakes the followers that sleep for a record: a writer of
-// a batch (ReplayBatch) calls it once, after the batch.
+// a batch (ReplayRaw) calls it once, after the batch.
 func (b *Buffer) WakeFollowers() { b.wakeFollowers() }
 
 func (b *Buffer) wakeFollowers() {
@@ -313,46 +304,151 @@ func (b *Buffer) Counters() Counters {
 	return c
 }
 
-// ReplayBatch writes records another host's leader wrote (a call's or
-// CP-MON's), as many of recs as fit, in order, in the leader's role: each
-// of a known kind, numbered after the buffer's last, at most half the
-// buffer. It publishes them together: one store of head for the batch, as IP-MON's leader publishes lazily, rather than a
-// line pulled away from a polling follower at every record. It returns how
-// many it wrote; the rest wait for room. The caller wakes the followers.
-func (b *Buffer) ReplayBatch(recs []Record) (int, error) {
-	head, seq, tail := b.load64(offHead), b.load64(offSeq), b.minTail()
+// A record's raw form is how it lies in a buffer: its 40-byte header, its
+// output, and padding to Align, size bytes in all. Batches of records
+// cross between hosts in it (AppendRaw on the leader's host, ReplayRaw on
+// a follower's), so that neither side encodes or decodes a record field by
+// field.
+
+// ParseRaw reads the record in raw form at the start of p, checking it: a
+// known kind (a call's or CP-MON's), an output that fits, and the size a
+// writer gives it. The output shares p's memory. It returns the record and
+// its size.
+func ParseRaw(p []byte) (Record, int, error) {
+	if len(p) < RecordSize {
+		return Record{}, 0, fmt.Errorf("rb: %d bytes, a record header takes %d", len(p), RecordSize)
+	}
+	size := uint64(binary.LittleEndian.Uint32(p[recSize:]))
+	kind := binary.LittleEndian.Uint32(p[recKind:])
+	outLen := binary.LittleEndian.Uint32(p[recOutLen:])
+	switch {
+	case kind != KindCall && kind != KindCPMON:
+		return Record{}, 0, fmt.Errorf("rb: a record of kind %d", kind)
+	case size != recLen(int(outLen)):
+		return Record{}, 0, fmt.Errorf("rb: a record of %d bytes with %d of output", size, outLen)
+	case size > uint64(len(p)):
+		return Record{}, 0, fmt.Errorf("rb: a record of %d bytes in %d", size, len(p))
+	}
+	return Record{
+		Kind:   kind,
+		Seq:    binary.LittleEndian.Uint64(p[recSeq:]),
+		Nr:     binary.LittleEndian.Uint32(p[recNr:]),
+		Digest: binary.LittleEndian.Uint64(p[recDigest:]),
+		Ret:    int64(binary.LittleEndian.Uint64(p[recRet:])),
+		Out:    p[RecordSize : RecordSize+uint64(outLen) : RecordSize+uint64(outLen)],
+		size:   size,
+	}, int(size), nil
+}
+
+// AppendRaw appends follower f's next records to dst in raw form and
+// consumes them, while take allows the next (it is given the record's
+// output length) and dst is shorter than limit. Each record is copied
+// first and checked in the copy (ParseRaw, and the sequence number after
+// f's last), since the leader's variant can write the buffer meanwhile;
+// its padding is zeroed.
+// Pads on the way are consumed. It returns dst and the records taken; the
+// caller wakes the leader (WakeLeader) once for the batch.
+func (b *Buffer) AppendRaw(f int, dst []byte, limit int, take func(outLen int) bool) ([]byte, int, error) {
+	if f < 0 || f >= b.n {
+		return dst, 0, fmt.Errorf("rb: follower %d of %d", f, b.n)
+	}
+	head := b.load64(offHead)
+	tail := b.load64(offTail + 8*f)
+	seen := b.load64(offSeen + 8*f)
 	n := 0
-	for _, r := range recs {
-		if r.Kind != KindCall && r.Kind != KindCPMON {
-			return n, fmt.Errorf("rb: replaying a record of kind %d", r.Kind)
+	var err error
+	for tail != head && len(dst) < limit {
+		if head-tail > b.size || tail%Align != 0 {
+			err = fmt.Errorf("rb: head %d, tail %d: %w", head, tail, ErrTampered)
+			break
+		}
+		pos := tail % b.size
+		r := b.mem[HeaderSize+pos:]
+		size := uint64(binary.LittleEndian.Uint32(r[recSize:]))
+		if size < Align || size%Align != 0 || size > b.size-pos || size > head-tail {
+			err = fmt.Errorf("rb: record size %d at %d: %w", size, pos, ErrTampered)
+			break
+		}
+		if binary.LittleEndian.Uint32(r[recKind:]) == KindPad {
+			if pos+size != b.size {
+				err = fmt.Errorf("rb: pad record does not end the area: %w", ErrTampered)
+				break
+			}
+			tail += size
+			continue
+		}
+		at := len(dst)
+		dst = append(dst, r[:size]...)
+		rec, _, perr := ParseRaw(dst[at:])
+		if perr == nil && rec.Seq != seen+1 {
+			perr = fmt.Errorf("rb: sequence %d, expected %d", rec.Seq, seen+1)
+		}
+		if perr != nil {
+			dst = dst[:at]
+			err = fmt.Errorf("%v: %w", perr, ErrTampered)
+			break
+		}
+		if !take(len(rec.Out)) {
+			dst = dst[:at]
+			break
+		}
+		// The padding is whatever the area held before: zeros instead.
+		clear(dst[at+RecordSize+len(rec.Out):])
+		tail += size
+		seen++
+		n++
+	}
+	b.store64(offSeen+8*f, seen)
+	b.store64(offTail+8*f, tail)
+	return dst, n, err
+}
+
+// ReplayRaw writes records in raw form (AppendRaw's), another host's
+// leader's, in the leader's role: as many whole ones from p as fit, in
+// order, each checked (ParseRaw), numbered after the buffer's last, at
+// most half the buffer. It publishes them together: one store of head for
+// the batch, as IP-MON's leader publishes lazily, rather than a line
+// pulled away from a polling follower at every record. It returns how many
+// bytes of p and how many records it wrote; the rest wait for room. The
+// caller wakes the followers.
+func (b *Buffer) ReplayRaw(p []byte) (int, int, error) {
+	head, seq, tail := b.load64(offHead), b.load64(offSeq), b.minTail()
+	used, n := 0, 0
+	var err error
+	for used < len(p) {
+		r, need, perr := ParseRaw(p[used:])
+		if perr != nil {
+			err = fmt.Errorf("rb: replaying: %v", perr)
+			break
 		}
 		if r.Seq != seq+1 {
-			return n, fmt.Errorf("rb: replaying record %d, the buffer's next is %d", r.Seq, seq+1)
+			err = fmt.Errorf("rb: replaying record %d, the buffer's next is %d", r.Seq, seq+1)
+			break
 		}
-		need := recLen(len(r.Out))
-		if need > b.size/2 {
-			return n, fmt.Errorf("rb: record of %d bytes in a %d-byte buffer", need, b.size)
+		if uint64(need) > b.size/2 {
+			err = fmt.Errorf("rb: record of %d bytes in a %d-byte buffer", need, b.size)
+			break
 		}
 		pos := head % b.size
 		pad := uint64(0)
-		if pos+need > b.size {
+		if pos+uint64(need) > b.size {
 			pad = b.size - pos
 		}
-		if head+pad+need-tail > b.size {
-			if tail = b.minTail(); head+pad+need-tail > b.size {
+		if head+pad+uint64(need)-tail > b.size {
+			if tail = b.minTail(); head+pad+uint64(need)-tail > b.size {
 				break
 			}
 		}
 		if pad > 0 {
-			p := b.mem[HeaderSize+pos:]
-			binary.LittleEndian.PutUint32(p[recSize:], uint32(pad))
-			binary.LittleEndian.PutUint32(p[recKind:], KindPad)
+			q := b.mem[HeaderSize+pos:]
+			binary.LittleEndian.PutUint32(q[recSize:], uint32(pad))
+			binary.LittleEndian.PutUint32(q[recKind:], KindPad)
 			pos = 0
 		}
-		b.putHeader(pos, uint32(need), r.Kind, r.Seq, r.Nr, uint32(len(r.Out)), r.Digest, r.Ret)
-		copy(b.mem[HeaderSize+pos+RecordSize:], r.Out)
-		head += pad + need
+		copy(b.mem[HeaderSize+pos:], p[used:used+need])
+		head += pad + uint64(need)
 		seq = r.Seq
+		used += need
 		n++
 	}
 	if n > 0 {
@@ -361,7 +457,7 @@ func (b *Buffer) ReplayBatch(recs []Record) (int, error) {
 		b.store64(offWritten, head)
 		b.store64(offHead, head)
 	}
-	return n, nil
+	return used, n, err
 }
 
 // Closed reports whether the leader's thread is gone (Close).

@@ -2,6 +2,7 @@ package rb
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"os/exec"
@@ -219,11 +220,69 @@ func FuzzPeek(f *testing.F) {
 	})
 }
 
-// ReplayBatch puts as many records as fit, as Replay would one by one
-// (pads at the end of the area included), and the rest wait; what a
-// follower reads is every record, in order, intact. Records out of
-// sequence are refused.
-func TestReplayBatch(t *testing.T) {
+// FuzzAppendRaw: the shipper reads a leader's buffer, which the leader's
+// variant can write. Whatever it holds, AppendRaw returns records that
+// ParseRaw accepts, numbered in turn, or an error, and never panics or
+// reads outside the buffer.
+func FuzzAppendRaw(f *testing.F) {
+	seed := newMem(256)
+	b, _ := Init(seed, 1)
+	_ = b.Append(1, 1, 2, 3, []byte("out"))
+	_ = b.AppendMarker(9)
+	f.Add(append([]byte(nil), seed[offHead:offHead+16]...), append([]byte(nil), seed[offTail:offTail+8]...),
+		append([]byte(nil), seed[HeaderSize:]...))
+	f.Fuzz(func(t *testing.T, lead, tail, data []byte) {
+		mem := newMem(256)
+		b, err := Init(mem, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copy(mem[offHead:offHead+16], lead) // head and seq
+		copy(mem[offTail:offTail+8], tail)
+		copy(mem[HeaderSize:], data)
+		raw, n, _ := b.AppendRaw(0, nil, 1<<20, func(int) bool { return true })
+		seq := uint64(0)
+		for i := 0; i < n; i++ {
+			r, size, err := ParseRaw(raw)
+			if err != nil || (i > 0 && r.Seq != seq+1) {
+				t.Fatalf("record %d of %d: %+v, %v", i, n, r, err)
+			}
+			seq = r.Seq
+			raw = raw[size:]
+		}
+		if len(raw) != 0 {
+			t.Fatalf("%d bytes after %d records", len(raw), n)
+		}
+	})
+}
+
+// rawOf is records in raw form, as a buffer holds them (AppendRaw's).
+func rawOf(t *testing.T, recs []Record) []byte {
+	t.Helper()
+	src, err := Init(newMem(1<<16), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) > 0 {
+		src.StartAt(recs[0].Seq - 1)
+	}
+	for _, r := range recs {
+		if err := src.put(src.load64(offHead), r.Kind, r.Seq, r.Nr, r.Digest, r.Ret, r.Out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, n, err := src.AppendRaw(0, nil, 1<<20, func(int) bool { return true })
+	if err != nil || n != len(recs) {
+		t.Fatalf("%d of %d records in raw form: %v", n, len(recs), err)
+	}
+	return raw
+}
+
+// ReplayRaw puts as many records as fit (pads at the end of the area
+// included), and the rest wait; what a follower reads is every record, in
+// order, intact. Records out of sequence, pads and records whose size is
+// not their output's are refused.
+func TestReplayRaw(t *testing.T) {
 	b, err := Init(newMem(512), 1)
 	if err != nil {
 		t.Fatal(err)
@@ -237,15 +296,17 @@ func TestReplayBatch(t *testing.T) {
 		recs = append(recs, Record{Kind: kind, Seq: seq, Nr: uint32(seq), Digest: seq * 3, Ret: int64(seq),
 			Out: bytes.Repeat([]byte{byte(seq)}, int(seq*7%90))})
 	}
+	raw := rawOf(t, recs)
 	next, read, partial := 0, 0, false
 	for read < len(recs) {
-		n, err := b.ReplayBatch(recs[next:])
+		used, n, err := b.ReplayRaw(raw)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if next+n < len(recs) {
+		if used < len(raw) {
 			partial = true
 		}
+		raw = raw[used:]
 		next += n
 		// The follower reads two records at a time.
 		for k := 0; k < 2 && read < next; k++ {
@@ -264,49 +325,51 @@ func TestReplayBatch(t *testing.T) {
 	if !partial {
 		t.Error("every batch fitted: the test did not fill the buffer")
 	}
-	if n, err := b.ReplayBatch([]Record{{Kind: KindCall, Seq: 302}}); err == nil || n != 0 {
+	wrong := rawOf(t, []Record{{Kind: KindCall, Seq: 302}})
+	if used, n, err := b.ReplayRaw(wrong); err == nil || n != 0 || used != 0 {
 		t.Errorf("a record out of sequence: %d written, %v", n, err)
 	}
-	if n, err := b.ReplayBatch([]Record{{Kind: KindPad, Seq: 301}}); err == nil || n != 0 {
+	pad := rawOf(t, []Record{{Kind: KindCall, Seq: 301}})
+	binary.LittleEndian.PutUint32(pad[recKind:], KindPad)
+	if _, n, err := b.ReplayRaw(pad); err == nil || n != 0 {
 		t.Errorf("a pad: %d written, %v", n, err)
+	}
+	long := rawOf(t, []Record{{Kind: KindCall, Seq: 301, Out: []byte("12345")}})
+	binary.LittleEndian.PutUint32(long[recOutLen:], 9)
+	if _, n, err := b.ReplayRaw(long); err == nil || n != 0 {
+		t.Errorf("a size that is not the output's: %d written, %v", n, err)
 	}
 }
 
-// PeekView's output is the buffer's memory, which the leader writes over
-// once the record is consumed; Peek's is a copy.
-func TestPeekView(t *testing.T) {
-	b, err := Init(newMem(128), 1)
+// AppendRaw takes records while take allows, and up to its limit; what it
+// takes is consumed, the rest waits for the next call. A record numbered
+// out of turn is tampering.
+func TestAppendRaw(t *testing.T) {
+	b, err := Init(newMem(1024), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Append(1, 1, 0, 0, []byte("first record")); err != nil {
-		t.Fatal(err)
-	}
-	view, err := b.PeekView(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp, err := b.Peek(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(view.Out) != "first record" || string(cp.Out) != "first record" {
-		t.Fatalf("view %q, copy %q", view.Out, cp.Out)
-	}
-	if cap(view.Out) != len(view.Out) {
-		t.Errorf("the view's capacity %d reaches past its %d bytes", cap(view.Out), len(view.Out))
-	}
-	b.ConsumeQuiet(0, view)
-	// 128 bytes: the third record of this size lands where the first was.
-	for seq := uint64(2); seq <= 3; seq++ {
-		if err := b.Append(seq, 1, 0, 0, []byte("later record")); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.Next(0, seq); err != nil {
+	for seq := uint64(1); seq <= 10; seq++ {
+		if err := b.Append(seq, 1, 0, 0, bytes.Repeat([]byte{'x'}, int(seq))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if string(view.Out) != "later record" || string(cp.Out) != "first record" {
-		t.Errorf("after the leader wrote over it: view %q, copy %q", view.Out, cp.Out)
+	calls := 0
+	raw, n, err := b.AppendRaw(0, nil, 1<<20, func(out int) bool { calls++; return out <= 3 })
+	if err != nil || n != 3 || calls != 4 {
+		t.Fatalf("took %d records after %d looks, %v", n, calls, err)
+	}
+	raw, n, err = b.AppendRaw(0, raw, len(raw)+1, func(int) bool { return true })
+	if err != nil || n != 1 {
+		t.Fatalf("with room for one more: took %d, %v", n, err)
+	}
+	r, err := b.Peek(0)
+	if err != nil || r.Seq != 5 {
+		t.Fatalf("next is %+v, %v; want record 5", r, err)
+	}
+	// A variant writes record 5's number over.
+	binary.LittleEndian.PutUint64(b.mem[HeaderSize+4*48+recSeq:], 9) // records 1-4 take 48 bytes each
+	if _, _, err := b.AppendRaw(0, nil, 1<<20, func(int) bool { return true }); !errors.Is(err, ErrTampered) {
+		t.Errorf("a record numbered out of turn: %v, want tampering", err)
 	}
 }

@@ -1,12 +1,19 @@
 // Package ship is the wire form of a batch of replication records, which
 // move a leader thread's records to a follower host (asynchronous
 // replication): the leader host's shipper (internal/cpmon, ipmonremote.go)
-// packs what it read from the thread's buffer, and the follower host's
-// executor unpacks it, checked, and writes the records into its copy of the
-// buffer in the leader's role.
+// copies them out of the thread's buffer, and the follower host's executor
+// checks them and writes them into its copy of the buffer in the leader's
+// role.
+//
+// A batch is a count (uint32, big-endian as the rest of the wire) and the
+// records in their raw form: as they lie in a buffer, header, output and
+// padding (rb.ParseRaw). Neither side encodes or decodes a record field by
+// field: the shipper copies them (rb.Buffer.AppendRaw), the executor checks
+// and copies them (Unpack, rb.Buffer.ReplayRaw).
 package ship
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"dmvx/internal/rb"
@@ -20,99 +27,82 @@ const MaxBatch = 64 << 10
 // never existed (rb.Append refuses it).
 const maxOut = wire.MaxPayload / 2
 
-// Pack encodes records as one Records payload.
+// Begin starts a batch in buf's memory: the count, which Finish sets, and
+// then the records, appended in raw form (rb.Buffer.AppendRaw).
+func Begin(buf []byte) []byte { return append(buf[:0], 0, 0, 0, 0) }
+
+// Finish sets the count of a batch Begin started, and returns it.
+func Finish(p []byte, n int) []byte {
+	binary.BigEndian.PutUint32(p, uint32(n))
+	return p
+}
+
+// Pack builds a batch of records (what a buffer would hold of them).
 func Pack(recs []rb.Record) []byte {
-	var b Batch
+	p := Begin(nil)
 	for _, r := range recs {
-		b.Add(r)
+		var h [rb.RecordSize]byte
+		size := (rb.RecordSize + len(r.Out) + rb.Align - 1) &^ (rb.Align - 1)
+		binary.LittleEndian.PutUint32(h[0:], uint32(size))
+		binary.LittleEndian.PutUint32(h[4:], r.Kind)
+		binary.LittleEndian.PutUint64(h[8:], r.Seq)
+		binary.LittleEndian.PutUint32(h[16:], r.Nr)
+		binary.LittleEndian.PutUint32(h[20:], uint32(len(r.Out)))
+		binary.LittleEndian.PutUint64(h[24:], r.Digest)
+		binary.LittleEndian.PutUint64(h[32:], uint64(r.Ret))
+		p = append(append(p, h[:]...), r.Out...)
+		p = append(p, make([]byte, size-rb.RecordSize-len(r.Out))...)
 	}
-	return b.Payload()
+	return Finish(p, len(recs))
 }
 
-// Batch builds a Records payload a record at a time, copying each record's
-// output as it goes (a shipper adds a record before the leader may reuse
-// its memory), and keeps its memory from one batch to the next.
-type Batch struct {
-	e wire.Enc
-	n uint32
-}
-
-// Add appends r.
-func (b *Batch) Add(r rb.Record) {
-	if b.e.Len() == 0 {
-		b.e.U32(0) // the count, set by Payload
-	}
-	b.e.U8(uint8(r.Kind))
-	b.e.U64(r.Seq)
-	b.e.U32(r.Nr)
-	b.e.U64(r.Digest)
-	b.e.I64(r.Ret)
-	b.e.Bytes(r.Out)
-	b.n++
-}
-
-// Len is how many records were added since the last Reset.
-func (b *Batch) Len() int { return int(b.n) }
-
-// Payload is the batch's payload, valid until the next Add or Reset.
-func (b *Batch) Payload() []byte {
-	if b.e.Len() == 0 {
-		b.e.U32(0)
-	}
-	b.e.PutU32At(0, b.n)
-	return b.e.Payload()
-}
-
-// Reset empties the batch, keeping its memory.
-func (b *Batch) Reset() {
-	b.e.Reset()
-	b.n = 0
-}
-
-// recordMin is the fewest bytes one packed record takes.
-const recordMin = 1 + 8 + 4 + 8 + 8 + 4
-
-// Unpack decodes a Records payload, checking it: known kinds, sequence
-// numbers that follow each other, sizes within bounds. The records' outputs
-// share p's memory.
-func Unpack(p []byte) ([]rb.Record, error) { return UnpackInto(nil, p) }
-
-// UnpackInto is Unpack into dst's memory (dst[:0]): a reader of a frame
-// after another reuses one slice.
-func UnpackInto(dst []rb.Record, p []byte) ([]rb.Record, error) {
+// Unpack checks a batch: as many records as its count says and nothing
+// after them, each of a known kind with its size and output in bounds
+// (rb.ParseRaw), numbered one after the other. It returns the records in
+// raw form, which share p's memory, and their count.
+func Unpack(p []byte) ([]byte, int, error) {
 	d := wire.NewDec(p, "records")
 	n := d.U32("count")
-	if d.Err == nil && uint64(n)*recordMin > uint64(len(p)) {
-		return nil, fmt.Errorf("%w: records: %d records in %d bytes", wire.ErrMalformed, n, len(p))
+	if d.Err != nil {
+		return nil, 0, d.Err
 	}
-	recs := dst[:0]
-	if cap(recs) < int(n) {
-		recs = make([]rb.Record, 0, n)
+	raw := p[4:]
+	if uint64(n)*rb.RecordSize > uint64(len(raw)) {
+		return nil, 0, fmt.Errorf("%w: records: %d records in %d bytes", wire.ErrMalformed, n, len(raw))
 	}
-	for i := uint32(0); i < n && d.Err == nil; i++ {
-		r := rb.Record{
-			Kind:   uint32(d.U8("kind")),
-			Seq:    d.U64("seq"),
-			Nr:     d.U32("nr"),
-			Digest: d.U64("digest"),
-			Ret:    d.I64("ret"),
-			Out:    d.View("out"), // the payload is the caller's: no copy a record
-		}
-		if d.Err != nil {
-			break
-		}
+	off := 0
+	var seq uint64
+	for i := uint32(0); i < n; i++ {
+		r, size, err := rb.ParseRaw(raw[off:])
 		switch {
-		case r.Kind != rb.KindCall && r.Kind != rb.KindCPMON:
-			return nil, fmt.Errorf("%w: records: record %d of kind %d", wire.ErrMalformed, i, r.Kind)
+		case err != nil:
+			return nil, 0, fmt.Errorf("%w: records: record %d: %v", wire.ErrMalformed, i, err)
 		case len(r.Out) > maxOut:
-			return nil, fmt.Errorf("%w: records: record %d with %d bytes of output", wire.ErrMalformed, i, len(r.Out))
-		case i > 0 && r.Seq != recs[i-1].Seq+1:
-			return nil, fmt.Errorf("%w: records: record %d numbered %d after %d", wire.ErrMalformed, i, r.Seq, recs[i-1].Seq)
+			return nil, 0, fmt.Errorf("%w: records: record %d with %d bytes of output", wire.ErrMalformed, i, len(r.Out))
+		case i > 0 && r.Seq != seq+1:
+			return nil, 0, fmt.Errorf("%w: records: record %d numbered %d after %d", wire.ErrMalformed, i, r.Seq, seq)
 		}
-		recs = append(recs, r)
+		seq = r.Seq
+		off += size
 	}
-	if err := d.Done(); err != nil {
+	if off != len(raw) {
+		return nil, 0, fmt.Errorf("%w: records: %d bytes after %d records", wire.ErrMalformed, len(raw)-off, n)
+	}
+	return raw, int(n), nil
+}
+
+// Records decodes a batch (Unpack) into its records, whose outputs share
+// p's memory: for a reader that looks at each.
+func Records(p []byte) ([]rb.Record, error) {
+	raw, n, err := Unpack(p)
+	if err != nil {
 		return nil, err
+	}
+	recs := make([]rb.Record, 0, n)
+	for len(raw) > 0 {
+		r, size, _ := rb.ParseRaw(raw) // checked by Unpack
+		recs = append(recs, r)
+		raw = raw[size:]
 	}
 	return recs, nil
 }
