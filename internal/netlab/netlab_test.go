@@ -43,8 +43,9 @@ func output(t *testing.T, cmd *exec.Cmd) string {
 }
 
 // listen starts, in host h, a TCP server on port that prints the first
-// line it receives and exits.
-func listen(t *testing.T, h *Host, port string) (*exec.Cmd, *bytes.Buffer) {
+// line it receives and exits; received waits for it to exit and returns
+// what it printed.
+func listen(t *testing.T, h *Host, port string) (received func() string) {
 	t.Helper()
 	srv, pr := startServer(t, h, `
 import socket, sys
@@ -57,8 +58,13 @@ c, _ = s.accept()
 print(c.makefile().readline().strip(), flush=True)
 `, port)
 	var out bytes.Buffer
-	go func() { _, _ = out.ReadFrom(pr) }()
-	return srv, &out
+	done := make(chan struct{})
+	go func() { _, _ = out.ReadFrom(pr); close(done) }()
+	return func() string {
+		<-done // every read before Wait, which closes the pipe
+		_ = srv.Wait()
+		return out.String()
+	}
 }
 
 // startServer runs a Python server script in host h and returns once it
@@ -93,12 +99,11 @@ func TestHostsTalkOverTheirLinks(t *testing.T) {
 	if got := output(t, h1.Command("", "ip", "-o", "-4", "addr", "show", "eth0")); !strings.Contains(got, h1.Addr.String()+"/24") {
 		t.Errorf("h1's eth0: %q, want %s", got, h1.Addr)
 	}
-	srv, out := listen(t, h1, "7000")
+	received := listen(t, h1, "7000")
 	if err := send(h0, h1.Addr.String(), "7000", "hello from h0", 5*time.Second); err != nil {
 		t.Fatalf("h0 -> h1: %v", err)
 	}
-	_ = srv.Wait()
-	if got := strings.TrimSpace(out.String()); got != "hello from h0" {
+	if got := strings.TrimSpace(received()); got != "hello from h0" {
 		t.Errorf("h1 received %q", got)
 	}
 
@@ -129,13 +134,12 @@ func TestDelaySwitch(t *testing.T) {
 	h0, h2 := l.Hosts[0], l.Hosts[2]
 	roundTrip := func(port string) time.Duration {
 		t.Helper()
-		srv, out := listen(t, h2, port)
+		received := listen(t, h2, port)
 		begin := time.Now()
 		if err := send(h0, h2.Addr.String(), port, "over the switch", 10*time.Second); err != nil {
 			t.Fatalf("h0 -> h2: %v", err)
 		}
-		_ = srv.Wait()
-		if got := strings.TrimSpace(out.String()); got != "over the switch" {
+		if got := strings.TrimSpace(received()); got != "over the switch" {
 			t.Errorf("h2 received %q", got)
 		}
 		return time.Since(begin)
