@@ -187,26 +187,40 @@ int main(void) {
 	}
 }
 
-// FuzzPeek: a follower reads memory that another variant (a compromised
-// leader, or for the shipper, the leader's whole buffer) can write. Whatever
-// the header's positions and the records hold, Peek returns a record that
-// fits or an error, and never panics or reads outside the buffer.
-func FuzzPeek(f *testing.F) {
+// addSeed gives a fuzz target a 256-byte buffer's head and seq, follower
+// 0's tail, and data area, holding a call's record and CP-MON's.
+func addSeed(f *testing.F) {
 	seed := newMem(256)
 	b, _ := Init(seed, 1)
 	_ = b.Append(1, 1, 2, 3, []byte("out"))
 	_ = b.AppendMarker(9)
 	f.Add(append([]byte(nil), seed[offHead:offHead+16]...), append([]byte(nil), seed[offTail:offTail+8]...),
 		append([]byte(nil), seed[HeaderSize:]...))
+}
+
+// fuzzBuffer is a 256-byte buffer for one follower with what a fuzz
+// target was given written over its head and seq, the follower's tail, and
+// its data area.
+func fuzzBuffer(t *testing.T, lead, tail, data []byte) *Buffer {
+	mem := newMem(256)
+	b, err := Init(mem, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(mem[offHead:offHead+16], lead) // head and seq
+	copy(mem[offTail:offTail+8], tail)
+	copy(mem[HeaderSize:], data)
+	return b
+}
+
+// FuzzPeek: a follower reads memory that another variant (a compromised
+// leader, or for the shipper, the leader's whole buffer) can write. Whatever
+// the header's positions and the records hold, Peek returns a record that
+// fits or an error, and never panics or reads outside the buffer.
+func FuzzPeek(f *testing.F) {
+	addSeed(f)
 	f.Fuzz(func(t *testing.T, lead, tail, data []byte) {
-		mem := newMem(256)
-		b, err := Init(mem, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		copy(mem[offHead:offHead+16], lead) // head and seq
-		copy(mem[offTail:offTail+8], tail)
-		copy(mem[HeaderSize:], data)
+		b := fuzzBuffer(t, lead, tail, data)
 		for i := 0; i < 64; i++ {
 			r, err := b.Peek(0)
 			if err != nil {
@@ -225,21 +239,9 @@ func FuzzPeek(f *testing.F) {
 // ParseRaw accepts, numbered in turn, or an error, and never panics or
 // reads outside the buffer.
 func FuzzAppendRaw(f *testing.F) {
-	seed := newMem(256)
-	b, _ := Init(seed, 1)
-	_ = b.Append(1, 1, 2, 3, []byte("out"))
-	_ = b.AppendMarker(9)
-	f.Add(append([]byte(nil), seed[offHead:offHead+16]...), append([]byte(nil), seed[offTail:offTail+8]...),
-		append([]byte(nil), seed[HeaderSize:]...))
+	addSeed(f)
 	f.Fuzz(func(t *testing.T, lead, tail, data []byte) {
-		mem := newMem(256)
-		b, err := Init(mem, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		copy(mem[offHead:offHead+16], lead) // head and seq
-		copy(mem[offTail:offTail+8], tail)
-		copy(mem[HeaderSize:], data)
+		b := fuzzBuffer(t, lead, tail, data)
 		raw, n, _ := b.AppendRaw(0, nil, 1<<20, func(int) bool { return true })
 		seq := uint64(0)
 		for i := 0; i < n; i++ {
