@@ -104,22 +104,12 @@ func (b *Buffer) Append(seq uint64, nr uint32, digest uint64, ret int64, out []b
 // slowest follower has not consumed enough.
 func (b *Buffer) put(head uint64, kind uint32, seq uint64, nr uint32, digest uint64, ret int64, out []byte) error {
 	need := recLen(len(out))
-	pos := head % b.size
-	pad := uint64(0)
-	if pos+need > b.size {
-		pad = b.size - pos // the record starts again at offset 0
-	}
+	pad := padBefore(head, b.size, need)
 	if head+pad+need-b.minTail() > b.size {
 		return ErrFull
 	}
-	if pad > 0 {
-		// A pad may be as short as 8 bytes: it has its size and kind only.
-		r := b.mem[HeaderSize+pos:]
-		binary.LittleEndian.PutUint32(r[recSize:], uint32(pad))
-		binary.LittleEndian.PutUint32(r[recKind:], KindPad)
-		pos = 0
-	}
-	b.putHeader(pos, uint32(need), kind, seq, nr, uint32(len(out)), digest, ret)
+	pos := b.putPad(head, pad)
+	putHeader(b.mem[HeaderSize+pos:], uint32(need), kind, seq, nr, uint32(len(out)), digest, ret)
 	copy(b.mem[HeaderSize+pos+RecordSize:], out)
 	// Publish: the record is complete before head moves past it.
 	b.store64(offSeq, seq)
@@ -128,8 +118,32 @@ func (b *Buffer) put(head uint64, kind uint32, seq uint64, nr uint32, digest uin
 	return nil
 }
 
-func (b *Buffer) putHeader(pos uint64, size, kind uint32, seq uint64, nr, outLen uint32, digest uint64, ret int64) {
+// padBefore is the pad a record of need bytes takes before it at head in
+// an area of size bytes: the rest of the area where the record would
+// straddle its end (the record starts again at offset 0), else none.
+func padBefore(head, size, need uint64) uint64 {
+	if pos := head % size; pos+need > size {
+		return size - pos
+	}
+	return 0
+}
+
+// putPad writes the pad of pad bytes at head, if any, and returns where
+// the record after it goes. A pad may be as short as 8 bytes: it has its
+// size and kind only.
+func (b *Buffer) putPad(head, pad uint64) uint64 {
+	pos := head % b.size
+	if pad == 0 {
+		return pos
+	}
 	r := b.mem[HeaderSize+pos:]
+	binary.LittleEndian.PutUint32(r[recSize:], uint32(pad))
+	binary.LittleEndian.PutUint32(r[recKind:], KindPad)
+	return 0
+}
+
+// putHeader writes a record's header at the start of r.
+func putHeader(r []byte, size, kind uint32, seq uint64, nr, outLen uint32, digest uint64, ret int64) {
 	binary.LittleEndian.PutUint32(r[recSize:], size)
 	binary.LittleEndian.PutUint32(r[recKind:], kind)
 	binary.LittleEndian.PutUint64(r[recSeq:], seq)
@@ -175,50 +189,66 @@ func (b *Buffer) peekView(f int) (Record, error) {
 		return Record{}, fmt.Errorf("rb: follower %d of %d", f, b.n)
 	}
 	head := b.load64(offHead)
-	tail := b.load64(offTail + 8*f)
-	for {
-		if tail == head {
-			return Record{}, ErrEmpty
-		}
-		if head-tail > b.size || tail%Align != 0 {
-			return Record{}, fmt.Errorf("rb: head %d, tail %d: %w", head, tail, ErrTampered)
-		}
-		pos := tail % b.size
-		r := b.mem[HeaderSize+pos:]
-		size := uint64(binary.LittleEndian.Uint32(r[recSize:]))
-		kind := binary.LittleEndian.Uint32(r[recKind:])
-		if size < Align || size%Align != 0 || size > b.size-pos || size > head-tail {
-			return Record{}, fmt.Errorf("rb: record size %d at %d: %w", size, pos, ErrTampered)
-		}
-		if kind == KindPad {
-			if pos+size != b.size {
-				return Record{}, fmt.Errorf("rb: pad record does not end the area: %w", ErrTampered)
-			}
-			tail += size
-			b.store64(offTail+8*f, tail)
-			continue
-		}
-		if kind != KindCall && kind != KindCPMON || size < RecordSize {
-			return Record{}, fmt.Errorf("rb: record kind %d size %d: %w", kind, size, ErrTampered)
-		}
-		rec := Record{
-			Kind:   kind,
-			Seq:    binary.LittleEndian.Uint64(r[recSeq:]),
-			Nr:     binary.LittleEndian.Uint32(r[recNr:]),
-			Digest: binary.LittleEndian.Uint64(r[recDigest:]),
-			Ret:    int64(binary.LittleEndian.Uint64(r[recRet:])),
-			size:   size,
-		}
-		outLen := uint64(binary.LittleEndian.Uint32(r[recOutLen:]))
-		if want := b.load64(offSeen+8*f) + 1; rec.Seq != want {
-			return Record{}, fmt.Errorf("rb: sequence %d, expected %d: %w", rec.Seq, want, ErrTampered)
-		}
-		if outLen > size-RecordSize {
-			return Record{}, fmt.Errorf("rb: output of %d bytes in a %d-byte record: %w", outLen, size, ErrTampered)
-		}
-		rec.Out = r[RecordSize : RecordSize+outLen : RecordSize+outLen]
-		return rec, nil
+	tail0 := b.load64(offTail + 8*f)
+	pos, size, tail, err := b.nextRecord(head, tail0)
+	if tail != tail0 {
+		b.store64(offTail+8*f, tail) // the pads on the way
 	}
+	if err != nil {
+		return Record{}, err
+	}
+	if tail == head {
+		return Record{}, ErrEmpty
+	}
+	r := b.mem[HeaderSize+pos:]
+	kind := binary.LittleEndian.Uint32(r[recKind:])
+	if kind != KindCall && kind != KindCPMON || size < RecordSize {
+		return Record{}, fmt.Errorf("rb: record kind %d size %d: %w", kind, size, ErrTampered)
+	}
+	rec := Record{
+		Kind:   kind,
+		Seq:    binary.LittleEndian.Uint64(r[recSeq:]),
+		Nr:     binary.LittleEndian.Uint32(r[recNr:]),
+		Digest: binary.LittleEndian.Uint64(r[recDigest:]),
+		Ret:    int64(binary.LittleEndian.Uint64(r[recRet:])),
+		size:   size,
+	}
+	outLen := uint64(binary.LittleEndian.Uint32(r[recOutLen:]))
+	if want := b.load64(offSeen+8*f) + 1; rec.Seq != want {
+		return Record{}, fmt.Errorf("rb: sequence %d, expected %d: %w", rec.Seq, want, ErrTampered)
+	}
+	if outLen > size-RecordSize {
+		return Record{}, fmt.Errorf("rb: output of %d bytes in a %d-byte record: %w", outLen, size, ErrTampered)
+	}
+	rec.Out = r[RecordSize : RecordSize+outLen : RecordSize+outLen]
+	return rec, nil
+}
+
+// nextRecord finds the record a reader at tail reads next, up to head,
+// stepping over pads: it returns the record's position and size, and the
+// tail past the pads (head when there is none). Positions and sizes are
+// checked against the area and what was published, since any variant can
+// write them.
+func (b *Buffer) nextRecord(head, tail uint64) (pos, size, next uint64, err error) {
+	for tail != head {
+		if head-tail > b.size || tail%Align != 0 {
+			return 0, 0, tail, fmt.Errorf("rb: head %d, tail %d: %w", head, tail, ErrTampered)
+		}
+		pos = tail % b.size
+		r := b.mem[HeaderSize+pos:]
+		size = uint64(binary.LittleEndian.Uint32(r[recSize:]))
+		if size < Align || size%Align != 0 || size > b.size-pos || size > head-tail {
+			return 0, 0, tail, fmt.Errorf("rb: record size %d at %d: %w", size, pos, ErrTampered)
+		}
+		if binary.LittleEndian.Uint32(r[recKind:]) != KindPad {
+			return pos, size, tail, nil
+		}
+		if pos+size != b.size {
+			return 0, 0, tail, fmt.Errorf("rb: pad record does not end the area: %w", ErrTampered)
+		}
+		tail += size
+	}
+	return 0, 0, tail, nil
 }
 
 // Consume moves follower f past r, which Peek returned, and wakes the
@@ -340,6 +370,16 @@ func ParseRaw(p []byte) (Record, int, error) {
 	}, int(size), nil
 }
 
+// AppendRecord appends r to dst in raw form, as a writer lays it out.
+func AppendRecord(dst []byte, r Record) []byte {
+	size := recLen(len(r.Out))
+	at := len(dst)
+	dst = append(dst, make([]byte, size)...)
+	putHeader(dst[at:], uint32(size), r.Kind, r.Seq, r.Nr, uint32(len(r.Out)), r.Digest, r.Ret)
+	copy(dst[at+RecordSize:], r.Out)
+	return dst
+}
+
 // AppendRaw appends follower f's next records to dst in raw form and
 // consumes them, while take allows the next (it is given the record's
 // output length) and dst is shorter than limit. Each record is copied
@@ -357,26 +397,12 @@ func (b *Buffer) AppendRaw(f int, dst []byte, limit int, take func(outLen int) b
 	seen := b.load64(offSeen + 8*f)
 	n := 0
 	var err error
-	for tail != head && len(dst) < limit {
-		if head-tail > b.size || tail%Align != 0 {
-			err = fmt.Errorf("rb: head %d, tail %d: %w", head, tail, ErrTampered)
+	for len(dst) < limit {
+		var pos, size uint64
+		if pos, size, tail, err = b.nextRecord(head, tail); err != nil || tail == head {
 			break
 		}
-		pos := tail % b.size
 		r := b.mem[HeaderSize+pos:]
-		size := uint64(binary.LittleEndian.Uint32(r[recSize:]))
-		if size < Align || size%Align != 0 || size > b.size-pos || size > head-tail {
-			err = fmt.Errorf("rb: record size %d at %d: %w", size, pos, ErrTampered)
-			break
-		}
-		if binary.LittleEndian.Uint32(r[recKind:]) == KindPad {
-			if pos+size != b.size {
-				err = fmt.Errorf("rb: pad record does not end the area: %w", ErrTampered)
-				break
-			}
-			tail += size
-			continue
-		}
 		at := len(dst)
 		dst = append(dst, r[:size]...)
 		rec, _, perr := ParseRaw(dst[at:])
@@ -429,22 +455,13 @@ func (b *Buffer) ReplayRaw(p []byte) (int, int, error) {
 			err = fmt.Errorf("rb: record of %d bytes in a %d-byte buffer", need, b.size)
 			break
 		}
-		pos := head % b.size
-		pad := uint64(0)
-		if pos+uint64(need) > b.size {
-			pad = b.size - pos
-		}
+		pad := padBefore(head, b.size, uint64(need))
 		if head+pad+uint64(need)-tail > b.size {
 			if tail = b.minTail(); head+pad+uint64(need)-tail > b.size {
 				break
 			}
 		}
-		if pad > 0 {
-			q := b.mem[HeaderSize+pos:]
-			binary.LittleEndian.PutUint32(q[recSize:], uint32(pad))
-			binary.LittleEndian.PutUint32(q[recKind:], KindPad)
-			pos = 0
-		}
+		pos := b.putPad(head, pad)
 		copy(b.mem[HeaderSize+pos:], p[used:used+need])
 		head += pad + uint64(need)
 		seq = r.Seq
@@ -508,10 +525,7 @@ func (b *Buffer) Size() uint64 { return b.size }
 // with it.
 func Placed(head, size uint64, n int) uint64 {
 	need := recLen(n)
-	if pos := head % size; pos+need > size {
-		head += size - pos
-	}
-	return head + need
+	return head + padBefore(head, size, need) + need
 }
 
 // Head is how far the leader has published.

@@ -41,17 +41,7 @@ func Finish(p []byte, n int) []byte {
 func Pack(recs []rb.Record) []byte {
 	p := Begin(nil)
 	for _, r := range recs {
-		var h [rb.RecordSize]byte
-		size := (rb.RecordSize + len(r.Out) + rb.Align - 1) &^ (rb.Align - 1)
-		binary.LittleEndian.PutUint32(h[0:], uint32(size))
-		binary.LittleEndian.PutUint32(h[4:], r.Kind)
-		binary.LittleEndian.PutUint64(h[8:], r.Seq)
-		binary.LittleEndian.PutUint32(h[16:], r.Nr)
-		binary.LittleEndian.PutUint32(h[20:], uint32(len(r.Out)))
-		binary.LittleEndian.PutUint64(h[24:], r.Digest)
-		binary.LittleEndian.PutUint64(h[32:], uint64(r.Ret))
-		p = append(append(p, h[:]...), r.Out...)
-		p = append(p, make([]byte, size-rb.RecordSize-len(r.Out))...)
+		p = rb.AppendRecord(p, r)
 	}
 	return Finish(p, len(recs))
 }
