@@ -51,7 +51,6 @@ type shipSlot struct {
 	// acked how far the variant there has consumed, as it last said.
 	head, acked uint64
 	closed      bool // the copy was told the leader's thread is gone
-	f           int  // the remote variant's follower slot in b
 	// since is when the oldest record not yet shipped was first seen
 	// (zero: none waits); starved, that the last drain stopped for want
 	// of credit.
@@ -99,10 +98,10 @@ func newShipper(r *remote) *shipper {
 // milliseconds' worth instead of one a poll: a third as many frames
 // (lingers of 1, 5 and 10 ms gave lighttpd about the same throughput,
 // within the test machine's noise: docs/performance.md). Nothing waits
-// for them meanwhile: a follower consumes them
-// behind the leader, and a rendezvous ships what it needs at once. A fast
-// writer (getcwd: 60 KiB a millisecond) fills shipEager first, well before
-// the leader's 1 MiB buffer fills.
+// for them meanwhile: a follower consumes them behind the leader, and a
+// rendezvous ships what it needs at once. A fast writer (getcwd: 60 KiB a
+// millisecond) fills shipEager first, well before the leader's 1 MiB
+// buffer fills.
 const (
 	shipPoll   = time.Millisecond
 	shipIdle   = 4 * time.Millisecond
@@ -168,7 +167,7 @@ func (s *shipper) drain(now time.Time, force bool) (time.Duration, error) {
 		if sl.closed {
 			continue
 		}
-		due, pending := sl.dueLocked(now)
+		due, pending := sl.dueLocked(s.f, now)
 		if due || force {
 			var k int
 			if k, err = s.drainSlotLocked(sl); err != nil {
@@ -195,10 +194,10 @@ func (s *shipper) drain(now time.Time, force bool) (time.Duration, error) {
 	return next, err
 }
 
-// dueLocked: sl's records are to go now; pending is how many bytes of
-// them wait. Called with s.mu held.
-func (sl *shipSlot) dueLocked(now time.Time) (bool, uint64) {
-	pending := sl.b.Head() - sl.b.Tail(sl.f)
+// dueLocked: sl's records, read through follower slot f, are to go now;
+// pending is how many bytes of them wait. Called with s.mu held.
+func (sl *shipSlot) dueLocked(f int, now time.Time) (bool, uint64) {
+	pending := sl.b.Head() - sl.b.Tail(f)
 	if pending == 0 && !sl.b.Closed() {
 		sl.since = time.Time{}
 		return false, 0
@@ -279,7 +278,7 @@ func (s *shipper) start(reg *ipmon.Region, slot int) {
 	}
 	k := shipKey{reg.Bases[s.r.v.idx], slot}
 	s.mu.Lock()
-	s.slots[k] = &shipSlot{b: b, base: k.base, slot: slot, f: s.f}
+	s.slots[k] = &shipSlot{b: b, base: k.base, slot: slot}
 	s.mu.Unlock()
 	s.wake()
 }
