@@ -46,6 +46,13 @@ var ErrRefused = errors.New("session refused")
 // It ends when the link does; whatever still runs then is killed first.
 func Follow(cfg FollowConfig) error {
 	runtime.LockOSThread() // the tracer thread, for good
+	// The tracer keeps its P while blocked in wait4 (ptrace.WaitRaw): on
+	// a host of one CPU, GOMAXPROCS 1 would leave none to the goroutines
+	// that take in the leader's records and acknowledge them, and each
+	// would wait for the variant's next stop.
+	if runtime.GOMAXPROCS(0) < 3 {
+		runtime.GOMAXPROCS(3)
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
