@@ -56,6 +56,11 @@ type remote struct {
 	lostC   chan struct{}
 	lost    atomic.Bool
 	nextID  uint32
+	// endC closes when the executor says its variant has ended (an End
+	// frame): every task reaped there, so that closing the link cannot
+	// cut a session short that is over.
+	endC    chan struct{}
+	endOnce sync.Once
 
 	// ev is the stop being handled; only the variant's goroutine uses it.
 	ev *stopEvent
@@ -81,6 +86,7 @@ func newRemote(v *variant, spec Remote) *remote {
 		wakeC:   make(chan struct{}, 1),
 		replies: make(chan reply, 1),
 		lostC:   make(chan struct{}),
+		endC:    make(chan struct{}),
 		debug:   v.m.log.Enabled(context.Background(), slog.LevelDebug),
 	}
 	r.ship = newShipper(r)
@@ -593,9 +599,31 @@ func (v *variant) runRemote(started chan<- error) {
 		}
 		r.flush()
 		if len(v.tasks) == 0 {
+			r.awaitEnd()
 			return
 		}
 		<-r.wakeC
+	}
+}
+
+// endWait bounds the wait for the executor's End once the variant's last
+// task has gone here; the connector's heartbeat bounds it too (a dead link
+// closes lostC).
+const endWait = 2 * time.Second
+
+// awaitEnd waits until the executor has reaped what its variant left (its
+// End), the link is lost, or endWait has passed. The last exit reaches
+// this side before the executor has reaped it; closing the link then would
+// end that host's session as failed ("the leader host ended the session")
+// although the variant had finished.
+func (r *remote) awaitEnd() {
+	t := time.NewTimer(endWait)
+	defer t.Stop()
+	select {
+	case <-r.endC:
+	case <-r.lostC:
+	case <-t.C:
+		r.v.m.log.Warn("follower host did not say its variant ended", "host", r.spec.Addr, "waited", endWait)
 	}
 }
 
@@ -614,6 +642,7 @@ func (r *remote) readLoop() {
 			r.gone(string(f.Payload))
 			return
 		case wire.End:
+			r.endOnce.Do(func() { close(r.endC) })
 			continue
 		case wire.Call:
 		default:
