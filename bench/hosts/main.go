@@ -11,7 +11,10 @@
 // BENCH_ONLY (comma-separated benchmarks to run, of getcwd, read_zero,
 // sched_yield and lighttpd: all when unset), BENCH_DELAYS (comma-separated
 // delays each way, as Go durations: "0,500us" when unset), BENCH_NOLOCAL
-// (set: the remote runs only, for a profiler).
+// (set: the remote runs only, for a profiler), BENCH_AGENT_CPUS (a CPU
+// list for taskset: the agent and everything it starts run there, so that
+// on a machine of many CPUs, with this command itself under taskset, each
+// test host has CPUs of its own as real hosts do).
 package main
 
 import (
@@ -168,7 +171,12 @@ func newSetup(delay time.Duration) (*setup, error) {
 		args = append(args, "--allow", filepath.Join(root, p))
 	}
 	args = append(args, "--allow", "/usr/sbin/lighttpd")
-	s.agent = h1.Command("", dmvx, args...)
+	if cpus := os.Getenv("BENCH_AGENT_CPUS"); cpus != "" {
+		args = append([]string{"-c", cpus, dmvx}, args...)
+		s.agent = h1.Command("", "taskset", args...)
+	} else {
+		s.agent = h1.Command("", dmvx, args...)
+	}
 	s.agent.Stderr = os.Stderr
 	if err := s.agent.Start(); err != nil {
 		s.close()
