@@ -31,6 +31,8 @@ import (
 	"time"
 
 	"dmvx/internal/netlab"
+
+	"golang.org/x/sys/unix"
 )
 
 const port = "7700"
@@ -112,6 +114,7 @@ func run() error {
 		}
 		setups = append(setups, s)
 	}
+	fmt.Printf("\nCPUs: %s\n", cpuLine())
 	if skip != "micro" {
 		if err := micro(setups); err != nil {
 			return err
@@ -123,6 +126,27 @@ func run() error {
 		}
 	}
 	return nil
+}
+
+// cpuLine says which CPUs each test host runs on: the figures mean
+// different things when the two hosts share the CPUs and when each has
+// its own, as real hosts do.
+func cpuLine() string {
+	var set unix.CPUSet
+	mine := "?"
+	if unix.SchedGetaffinity(0, &set) == nil {
+		var ids []string
+		for i := 0; i < 1024; i++ {
+			if set.IsSet(i) {
+				ids = append(ids, strconv.Itoa(i))
+			}
+		}
+		mine = strings.Join(ids, ",")
+	}
+	if a := os.Getenv("BENCH_AGENT_CPUS"); a != "" {
+		return fmt.Sprintf("the leader's host (and the one-host runs) on %s, the follower's host on %s", mine, a)
+	}
+	return fmt.Sprintf("both hosts share %s (one machine)", mine)
 }
 
 // selected: BENCH_ONLY is unset or names benchmark b.
