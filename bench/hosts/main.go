@@ -11,10 +11,19 @@
 // BENCH_ONLY (comma-separated benchmarks to run, of getcwd, read_zero,
 // sched_yield and lighttpd: all when unset), BENCH_DELAYS (comma-separated
 // delays each way, as Go durations: "0,500us" when unset), BENCH_NOLOCAL
-// (set: the remote runs only, for a profiler), BENCH_AGENT_CPUS (a CPU
-// list for taskset: the agent and everything it starts run there, so that
-// on a machine of many CPUs, with this command itself under taskset, each
-// test host has CPUs of its own as real hosts do).
+// (set: the remote runs only, for a profiler), BENCH_HOST_CPUS (CPUs of
+// each test host: "shared" for none of their own, or a count; when unset,
+// 2 each on a machine of at least 4 CPUs, else shared), BENCH_AGENT_CPUS
+// (a CPU list for taskset: the agent and everything it starts run there;
+// BENCH_HOST_CPUS sets it and runs this command again under taskset).
+//
+// A follower host is another machine, with CPUs of its own: with two test
+// hosts sharing one machine's CPUs, the work that replication adds on the
+// follower's side (the agent's connector, the executor, a follower that
+// runs behind) takes CPU from the leader's side, which a real follower
+// host does not. So on a machine of 4 CPUs or more the leader's host (and
+// the one-host runs, which it stands for) gets CPUs 0..N-1 and the
+// follower's host the next N; the output says which.
 package main
 
 import (
@@ -25,9 +34,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"dmvx/internal/netlab"
@@ -67,8 +78,55 @@ func envInt(name string, def int) int {
 
 func log(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench hosts: "+format+"\n", args...) }
 
+// hostCPUs runs this command again under taskset when each test host is
+// to have CPUs of its own (BENCH_HOST_CPUS); it returns only if not.
+func hostCPUs() error {
+	if os.Getenv("BENCH_AGENT_CPUS") != "" {
+		return nil // set by hand, or by the run that started this one
+	}
+	n := 0
+	switch v := os.Getenv("BENCH_HOST_CPUS"); v {
+	case "shared":
+		return nil
+	case "":
+		if runtime.NumCPU() < 4 {
+			return nil
+		}
+		n = 2
+	default:
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || 2*n > runtime.NumCPU() {
+			return fmt.Errorf("BENCH_HOST_CPUS=%q: \"shared\" or a count of at most half the %d CPUs", v, runtime.NumCPU())
+		}
+	}
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return err
+	}
+	var ids []string
+	for i := 0; i < 1024; i++ {
+		if set.IsSet(i) {
+			ids = append(ids, strconv.Itoa(i))
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	taskset, err := exec.LookPath("taskset")
+	if err != nil {
+		return fmt.Errorf("BENCH_HOST_CPUS: %w (util-linux)", err)
+	}
+	env := append(os.Environ(), "BENCH_AGENT_CPUS="+strings.Join(ids[n:2*n], ","))
+	args := append([]string{"taskset", "-c", strings.Join(ids[:n], ","), self}, os.Args[1:]...)
+	return syscall.Exec(taskset, args, env)
+}
+
 func run() error {
 	var err error
+	if err = hostCPUs(); err != nil {
+		return err
+	}
 	if root, err = filepath.Abs("."); err != nil {
 		return err
 	}
