@@ -5,6 +5,8 @@
 #   make test    deps + build + go vet + unit tests + end-to-end tests (default
 #                configuration, then every other one: make e2e-matrix)
 #   make demo    deps + build + a guided tour (scripts/demo.sh)
+#   make demo-attack  deps + build + a real exploit, natively and under dmvx
+#                (scripts/demo-attack.sh, docs/security.md)
 #   make bench   deps + build + microbenchmarks and lighttpd (bench/run.sh),
 #                then the same with the follower on another host (bench/hosts)
 #   make clean   remove what build made
@@ -53,7 +55,7 @@ E2E_PKG := ./test/e2e
 UNIT_TIMEOUT ?= 5m
 E2E_TIMEOUT ?= 10m
 
-.PHONY: all deps build test vet unit e2e e2e-matrix demo bench clean FORCE
+.PHONY: all deps build test vet unit e2e e2e-matrix demo demo-attack bench clean FORCE
 
 all: build
 
@@ -231,6 +233,13 @@ test: deps
 demo: deps
 	$(MAKE) build
 	scripts/demo.sh
+
+# A real exploit against testdata/vulnsvc, natively and under dmvx
+# (docs/security.md).
+demo-attack: deps
+	$(MAKE) build
+	$(GO) build -o bin/exploit ./test/attack/exploit
+	scripts/demo-attack.sh
 
 bench: deps
 	$(MAKE) build
