@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -329,6 +330,31 @@ func TestHostsAttackHijack(t *testing.T) {
 				if r := runIn(t, hl.host(i), "", "test", "-e", marker); r.code == 0 {
 					t.Errorf("host %s has the exploit's marker %s", hl.host(i).Name, marker)
 				}
+			}
+		})
+	}
+}
+
+// Attacks on dmvx from inside a variant: a compromised follower jumps to
+// IP-MON's gate (the one place its filter lets calls through) with a
+// sensitive call. The filter sends it to CP-MON all the same, which sees
+// it in the follower alone: the run stops there, with the follower at that
+// call (a call IP-MON had let through would show only later, as a write
+// that differs), and the call has no effect (no "jumped" file from touch).
+func TestAttackGateSensitive(t *testing.T) {
+	defaultConfig(t)
+	for _, call := range []string{"execve", "mprotect", "socket"} {
+		t.Run(call, func(t *testing.T) {
+			dir := t.TempDir()
+			flags, argv := variantBuilds(testBin("gate_jump"), testBin("gate_jump_yes"))
+			d := underDmvx(t, opts{dir: dir}, flags, append(argv, call)...)
+			checkDivergence(t, d, 2)
+			at := func(v reportDivVariant) bool { return strings.HasPrefix(v.Call, call) }
+			if div := d.rep.Divergence; div != nil && !slices.ContainsFunc(div.Variants, at) {
+				t.Errorf("no variant of the divergence is at %s: %+v", call, div.Variants)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "jumped")); err == nil {
+				t.Errorf("the follower's execve through the gate ran touch")
 			}
 		})
 	}
