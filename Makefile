@@ -47,7 +47,7 @@ PROG_CFLAGS := -O2 -Wall -Werror
 TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls gsbase sigread stdio readback forkwrite
 TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) open_a open_b spin_yes spin_no \
 	hello_static write_a write_b flood flood_slow tamper tamper_yes tamper_rec hide gate_jump gate_jump_yes \
-	stdio_a stdio_b fork_a fork_b stat_a stat_b vulnsvc)
+	stdio_a stdio_b fork_a fork_b stat_a stat_b vulnsvc escape escape_yes)
 BENCH_BINS := $(addprefix bench/bin/,getcwd read_zero sched_yield)
 
 E2E_PKG := ./test/e2e
@@ -87,6 +87,16 @@ testdata/bin/%: testdata/%.c
 testdata/bin/vulnsvc: testdata/vulnsvc.c
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -fPIE -pie -fstack-protector-strong -o $@ $<
+
+# escape_yes tries to leave dmvx's monitoring (docs/security.md); escape
+# does not.
+testdata/bin/escape: testdata/escape.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -o $@ $<
+
+testdata/bin/escape_yes: testdata/escape.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -DESCAPE -o $@ $<
 
 testdata/bin/threads: testdata/threads.c
 	@mkdir -p $(@D)

@@ -899,6 +899,12 @@ static long fdop(const struct spec *s, u64 nr, long *a) {
 #define AT_FDCWD_ (-100)
 #define ENOENT_ 2
 
+/* on_procfs: fd is a file of procfs. */
+static int on_procfs(long fd) {
+	u64 fs[15] = {0};
+	return gate6(SYS_fstatfs_, fd, (long)fs, 0, 0, 0, 0) == 0 && fs[0] == 0x9fa0;
+}
+
 /* classify says what the leader just opened, as CP-MON's openIsLocal does.
  * Read-only: what /proc and /sys say depends on who reads (own); regular
  * files and directories give every variant the same (local). For writing,
@@ -940,6 +946,13 @@ static long open_leader(const struct spec *s, u64 nr, long *a, long gflags, int 
 		 * was recorded, so the followers go to CP-MON too. */
 		return forward(nr, a);
 	u64 cls = 0;
+	if (fd >= 0 && wr && on_procfs(fd)) {
+		/* A file of /proc opened for writing (a process's mem, which
+		 * writes past page protections): CP-MON's to allow or refuse
+		 * (docs/security.md). Undo, and open through CP-MON. */
+		gate6(3, fd, 0, 0, 0, 0, 0);
+		return forward(nr, a);
+	}
 	if (fd >= 0) {
 		if ((u64)fd >= DMVX_MAX_FD) {
 			/* Past the map, where CP-MON would never learn of it:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"syscall"
@@ -830,6 +831,14 @@ func (m *Monitor) execOpenLocked(lt *ltask, ts []*task) {
 				return
 			}
 			fd := int(ret)
+			if name, ok := procMemForWriting(leader.tid, fd); ok {
+				// Ends the run before anything is written through it.
+				m.mu.Lock()
+				m.errorLocked("variant 0: %s opened %s for writing, which writes memory past its page protections: refused (docs/security.md)",
+					leader.call.Row.Name, name)
+				m.mu.Unlock()
+				return
+			}
 			local := openIsLocal(leader.tid, fd, leader.call)
 			mirror := m.hasRemotes && isFileOrDir(leader.tid, fd)
 			pseudo := m.hasRemotes && pseudoFS(leader.tid, fd)
@@ -904,6 +913,29 @@ func openIsLocal(pid, fd int, c *canon.Call) bool {
 		return false
 	}
 	return st.Mode&unix.S_IFMT == unix.S_IFREG || st.Mode&unix.S_IFMT == unix.S_IFDIR
+}
+
+// procMemForWriting: the descriptor is a process's memory file
+// (/proc/PID/mem, /proc/PID/task/TID/mem) open for writing. Through it a
+// variant writes any of its pages, read-only or executable ones included
+// (IP-MON's gate, code it has not run yet), without the mprotect that
+// CP-MON would see: no program under dmvx may have one.
+func procMemForWriting(pid, fd int) (string, bool) {
+	name, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))
+	if err != nil || !strings.HasPrefix(name, "/proc/") || path.Base(name) != "mem" || !pseudoFS(pid, fd) {
+		return "", false
+	}
+	info, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd))
+	if err != nil {
+		return name, true // cannot tell: refuse
+	}
+	for _, line := range strings.Split(string(info), "\n") {
+		if v, ok := strings.CutPrefix(line, "flags:"); ok {
+			flags, err := strconv.ParseUint(strings.TrimSpace(v), 8, 64)
+			return name, err != nil || flags&unix.O_ACCMODE != unix.O_RDONLY
+		}
+	}
+	return name, true
 }
 
 // pseudoFS: the descriptor is a file of procfs or sysfs.

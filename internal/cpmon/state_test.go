@@ -1,6 +1,7 @@
 package cpmon
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -347,5 +348,35 @@ func TestOpenIsLocalODirectory(t *testing.T) {
 		if !openIsLocal(os.Getpid(), int(d.Fd()), openCall(name, flags)) {
 			t.Errorf("%s(dir, O_RDONLY|O_DIRECTORY) is not local", name)
 		}
+	}
+}
+
+// A process's mem file open for writing is refused; read-only, or a
+// regular file that happens to be called mem, is not.
+func TestProcMemForWriting(t *testing.T) {
+	regular := filepath.Join(t.TempDir(), "mem")
+	if err := os.WriteFile(regular, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		path  string
+		flags int
+		want  bool
+	}{
+		{"/proc/self/mem", os.O_RDWR, true},
+		{"/proc/self/mem", os.O_WRONLY, true},
+		{fmt.Sprintf("/proc/self/task/%d/mem", unix.Gettid()), os.O_RDWR, true},
+		{"/proc/self/mem", os.O_RDONLY, false},
+		{"/proc/self/status", os.O_RDONLY, false},
+		{regular, os.O_RDWR, false},
+	} {
+		f, err := os.OpenFile(tt.path, tt.flags, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, got := procMemForWriting(os.Getpid(), int(f.Fd())); got != tt.want {
+			t.Errorf("%s flags %#x: refused %v, want %v", tt.path, tt.flags, got, tt.want)
+		}
+		f.Close()
 	}
 }

@@ -359,3 +359,60 @@ func TestAttackGateSensitive(t *testing.T) {
 		})
 	}
 }
+
+// A compromised follower tries to leave monitoring, then deletes a file
+// with a raw unlinkat that would run unchecked if it had. Every attempt
+// stops the run at the attempt itself, in the follower alone: a
+// divergence (86) for the calls a program may make, and an unsupported
+// call (125, naming it and the variant) for ptrace and
+// process_vm_writev. The file survives. A process's mem file opened for
+// writing is refused even when every variant agrees.
+func TestAttackEscape(t *testing.T) {
+	for _, c := range []struct{ attempt, call string }{
+		{"sigsys-block", "rt_sigprocmask"},
+		{"sigsys-handler", "rt_sigaction"},
+		{"seccomp", "prctl"}, // PR_SET_NO_NEW_PRIVS, which seccomp needs, comes first
+		{"sud", "prctl"},
+		{"proc-mem", "openat"},
+		{"personality", "personality"},
+		{"ptrace", ""},
+		{"vm-write", ""},
+	} {
+		t.Run(c.attempt, func(t *testing.T) {
+			dir := t.TempDir()
+			victim := writeFile(t, dir, "victim", []byte("still here\n"), 0o644)
+			flags, argv := variantBuilds(testBin("escape"), testBin("escape_yes"))
+			// ptrace and vm-write aim at this test's own process.
+			d := underDmvx(t, opts{dir: dir}, flags, append(argv, c.attempt, strconv.Itoa(os.Getpid()))...)
+			if c.call == "" {
+				name := map[string]string{"ptrace": "ptrace", "vm-write": "process_vm_writev"}[c.attempt]
+				if d.code != 125 || !bytes.Contains(d.stderr, []byte("unsupported system call "+name)) ||
+					!bytes.Contains(d.stderr, []byte("variant 1")) {
+					t.Errorf("exit %d, want 125 and an error naming %s in variant 1:\n%s", d.code, name, d.stderr)
+				}
+			} else {
+				checkDivergence(t, d, 2)
+				at := func(v reportDivVariant) bool { return v.Index == 1 && strings.HasPrefix(v.Call, c.call) }
+				if div := d.rep.Divergence; div != nil && !slices.ContainsFunc(div.Variants, at) {
+					t.Errorf("the follower is not at %s in the divergence: %+v", c.call, div.Variants)
+				}
+			}
+			if _, err := os.Stat(victim); err != nil {
+				t.Errorf("victim: %v", err)
+			}
+		})
+	}
+	// Every variant compromised alike agrees with the others, so nothing
+	// diverges: opening its mem file for writing is refused as such.
+	eachN(t, func(t *testing.T, n int) {
+		dir := t.TempDir()
+		victim := writeFile(t, dir, "victim", []byte("still here\n"), 0o644)
+		d := underDmvx(t, opts{dir: dir}, variants(n), testBin("escape_yes"), "proc-mem")
+		if d.code != 125 || !bytes.Contains(d.stderr, []byte("/mem for writing")) {
+			t.Errorf("exit %d, want 125 and the mem file refused:\n%s", d.code, d.stderr)
+		}
+		if _, err := os.Stat(victim); err != nil {
+			t.Errorf("victim: %v", err)
+		}
+	})
+}
