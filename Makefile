@@ -2,8 +2,9 @@
 #
 #   make deps    install missing Debian packages (gcc, lighttpd, curl, wrk, ...)
 #   make build   launcher blob, bin/dmvx, test and benchmark programs
-#   make test    deps + build + go vet + unit tests + end-to-end tests (default
-#                configuration, then every other one: make e2e-matrix)
+#   make test    deps + build + go vet + unit tests + short fuzzing (make fuzz)
+#                + end-to-end tests (default configuration, then every other
+#                one: make e2e-matrix)
 #   make demo    deps + build + a guided tour (scripts/demo.sh)
 #   make demo-attack  deps + build + a real exploit, natively and under dmvx
 #                (scripts/demo-attack.sh, docs/security.md)
@@ -55,7 +56,7 @@ E2E_PKG := ./test/e2e
 UNIT_TIMEOUT ?= 5m
 E2E_TIMEOUT ?= 10m
 
-.PHONY: all deps build test vet unit e2e e2e-matrix demo demo-attack bench clean FORCE
+.PHONY: all deps build test vet unit fuzz e2e e2e-matrix demo demo-attack bench clean FORCE
 
 all: build
 
@@ -210,6 +211,22 @@ unit:
 	pkgs=$$($(GO) list ./... | { grep -v '/test/e2e$$' || true; }); \
 	if [ -n "$$pkgs" ]; then $(GO) test -count=1 -timeout $(UNIT_TIMEOUT) $$pkgs; fi
 
+# The parsers an attacker can feed (docs/security.md): a variant's call
+# arguments and memory, replication records, frames from the network, and
+# the executor's stops and commands. Each fuzz target runs FUZZ_TIME (short
+# in make test; FUZZ_TIME=10m make fuzz for a long run). A failing input
+# lands in the package's testdata/fuzz and fails the run.
+FUZZ_TIME ?= 10s
+FUZZ_TARGETS := ./internal/abi/amd64:FuzzDecode ./internal/rb:FuzzPeek ./internal/rb:FuzzAppendRaw \
+	./internal/ship:FuzzReplay ./internal/wire:FuzzRead ./internal/cpmon:FuzzDecodeCommands \
+	./internal/cpmon:FuzzDecodeStop
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz: $${t#*:} in $${t%%:*} for $(FUZZ_TIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZ_TIME) "$${t%%:*}"; \
+	done
+
 e2e:
 	$(GO) test -count=1 -timeout $(E2E_TIMEOUT) -v $(E2E_PKG)
 
@@ -237,6 +254,7 @@ test: deps
 	$(MAKE) build
 	$(MAKE) vet
 	$(MAKE) unit
+	$(MAKE) fuzz
 	$(MAKE) e2e
 	$(MAKE) e2e-matrix
 

@@ -105,3 +105,66 @@ func TestBufferToBuffer(t *testing.T) {
 		recs = recs[:0]
 	}
 }
+
+// FuzzReplay: a follower host takes a records payload from the network
+// (the connector has checked the frame, not its records). Whatever it
+// holds, Unpack accepts it only whole and well formed, and what it
+// accepts replays into a buffer and reads back record by record, with no
+// panic and nothing read or written outside the buffer.
+func FuzzReplay(f *testing.F) {
+	for _, n := range []int{0, 1, 3} {
+		var recs []rb.Record
+		for i := 1; i <= n; i++ {
+			recs = append(recs, rb.Record{Kind: rb.KindCall, Seq: uint64(i), Nr: uint32(i), Ret: 5, Out: bytes.Repeat([]byte{'a'}, i*9)})
+		}
+		f.Add(Pack(recs))
+	}
+	f.Add([]byte{0, 0, 0, 1})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		raw, n, err := Unpack(p)
+		if err != nil || n == 0 {
+			return
+		}
+		// A fresh buffer takes a batch that starts at record 1, and any
+		// record of at most half its size.
+		size, largest := 4096, 0
+		for q := raw; len(q) > 0; {
+			r, sz, err := rb.ParseRaw(q)
+			if err != nil {
+				t.Fatalf("a record Unpack accepted does not parse: %v", err)
+			}
+			if len(q) == len(raw) && r.Seq != 1 {
+				return
+			}
+			largest = max(largest, sz)
+			q = q[sz:]
+		}
+		for size < 2*largest {
+			size *= 2
+		}
+		buf, err := rb.Init(make([]byte, rb.HeaderSize+size), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n > 0 {
+			used, k, err := buf.ReplayRaw(raw)
+			if err != nil {
+				t.Fatalf("a batch Unpack accepted does not replay: %v", err)
+			}
+			if k == 0 {
+				t.Fatalf("no room for a record in an empty buffer (%d bytes left)", len(raw))
+			}
+			for i := 0; i < k; i++ {
+				r, err := buf.Peek(0)
+				if err != nil {
+					t.Fatalf("record %d of %d replayed: %v", i, k, err)
+				}
+				buf.Consume(0, r)
+			}
+			raw, n = raw[used:], n-k
+		}
+		if len(raw) != 0 {
+			t.Fatalf("%d bytes after the records", len(raw))
+		}
+	})
+}
