@@ -416,3 +416,49 @@ func TestAttackEscape(t *testing.T) {
 		}
 	})
 }
+
+// The escape attempts of TestAttackEscape and TestAttackGateSensitive,
+// made by a follower on another host (--variant HOST=escape_yes or
+// gate_jump_yes): the run stops on both hosts, and neither host's copy of
+// the file is deleted.
+func TestHostsAttackEscape(t *testing.T) {
+	hl := newHostsLab(t, 2, 1)
+	h1 := hl.host(1).Addr.String()
+	dir := fmt.Sprintf("/tmp/dmvx-escape-%d", time.Now().UnixNano())
+	type attempt struct{ prog, attempt, unsupported string }
+	cases := []attempt{
+		{"escape", "sigsys-block", ""}, {"escape", "seccomp", ""}, {"escape", "sud", ""},
+		{"escape", "proc-mem", ""}, {"escape", "personality", ""},
+		{"escape", "ptrace", "ptrace"}, {"escape", "vm-write", "process_vm_writev"},
+		// Hosts tests run in the default configuration only, where
+		// IP-MON's gate exists.
+		{"gate_jump", "execve", ""}, {"gate_jump", "socket", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.prog+"-"+c.attempt, func(t *testing.T) {
+			for i := range 2 {
+				if r := runIn(t, hl.host(i), "", "sh", "-c", `mkdir -p "$1" && echo x >"$1/victim"`, "sh", dir); r.code != 0 {
+					t.Fatalf("victim on %s: %s", hl.host(i).Name, r.stderr)
+				}
+			}
+			d := hl.lead(t, dir, []int{1}, []string{"--variant", h1 + "=" + testBin(c.prog+"_yes")},
+				testBin(c.prog), c.attempt, "1")
+			switch {
+			case c.unsupported != "":
+				if d.code != 125 || !bytes.Contains(d.stderr, []byte("unsupported system call "+c.unsupported)) {
+					t.Errorf("exit %d, want 125 naming %s:\n%s", d.code, c.unsupported, d.stderr)
+				}
+			case d.code != exitDivergence:
+				t.Errorf("exit %d, want %d:\n%s", d.code, exitDivergence, d.stderr)
+			}
+			for i := range 2 {
+				if r := runIn(t, hl.host(i), "", "test", "-e", dir+"/victim"); r.code != 0 {
+					t.Errorf("the victim is gone on %s", hl.host(i).Name)
+				}
+				if r := runIn(t, hl.host(i), "", "test", "-e", dir+"/jumped"); r.code == 0 {
+					t.Errorf("execve through the gate ran touch on %s", hl.host(i).Name)
+				}
+			}
+		})
+	}
+}
