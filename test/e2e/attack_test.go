@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,28 +21,10 @@ import (
 // The security evaluation (docs/security.md): real exploits against
 // testdata/vulnsvc, first natively, where they work, then under dmvx.
 
-// lockedBuffer is an output that a test reads while the command writes it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Clone(l.b.Bytes())
-}
-
 // service is a running vulnsvc, natively or under dmvx.
 type service struct {
 	r              *running
-	stdout, stderr *lockedBuffer
+	stdout, stderr *syncBuffer
 	addr           string
 	report         string // dmvx's --report, or ""
 }
@@ -54,7 +35,7 @@ var listeningRE = regexp.MustCompile(`(?m)^listening (\d+)$`)
 // it says on which port it listens.
 func startService(t *testing.T, report string, argv ...string) *service {
 	t.Helper()
-	s := &service{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, report: report}
+	s := &service{stdout: &syncBuffer{}, stderr: &syncBuffer{}, report: report}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = s.stdout, s.stderr
@@ -293,7 +274,7 @@ func TestHostsAttackHijack(t *testing.T) {
 			rep := fmt.Sprintf("/tmp/dmvx-report-%d.json", time.Now().UnixNano())
 			args := append([]string{dmvx, "run", "--report", rep, "--follower", hl.agents[1].addr}, hl.tlsFlags("leader")...)
 			args = append(args, "--", testBin("vulnsvc"), "0", "0.0.0.0")
-			s := &service{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
+			s := &service{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 			cmd := hl.host(0).Command("", args[0], args[1:]...)
 			cmd.Stdout, cmd.Stderr = s.stdout, s.stderr
 			s.r = startCmd(t, cmd)

@@ -57,6 +57,13 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// Bytes is a copy of what was written so far.
+func (s *syncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.b.Bytes())
+}
+
 // hostAllow is what every test agent may run.
 func hostAllow() []string {
 	out := []string{"/usr/bin/ls", "/usr/bin/cat", "/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/bash", lighttpd, python}
