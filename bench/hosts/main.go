@@ -99,15 +99,9 @@ func hostCPUs() error {
 			return fmt.Errorf("BENCH_HOST_CPUS=%q: \"shared\" or a count of at most half the %d CPUs", v, runtime.NumCPU())
 		}
 	}
-	var set unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &set); err != nil {
+	ids, err := affinity()
+	if err != nil {
 		return err
-	}
-	var ids []string
-	for i := 0; i < 1024; i++ {
-		if set.IsSet(i) {
-			ids = append(ids, strconv.Itoa(i))
-		}
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -186,19 +180,27 @@ func run() error {
 	return nil
 }
 
+// affinity lists the CPUs this process may run on.
+func affinity() ([]string, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return nil, err
+	}
+	var ids []string
+	for i := 0; i < 1024; i++ {
+		if set.IsSet(i) {
+			ids = append(ids, strconv.Itoa(i))
+		}
+	}
+	return ids, nil
+}
+
 // cpuLine says which CPUs each test host runs on: the figures mean
 // different things when the two hosts share the CPUs and when each has
 // its own, as real hosts do.
 func cpuLine() string {
-	var set unix.CPUSet
 	mine := "?"
-	if unix.SchedGetaffinity(0, &set) == nil {
-		var ids []string
-		for i := 0; i < 1024; i++ {
-			if set.IsSet(i) {
-				ids = append(ids, strconv.Itoa(i))
-			}
-		}
+	if ids, err := affinity(); err == nil {
 		mine = strings.Join(ids, ",")
 	}
 	if a := os.Getenv("BENCH_AGENT_CPUS"); a != "" {
