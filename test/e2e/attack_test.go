@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -35,14 +34,22 @@ var listeningRE = regexp.MustCompile(`(?m)^listening (\d+)$`)
 // it says on which port it listens.
 func startService(t *testing.T, report string, argv ...string) *service {
 	t.Helper()
-	s := &service{stdout: &syncBuffer{}, stderr: &syncBuffer{}, report: report}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = root
+	return startServiceCmd(t, cmd, "127.0.0.1", report)
+}
+
+// startServiceCmd starts a prepared command (in a test host, say) and waits
+// until it says on which port it listens; the service is then reached at
+// host:PORT.
+func startServiceCmd(t *testing.T, cmd *exec.Cmd, host, report string) *service {
+	t.Helper()
+	s := &service{stdout: &syncBuffer{}, stderr: &syncBuffer{}, report: report}
 	cmd.Stdout, cmd.Stderr = s.stdout, s.stderr
 	s.r = startCmd(t, cmd)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := listeningRE.FindSubmatch(s.stdout.Bytes()); m != nil {
-			s.addr = "127.0.0.1:" + string(m[1])
+			s.addr = host + ":" + string(m[1])
 			return s
 		}
 		if s.r.exited() {
@@ -50,7 +57,7 @@ func startService(t *testing.T, report string, argv ...string) *service {
 		}
 	}
 	code, _ := s.r.wait(t, 5*time.Second)
-	t.Fatalf("%q did not say it listens (exit %d)\nstdout:\n%s\nstderr:\n%s", argv, code, s.stdout.Bytes(), s.stderr.Bytes())
+	t.Fatalf("%q did not say it listens (exit %d)\nstdout:\n%s\nstderr:\n%s", cmd.Args, code, s.stdout.Bytes(), s.stderr.Bytes())
 	return nil
 }
 
@@ -274,19 +281,7 @@ func TestHostsAttackHijack(t *testing.T) {
 			rep := fmt.Sprintf("/tmp/dmvx-report-%d.json", time.Now().UnixNano())
 			args := append([]string{dmvx, "run", "--report", rep, "--follower", hl.agents[1].addr}, hl.tlsFlags("leader")...)
 			args = append(args, "--", testBin("vulnsvc"), "0", "0.0.0.0")
-			s := &service{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
-			cmd := hl.host(0).Command("", args[0], args[1:]...)
-			cmd.Stdout, cmd.Stderr = s.stdout, s.stderr
-			s.r = startCmd(t, cmd)
-			for deadline := time.Now().Add(30 * time.Second); s.addr == "" && time.Now().Before(deadline) && !s.r.exited(); time.Sleep(20 * time.Millisecond) {
-				if m := listeningRE.FindSubmatch(s.stdout.Bytes()); m != nil {
-					s.addr = hl.host(0).Addr.String() + ":" + string(m[1])
-				}
-			}
-			if s.addr == "" {
-				s.r.wait(t, 5*time.Second)
-				t.Fatalf("vulnsvc under dmvx did not listen:\n%s", s.stderr.Bytes())
-			}
+			s := startServiceCmd(t, hl.host(0).Command("", args[0], args[1:]...), hl.host(0).Addr.String(), "")
 			marker := fmt.Sprintf("/tmp/dmvx-marker-%d", time.Now().UnixNano())
 			tgt := attack.Target{Addr: s.addr, Libc: libc, Log: t.Logf}
 			if known {
@@ -297,13 +292,7 @@ func TestHostsAttackHijack(t *testing.T) {
 				t.Errorf("the exploit went through under dmvx")
 			}
 			d := s.end(t)
-			if b := runIn(t, hl.host(0), "", "cat", rep); b.code == 0 {
-				var rp report
-				if err := json.Unmarshal(b.stdout, &rp); err != nil {
-					t.Fatalf("report: %v\n%s", err, b.stdout)
-				}
-				d.rep = &rp
-			}
+			d.rep = hl.report(t, rep)
 			checkDivergence(t, d, 2)
 			checkNoLeftovers(t, nil)
 			hl.agents[1].idle(t)

@@ -228,18 +228,27 @@ func (hl *hostsLab) lead(t *testing.T, dir string, followers []int, flags []stri
 	if os.Getenv("DMVX_HOSTS_FLAGS") != "" {
 		t.Logf("leader's stderr:\n%s", r.stderr)
 	}
-	if b := runIn(t, hl.host(0), "", "cat", rep); b.code == 0 {
-		var rp report
-		if err := json.Unmarshal(b.stdout, &rp); err != nil {
-			t.Fatalf("report: %v\n%s", err, b.stdout)
-		}
-		r.rep = &rp
-	}
+	r.rep = hl.report(t, rep)
 	checkNoLeftovers(t, nil)
 	for _, i := range followers {
 		hl.agents[i].idle(t)
 	}
 	return r
+}
+
+// report reads the --report file rep from h0's files: nil when dmvx wrote
+// none.
+func (hl *hostsLab) report(t *testing.T, rep string) *report {
+	t.Helper()
+	b := runIn(t, hl.host(0), "", "cat", rep)
+	if b.code != 0 {
+		return nil
+	}
+	var rp report
+	if err := json.Unmarshal(b.stdout, &rp); err != nil {
+		t.Fatalf("report: %v\n%s", err, b.stdout)
+	}
+	return &rp
 }
 
 // tree lists the files under dir on host i: type, mode, size and name.
