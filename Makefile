@@ -35,7 +35,10 @@ IPMON_CFLAGS := -shared -fPIC -nostdlib -ffreestanding -fno-builtin -fno-stack-p
 	-fno-asynchronous-unwind-tables -O2 -Wall -Werror -Wl,-z,now -Wl,-z,noexecstack
 
 LAUNCHER_SRC := launcher/launcher.c
-LAUNCHER := internal/launch/blob/launcher
+LAUNCHER := internal/launch/blob/launcher-amd64
+LAUNCHER_ARM64 := internal/launch/blob/launcher-arm64
+# arm64 code comes from Debian's cross compiler (gcc-aarch64-linux-gnu).
+CC_ARM64 := aarch64-linux-gnu-gcc
 # The launcher runs before the program's first instruction, inside the
 # variant: freestanding, static PIE, no libc.
 LAUNCHER_CFLAGS := -static -nostdlib -nostartfiles -ffreestanding -fno-builtin \
@@ -56,7 +59,10 @@ E2E_PKG := ./test/e2e
 UNIT_TIMEOUT ?= 5m
 E2E_TIMEOUT ?= 10m
 
-.PHONY: all deps build test vet unit fuzz e2e e2e-matrix demo demo-attack bench clean FORCE
+.PHONY: all deps build test vet unit fuzz e2e e2e-matrix demo demo-attack bench clean arm64-progs FORCE
+
+# Parts of the build that have a file of their own (the emulated arm64 host).
+include $(wildcard mk/*.mk)
 
 all: build
 
@@ -69,6 +75,10 @@ $(LAUNCHER): $(LAUNCHER_SRC) $(wildcard launcher/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(LAUNCHER_CFLAGS) -o $@ $(LAUNCHER_SRC)
 
+$(LAUNCHER_ARM64): $(LAUNCHER_SRC) $(wildcard launcher/*.h)
+	@mkdir -p $(@D)
+	$(CC_ARM64) $(LAUNCHER_CFLAGS) -o $@ $(LAUNCHER_SRC)
+
 $(IPMON): $(IPMON_SRC) $(wildcard ipmon/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(IPMON_CFLAGS) -o $@ $(IPMON_SRC)
@@ -78,6 +88,22 @@ $(IPMON): $(IPMON_SRC) $(wildcard ipmon/*.h)
 bin/dmvx: $(LAUNCHER) $(IPMON) FORCE
 	@mkdir -p $(@D)
 	$(GO) build -o $@ ./cmd/dmvx
+
+# dmvx for an arm64 host (the emulated one of mk/arm64-host.mk, or a real
+# one): CP-MON only so far, IP-MON is x86-64 code.
+bin/arm64/dmvx: $(LAUNCHER_ARM64) $(IPMON) FORCE
+	@mkdir -p $(@D)
+	GOARCH=arm64 $(GO) build -o $@ ./cmd/dmvx
+
+# The test programs that have no x86-64 code of their own, for arm64 hosts.
+TESTDATA_ARM64 := $(addprefix testdata/bin-arm64/,hello nondet branch_addr leak_ptr threads signals \
+	exitcode segv fileio sem_signal unsupported sigread stdio readback forkwrite)
+
+testdata/bin-arm64/%: testdata/%.c
+	@mkdir -p $(@D)
+	$(CC_ARM64) $(PROG_CFLAGS) -o $@ $< -lpthread
+
+arm64-progs: $(TESTDATA_ARM64)
 
 testdata/bin/%: testdata/%.c
 	@mkdir -p $(@D)
@@ -275,6 +301,6 @@ bench: deps
 	$(if $(filter hosts,$(BENCH_SKIP)),,$(GO) run ./bench/hosts)
 
 clean:
-	rm -rf bin testdata/bin bench/bin $(LAUNCHER) $(IPMON)
+	rm -rf bin testdata/bin testdata/bin-arm64 bench/bin $(LAUNCHER) $(LAUNCHER_ARM64) $(IPMON)
 
 FORCE:

@@ -24,14 +24,28 @@ typedef unsigned long u64;
 typedef unsigned short u16;
 typedef unsigned char u8;
 
+#if defined(__x86_64__)
 #define SYS_write 1
 #define SYS_execve 59
 #define SYS_exit_group 231
 #define SYS_prctl 157
 #define SYS_pause 34
 #define SYS_setitimer 38
-#define ITIMER_REAL 0
 #define SYS_seccomp 317
+#elif defined(__aarch64__)
+/* The generic table (include/uapi/asm-generic/unistd.h): no pause, so the
+ * doorbell waits in ppoll with no descriptors and no timeout instead. */
+#define SYS_write 64
+#define SYS_execve 221
+#define SYS_exit_group 94
+#define SYS_prctl 167
+#define SYS_ppoll 73
+#define SYS_setitimer 103
+#define SYS_seccomp 277
+#else
+#error "dmvx-launch: x86_64 or aarch64 only"
+#endif
+#define ITIMER_REAL 0
 
 #define PR_SET_NO_NEW_PRIVS 38
 #define PR_SET_PDEATHSIG 1
@@ -58,6 +72,7 @@ struct sock_fprog {
 
 static long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
+#if defined(__x86_64__)
 	long ret;
 	register long r10 __asm__("r10") = d;
 	register long r8 __asm__("r8") = e;
@@ -67,6 +82,20 @@ static long sys6(long n, long a, long b, long c, long d, long e, long f)
 			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
 			 : "rcx", "r11", "memory");
 	return ret;
+#else
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	__asm__ volatile("svc #0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "memory");
+	return x0;
+#endif
 }
 
 #define sys3(n, a, b, c) sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
@@ -119,17 +148,24 @@ static int run(long argc, char **argv, char **envp)
 		long tv[4] = { 0, 10000, 0, 10000 };
 		sys3(SYS_setitimer, ITIMER_REAL, tv, 0);
 		for (;;)
+#ifdef SYS_pause
 			sys3(SYS_pause, 0, 0, 0);
+#else
+			sys3(SYS_ppoll, 0, 0, 0);
+#endif
 	}
 	if (argc == 2 && argv[1][0] == '-' && argv[1][1] == '-' && argv[1][2] == 'p') {
-		unsigned int lo, hi;
+		/* PR_SET_TSC is x86's: arm64's kernel answers EINVAL. */
 		long r = sys3(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV, 0);
 		if (r < 0)
 			return 2;
+#if defined(__x86_64__)
+		unsigned int lo, hi;
 		/* Dies of SIGSEGV here when the CPU honours the prctl. */
 		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 		(void)lo;
 		(void)hi;
+#endif
 		return 0;
 	}
 	if (argc < 5)
@@ -186,6 +222,7 @@ __attribute__((used)) void launch_main(long *sp)
 	sys3(SYS_exit_group, run(argc, argv, envp), 0, 0);
 }
 
+#if defined(__x86_64__)
 __asm__(".text\n"
 	".global _start\n"
 	"_start:\n"
@@ -193,3 +230,11 @@ __asm__(".text\n"
 	"  and $-16, %rsp\n"
 	"  call launch_main\n"
 	"  hlt\n");
+#else
+__asm__(".text\n"
+	".global _start\n"
+	"_start:\n"
+	"  mov x0, sp\n"
+	"  bl launch_main\n"
+	"  brk #0\n");
+#endif

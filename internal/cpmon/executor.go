@@ -8,10 +8,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -70,6 +68,11 @@ func Follow(cfg FollowConfig) error {
 	h, err := decodeHello(f.Payload)
 	if err != nil {
 		return x.refuse(err.Error())
+	}
+	if h.arch != runtime.GOARCH {
+		// The leader host's monitor decodes this host's stops with its
+		// own registers and system-call table.
+		return x.refuse(fmt.Sprintf("the leader host is %s and this host %s: a follower host of another instruction set is not supported yet", h.arch, runtime.GOARCH))
 	}
 	if !allowed(h.path, cfg.Allow) {
 		return x.refuse(fmt.Sprintf("%s is not in this agent's --allow list", h.path))
@@ -407,10 +410,10 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 			if t.inMet {
 				ev.flags |= stMet
 			}
-			if int64(t.regs.Orig_rax) >= 0 && restartCode(int64(t.regs.Rax)) {
+			if _, ok := ptrace.Interrupted(&t.regs); ok {
 				// The kernel restarts the call after the signal (or
 				// ends it with EINTR): the restart is this same call.
-				t.restartNr = t.regs.Orig_rax
+				t.restartNr = ptrace.Nr(&t.regs)
 			}
 		}
 	default:
@@ -742,32 +745,16 @@ func (x *executor) reply(id uint32, b []byte, err error) {
 // stack, other registers) a leader host may not set.
 func checkRegs(old, new *ptrace.Regs, callNr uint64) error {
 	o, n := *old, *new
-	if n.Orig_rax != o.Orig_rax && n.Orig_rax != ^uint64(0) && n.Orig_rax != unix.SYS_EVENTFD2 && n.Orig_rax != callNr {
-		return fmt.Errorf("refused to make call %d", int64(n.Orig_rax))
+	if nr := ptrace.Nr(&n); nr != ptrace.Nr(&o) && nr != ^uint64(0) && nr != unix.SYS_EVENTFD2 && nr != callNr {
+		return fmt.Errorf("refused to make call %d", int64(nr))
 	}
-	if d := int64(n.Rip - o.Rip); d < -ptrace.SyscallLen || d > 15 {
+	if d := int64(ptrace.PC(&n) - ptrace.PC(&o)); d < -ptrace.SyscallLen || d > 15 {
 		return fmt.Errorf("refused to move the instruction pointer by %d", d)
 	}
-	for _, r := range []*uint64{&o.Rax, &o.Orig_rax, &o.Rdi, &o.Rsi, &o.Rdx, &o.R10, &o.R8, &o.R9, &o.Rcx, &o.Rip} {
-		*r = 0
-	}
-	for _, r := range []*uint64{&n.Rax, &n.Orig_rax, &n.Rdi, &n.Rsi, &n.Rdx, &n.R10, &n.R8, &n.R9, &n.Rcx, &n.Rip} {
-		*r = 0
-	}
+	ptrace.ClearCallRegs(&o)
+	ptrace.ClearCallRegs(&n)
 	if o != n {
-		return fmt.Errorf("refused to set registers other than a call's (%s)", regsDiffer(&o, &n))
+		return fmt.Errorf("refused to set registers other than a call's (%s)", ptrace.Differ(&o, &n))
 	}
 	return nil
-}
-
-// regsDiffer names the registers that differ between a and b.
-func regsDiffer(a, b *ptrace.Regs) string {
-	va, vb := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
-	var names []string
-	for i := range va.NumField() {
-		if va.Field(i).Interface() != vb.Field(i).Interface() {
-			names = append(names, strings.ToLower(va.Type().Field(i).Name))
-		}
-	}
-	return strings.Join(names, ", ")
 }

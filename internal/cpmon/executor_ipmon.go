@@ -145,7 +145,7 @@ func (x *executor) setupIPMON(h *hello) (env []string, filter []bpf.RawInstructi
 // it comes from IP-MON's code, and names IP-MON's stub area.
 func (x *executor) checkRegister(t *task, ev *stopEvent) {
 	a := ptrace.Args(&t.regs)
-	err := fromObject(t.tid, t.regs.Rip, x.ipmPath)
+	err := fromObject(t.tid, ptrace.PC(&t.regs), x.ipmPath)
 	if err == nil {
 		err = registerArgsOK(t.tid, a, x.ipmPath)
 	}
@@ -333,7 +333,7 @@ func (x *executor) thread(t *task, c *command) error {
 	if ptrace.GetRegs(t.tid, &t.regs) != nil {
 		return nil
 	}
-	t.regs.Gs_base = c.gs
+	ptrace.SetIPMONBase(&t.regs, c.gs)
 	_ = ptrace.SetRegs(t.tid, &t.regs)
 	return nil
 }

@@ -159,6 +159,9 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	switch {
 	case m.cfg.NoIPMON:
 		ip.why = "switched off (--no-ipmon)"
+	case runtime.GOARCH != "amd64":
+		// IP-MON is x86-64 code (its gate, its site patching, %gs).
+		ip.why = fmt.Sprintf("not built for %s: every call goes to CP-MON", runtime.GOARCH)
 	case m.n < 2 || m.n > rb.MaxFollowers+1:
 		ip.why = fmt.Sprintf("%d variants: IP-MON takes 2 to %d", m.n, rb.MaxFollowers+1)
 	}
@@ -380,7 +383,7 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 			sites[i] = siteArea{next: a[2], end: a[2] + a[3], entry: a[4]}
 			continue
 		}
-		if err := fromObject(t.tid, t.regs.Rip, m.ipm.path); err != nil {
+		if err := fromObject(t.tid, ptrace.PC(&t.regs), m.ipm.path); err != nil {
 			refuse(unix.EPERM, fmt.Sprintf("variant %d: %v", i, err))
 			return
 		}
@@ -608,7 +611,7 @@ func (in *injector) mapRegion(reg *ipmon.Region) error {
 	mem := ptrace.Mem{Pid: t.tid}
 	// The path goes below the red zone of the stack, and away again.
 	path := append([]byte(reg.Path()), 0)
-	pathAt := (t.regs.Rsp - 1024) &^ 15
+	pathAt := (ptrace.SP(&t.regs) - 1024) &^ 15
 	if err := mem.Write(pathAt, path); err != nil {
 		return err
 	}
@@ -675,8 +678,7 @@ func (in *injector) call(nr uint64, args ...uint64) (int64, error) {
 		// Back to the syscall instruction with a number the filter
 		// sends to CP-MON: the task stops at seccomp again.
 		r := in.saved
-		r.Rip -= 2
-		r.Rax = ipmon.NrRegister
+		ptrace.RedoAs(&r, ipmon.NrRegister)
 		if err := ptrace.SetRegs(tid, &r); err != nil {
 			return 0, err
 		}
@@ -753,7 +755,7 @@ func (in *injector) wait(seccomp bool) error {
 func (in *injector) finish(ret int64, gs uint64) error {
 	r := in.saved
 	ptrace.SetRet(&r, ret)
-	r.Gs_base = gs
+	ptrace.SetIPMONBase(&r, gs)
 	if !in.atExit {
 		ptrace.Skip(&r, ret)
 	}
@@ -1026,7 +1028,7 @@ func (v *variant) ipmonChildStart(t *task) {
 		// What the registers there now hold, for any change CP-MON
 		// makes at this stop.
 		if v.getRegs(t) == nil {
-			t.regs.Gs_base = gs
+			ptrace.SetIPMONBase(&t.regs, gs)
 		}
 		return
 	}
@@ -1036,7 +1038,7 @@ func (v *variant) ipmonChildStart(t *task) {
 	if err := ptrace.GetRegs(t.tid, &t.regs); err != nil {
 		return
 	}
-	t.regs.Gs_base = gs
+	ptrace.SetIPMONBase(&t.regs, gs)
 	v.setRegs(t)
 }
 
@@ -1134,8 +1136,11 @@ func (m *Monitor) requestSyncLocked(lt *ltask, on bool) {
 // gate (a signal interrupted it there).
 func (v *variant) inGate(t *task) bool {
 	ip := v.m.ipm
-	return ip != nil && ip.on && t.regs.Rip == ip.gates[v.idx]+2 &&
-		int64(t.regs.Orig_rax) >= 0 && restartCode(int64(t.regs.Rax))
+	if ip == nil || !ip.on || ptrace.PC(&t.regs) != ip.gates[v.idx]+ptrace.SyscallLen {
+		return false
+	}
+	_, ok := ptrace.Interrupted(&t.regs)
+	return ok
 }
 
 // ipmonStatsLocked fills the report's IP-MON figures.

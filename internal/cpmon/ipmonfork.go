@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"dmvx/internal/ipmon"
+	"dmvx/internal/ptrace"
 
 	"golang.org/x/sys/unix"
 )
@@ -154,8 +155,7 @@ func (in *injector) again(gs uint64) error {
 	// Stopped at an injected call's exit: back to the syscall
 	// instruction, with the original number.
 	r := in.saved
-	r.Gs_base = gs
-	r.Rip -= 2
-	r.Rax = r.Orig_rax
+	ptrace.SetIPMONBase(&r, gs)
+	ptrace.RedoAs(&r, ptrace.Nr(&r))
 	return in.resume(r)
 }

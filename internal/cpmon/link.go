@@ -525,6 +525,10 @@ type hello struct {
 	pid, uid int
 	// variant is the variant's index in the run, for messages.
 	variant int
+	// arch is the leader host's instruction set (GOARCH): the registers
+	// and system-call numbers of the stops this host reports must be
+	// ones the leader host's monitor decodes.
+	arch string
 	// IP-MON, when the variant runs it: the policy level, the gate's
 	// address, and the SHA-256 of the leader's IP-MON object, which the
 	// follower host's must be.
@@ -555,6 +559,7 @@ func (h *hello) encode() []byte {
 	e.U32(uint32(h.pid))
 	e.U32(uint32(h.uid))
 	e.U32(uint32(h.variant))
+	e.String(h.arch)
 	e.U8(b2u8(h.ipmon))
 	if h.ipmon {
 		e.U8(uint8(h.level))
@@ -570,6 +575,7 @@ func decodeHello(p []byte) (*hello, error) {
 	h.trapTSC = d.U8("trap tsc") != 0
 	h.pid, h.uid = int(d.U32("monitor pid")), int(d.U32("monitor uid"))
 	h.variant = int(d.U32("variant"))
+	h.arch = d.String("arch")
 	h.ipmon = d.U8("ipmon") != 0
 	if h.ipmon {
 		h.level = canon.Level(d.U8("policy"))
@@ -581,6 +587,9 @@ func decodeHello(p []byte) (*hello, error) {
 	}
 	if h.path == "" || len(h.argv) == 0 {
 		return nil, fmt.Errorf("%w: hello without a program", wire.ErrMalformed)
+	}
+	if h.arch == "" {
+		return nil, fmt.Errorf("%w: hello without the leader host's instruction set", wire.ErrMalformed)
 	}
 	if h.ipmon && (h.level < canon.Base || h.level > canon.SocketRW || h.gate == 0 || h.gate%ipmon.Page != 0 || len(h.ipmonHash) != sha256.Size) {
 		return nil, fmt.Errorf("%w: hello with IP-MON at level %d, gate %#x", wire.ErrMalformed, h.level, h.gate)

@@ -118,9 +118,13 @@ func TestMalformedLinkPayloads(t *testing.T) {
 	if _, err := decodeHello([]byte{0, 0, 0, 0}); err == nil {
 		t.Error("a hello without a program was accepted")
 	}
-	h := hello{path: "/bin/true", argv: []string{"true"}, ipmon: true, level: canon.SocketRW, gate: 0x123000, ipmonHash: make([]byte, 32)}
+	h := hello{path: "/bin/true", argv: []string{"true"}, arch: "amd64", ipmon: true, level: canon.SocketRW, gate: 0x123000, ipmonHash: make([]byte, 32)}
 	if _, err := decodeHello(h.encode()); err != nil {
 		t.Errorf("a hello with IP-MON: %v", err)
+	}
+	noArch := hello{path: "/bin/true", argv: []string{"true"}}
+	if _, err := decodeHello(noArch.encode()); !errors.Is(err, wire.ErrMalformed) {
+		t.Errorf("a hello without the leader's instruction set: %v, want ErrMalformed", err)
 	}
 	for name, bad := range map[string]hello{
 		"a gate off a page":     {gate: 0x123001, level: canon.Base, ipmonHash: make([]byte, 32)},
@@ -129,7 +133,7 @@ func TestMalformedLinkPayloads(t *testing.T) {
 		"an unknown level":      {gate: 0x123000, level: 9, ipmonHash: make([]byte, 32)},
 		"a short object digest": {gate: 0x123000, level: canon.Base, ipmonHash: make([]byte, 8)},
 	} {
-		bad.path, bad.argv, bad.ipmon = "/bin/true", []string{"true"}, true
+		bad.path, bad.argv, bad.arch, bad.ipmon = "/bin/true", []string{"true"}, "amd64", true
 		if _, err := decodeHello(bad.encode()); !errors.Is(err, wire.ErrMalformed) {
 			t.Errorf("a hello with %s: %v, want ErrMalformed", name, err)
 		}
@@ -137,7 +141,7 @@ func TestMalformedLinkPayloads(t *testing.T) {
 }
 
 func TestHelloIPMONRoundTrip(t *testing.T) {
-	h := &hello{path: "/bin/true", argv: []string{"true", "x"}, env: []string{"A=1"}, dir: "/", trapTSC: true,
+	h := &hello{path: "/bin/true", argv: []string{"true", "x"}, env: []string{"A=1"}, dir: "/", trapTSC: true, arch: "arm64",
 		pid: 7, uid: 8, variant: 2, ipmon: true, level: canon.NonsocketRO, gate: 0x7000, ipmonHash: bytes.Repeat([]byte{1}, 32)}
 	got, err := decodeHello(h.encode())
 	if err != nil {
@@ -156,7 +160,7 @@ func encodeOne(c command) []byte {
 }
 
 func TestHelloRoundTrip(t *testing.T) {
-	h := &hello{path: "/bin/true", argv: []string{"true", "x"}, env: []string{"A=B"}, dir: "/tmp", trapTSC: true, pid: 12, uid: 0}
+	h := &hello{path: "/bin/true", argv: []string{"true", "x"}, env: []string{"A=B"}, dir: "/tmp", trapTSC: true, pid: 12, uid: 0, arch: "amd64"}
 	got, err := decodeHello(h.encode())
 	if err != nil {
 		t.Fatal(err)

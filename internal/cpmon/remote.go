@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -521,7 +522,7 @@ func (m remoteMem) Write(addr uint64, data []byte) error {
 func (r *remote) start() (int, error) {
 	m := r.v.m
 	dir, _ := os.Getwd()
-	h := hello{path: r.spec.Path, argv: m.cfg.Argv, env: m.env, dir: dir, trapTSC: m.cfg.TrapTSC,
+	h := hello{path: r.spec.Path, argv: m.cfg.Argv, env: m.env, dir: dir, trapTSC: m.cfg.TrapTSC, arch: runtime.GOARCH,
 		pid: os.Getpid(), uid: os.Getuid(), variant: r.v.idx}
 	if ip := m.ipm; ip != nil && ip.on {
 		h.ipmon, h.level, h.gate, h.ipmonHash = true, ip.level, ip.gates[r.v.idx], ip.hash

@@ -59,9 +59,10 @@ func (v *variant) signalStop(t *task, sig syscall.Signal) {
 	// A call made through IP-MON's gate is not one CP-MON knows of: the
 	// kernel restarts it by itself, or CP-MON redirects it (resync).
 	gate := v.inGate(t)
-	inSyscall := int64(t.regs.Orig_rax) >= 0 && restartCode(int64(t.regs.Rax)) && !gate
+	_, interrupted := ptrace.Interrupted(&t.regs)
+	inSyscall := interrupted && !gate
 	v.m.log.Debug("signal", "variant", v.idx, "tid", t.tid, "signal", sig, "code", si.Code,
-		"in_syscall", inSyscall, "nr", int64(t.regs.Orig_rax), "rax", int64(t.regs.Rax),
+		"in_syscall", inSyscall, "nr", int64(ptrace.Nr(&t.regs)), "ret", ptrace.Ret(&t.regs),
 		"interrupted", t.interrupted, "followers_wait", t.followersWait)
 	if !v.leader() {
 		if inSyscall && !v.inMetCall() {
@@ -163,7 +164,7 @@ func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall, gate bool
 		if gate {
 			// Under m.mu: the rendezvous that reads it may complete
 			// on another tracer.
-			t.resyncCode = int64(t.regs.Rax)
+			t.resyncCode = ptrace.Ret(&t.regs)
 		}
 		m.mu.Unlock()
 		if inSyscall {
@@ -280,16 +281,10 @@ var (
 
 func tscInsnLen(t *task) int {
 	var b [3]byte
-	if t.v.mem(t).Read(t.regs.Rip, b[:]) != nil {
+	if t.v.mem(t).Read(ptrace.PC(&t.regs), b[:]) != nil {
 		return 0
 	}
-	switch {
-	case b[0] == 0x0f && b[1] == 0x31:
-		return 2
-	case b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xf9:
-		return 3
-	}
-	return 0
+	return ptrace.CounterReadLen(b)
 }
 
 func (v *variant) rdtscEntry(t *task, n int) {
@@ -306,12 +301,7 @@ func (v *variant) rdtscEntry(t *task, n int) {
 }
 
 func (v *variant) finishRdtsc(t *task, val uint64) {
-	t.regs.Rax = val & 0xffffffff
-	t.regs.Rdx = val >> 32
-	if t.rdtscLen == 3 {
-		t.regs.Rcx = 0 // IA32_TSC_AUX (the cpu number) would differ
-	}
-	t.regs.Rip += uint64(t.rdtscLen)
+	ptrace.StepCounterRead(&t.regs, val, t.rdtscLen)
 	if v.setRegs(t) {
 		v.cont(t, 0) // the SIGSEGV is consumed
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"dmvx/internal/ipmon"
+	"dmvx/internal/ptrace"
 )
 
 // siteArea is one variant's stub area in its IP-MON (the registration call
@@ -36,7 +37,7 @@ func (m *Monitor) patchSiteLocked(lt *ltask, ts []*task) {
 	if !m.ipm.takes(nr) {
 		return
 	}
-	key := ts[0].regs.Rip
+	key := ptrace.PC(&ts[0].regs)
 	if ip.siteSeen[key] || ip.sharedVM || m.otherThreadsLocked(lt) {
 		return
 	}
@@ -48,7 +49,7 @@ func (m *Monitor) patchSiteLocked(lt *ltask, ts []*task) {
 	}
 	patches := make([]patch, len(ts))
 	for i, t := range ts {
-		pc := t.regs.Rip
+		pc := ptrace.PC(&t.regs)
 		var code [ipmon.SiteLen]byte
 		area := &ip.sites[i]
 		leave := func(why string) {

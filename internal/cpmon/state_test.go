@@ -169,18 +169,6 @@ func TestSignalClasses(t *testing.T) {
 	}
 }
 
-func TestRestartCode(t *testing.T) {
-	for ret := int64(-600); ret <= 10; ret++ {
-		want := ret == -512 || ret == -513 || ret == -514 || ret == -516
-		if got := restartCode(ret); got != want {
-			t.Errorf("restartCode(%d) = %v, want %v", ret, got, want)
-		}
-	}
-	if restartCode(-int64(syscall.EINTR)) {
-		t.Error("EINTR is a restart code")
-	}
-}
-
 func TestFDSetBytes(t *testing.T) {
 	tests := []struct {
 		nfds uint64

@@ -469,16 +469,6 @@ func (v *variant) setRegs(t *task) bool {
 	return true
 }
 
-// restartCode reports whether ret is one of the kernel's internal restart
-// codes, seen at a syscall-exit stop of an interrupted call.
-func restartCode(ret int64) bool {
-	switch ret {
-	case -512, -513, -514, -516: // ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK
-		return true
-	}
-	return false
-}
-
 func (v *variant) exitStop(t *task) {
 	if err := v.getRegs(t); err != nil {
 		return
@@ -490,7 +480,7 @@ func (v *variant) exitStop(t *task) {
 		return
 	}
 	ret := ptrace.Ret(&t.regs)
-	if restartCode(ret) {
+	if ptrace.RestartCode(ret) {
 		// A signal interrupted the call. What follows is either the
 		// signal's delivery stop or, if the monitor suppresses it, the
 		// kernel's restart of this very call: keep f for the real end.

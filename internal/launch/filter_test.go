@@ -9,8 +9,10 @@ import (
 )
 
 const (
-	auditArchI386    = 0x40000003
-	auditArchAArch64 = 0xc00000b7
+	auditArchI386  = 0x40000003
+	auditArchARM   = 0x40000028
+	auditArchAMD64 = 0xc000003e
+	auditArchARM64 = 0xc00000b7
 )
 
 // seccompData lays out struct seccomp_data as the kernel does on amd64
@@ -38,9 +40,9 @@ func forVM(b []byte) []byte {
 	return out
 }
 
-func newFilterVM(t *testing.T) *bpf.VM {
+func newFilterVM(t *testing.T, a Arch) *bpf.VM {
 	t.Helper()
-	raw, err := Filter()
+	raw, err := FilterFor(a)
 	if err != nil {
 		t.Fatalf("Filter: %v", err)
 	}
@@ -63,28 +65,36 @@ func newFilterVM(t *testing.T) *bpf.VM {
 }
 
 func TestFilterVerdicts(t *testing.T) {
-	vm := newFilterVM(t)
 	tests := []struct {
-		name string
-		nr   uint32
-		arch uint32
-		want uint32
+		name   string
+		filter Arch
+		nr     uint32
+		arch   uint32
+		want   uint32
 	}{
-		{"amd64 read", 0, auditArchAMD64, retTrace},
-		{"amd64 openat", 257, auditArchAMD64, retTrace},
-		{"amd64 clone3", 435, auditArchAMD64, retTrace},
-		{"amd64 unknown high nr", 0x3fffffff, auditArchAMD64, retTrace},
-		{"x32 read", x32Bit | 0, auditArchAMD64, retKillProcess},
-		{"x32 execve", x32Bit | 520, auditArchAMD64, retKillProcess},
+		{"amd64 read", ArchAMD64, 0, auditArchAMD64, retTrace},
+		{"amd64 openat", ArchAMD64, 257, auditArchAMD64, retTrace},
+		{"amd64 clone3", ArchAMD64, 435, auditArchAMD64, retTrace},
+		{"amd64 unknown high nr", ArchAMD64, 0x3fffffff, auditArchAMD64, retTrace},
+		{"x32 read", ArchAMD64, x32Bit | 0, auditArchAMD64, retKillProcess},
+		{"x32 execve", ArchAMD64, x32Bit | 520, auditArchAMD64, retKillProcess},
 		// syscall(-1) is caught by the x32 test too (libseccomp lets -1
 		// through to get ENOSYS); pinned here as the current behaviour.
-		{"amd64 nr -1", 0xffffffff, auditArchAMD64, retKillProcess},
-		{"i386 int 0x80", 11, auditArchI386, retKillProcess},
-		{"i386 nr 0", 0, auditArchI386, retKillProcess},
-		{"aarch64", 63, auditArchAArch64, retKillProcess},
-		{"no arch", 0, 0, retKillProcess},
+		{"amd64 nr -1", ArchAMD64, 0xffffffff, auditArchAMD64, retKillProcess},
+		{"i386 int 0x80", ArchAMD64, 11, auditArchI386, retKillProcess},
+		{"i386 nr 0", ArchAMD64, 0, auditArchI386, retKillProcess},
+		{"aarch64 on amd64", ArchAMD64, 63, auditArchARM64, retKillProcess},
+		{"no arch", ArchAMD64, 0, 0, retKillProcess},
+		// arm64 has no second ABI behind its audit arch: every number
+		// traps, and the monitor refuses those it does not know.
+		{"arm64 read", ArchARM64, 63, auditArchARM64, retTrace},
+		{"arm64 openat", ArchARM64, 56, auditArchARM64, retTrace},
+		{"arm64 nr -1", ArchARM64, 0xffffffff, auditArchARM64, retTrace},
+		{"arm 32-bit", ArchARM64, 3, auditArchARM, retKillProcess},
+		{"amd64 on arm64", ArchARM64, 0, auditArchAMD64, retKillProcess},
 	}
 	for _, tt := range tests {
+		vm := newFilterVM(t, tt.filter)
 		// Arguments must not matter.
 		for _, args := range [][]uint64{nil, {1, 2, 3, 4, 5, 6}, {^uint64(0), 0, x32Bit}} {
 			// VM.Run returns the value of the RetConstant reached (the
@@ -102,7 +112,8 @@ func TestFilterVerdicts(t *testing.T) {
 
 // The constants are the kernel's (linux/seccomp.h, linux/audit.h).
 func TestFilterConstants(t *testing.T) {
-	if retKillProcess != 0x80000000 || retTrace != 0x7ff00000 || auditArchAMD64 != 0xc000003e || x32Bit != 0x40000000 {
+	if retKillProcess != 0x80000000 || retTrace != 0x7ff00000 || x32Bit != 0x40000000 ||
+		ArchAMD64.Audit != auditArchAMD64 || ArchARM64.Audit != auditArchARM64 {
 		t.Fatal("seccomp constants changed")
 	}
 }

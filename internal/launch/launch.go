@@ -10,9 +10,9 @@ package launch
 import (
 	"embed"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 
@@ -37,9 +37,9 @@ var (
 // open (close-on-exec) for the life of dmvx.
 func path() (string, error) {
 	memfdOnce.Do(func() {
-		code, err := blob.ReadFile("blob/launcher")
+		code, err := blob.ReadFile("blob/launcher-" + runtime.GOARCH)
 		if err != nil {
-			memfdErr = errors.New("this dmvx was built without its launcher: build it with `make build`")
+			memfdErr = fmt.Errorf("this dmvx was built without its %s launcher: build it with `make build` (or `make bin/arm64/dmvx`)", runtime.GOARCH)
 			return
 		}
 		fd, err := unix.MemfdCreate("dmvx-launch", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
@@ -64,28 +64,51 @@ func path() (string, error) {
 
 var memfdFile *os.File
 
-// Seccomp return values and audit arch.
+// Seccomp return values.
 const (
 	retKillProcess = 0x80000000
 	retTrace       = 0x7ff00000
-	auditArchAMD64 = 0xc000003e
 	x32Bit         = 0x40000000
 )
 
-// Filter is the seccomp filter of a CP-MON-only variant: every native amd64
-// call traps to the tracer; other ABIs (x32, and i386 through int 0x80,
-// which reports another arch) kill the process, since the monitor only
-// decodes amd64 calls.
-func Filter() ([]bpf.RawInstruction, error) {
-	return bpf.Assemble([]bpf.Instruction{
+// An Arch is the system-call ABI a variant's filter admits: its audit arch
+// (linux/audit.h), and the lowest number of another ABI that shares the
+// audit arch (x32's, on x86-64; -1 is above it too), or 0 for none.
+type Arch struct {
+	Name       string
+	Audit      uint32
+	ForeignBit uint32
+}
+
+// The ABIs dmvx monitors natively.
+var (
+	ArchAMD64 = Arch{Name: "amd64", Audit: 0xc000003e, ForeignBit: x32Bit}
+	ArchARM64 = Arch{Name: "arm64", Audit: 0xc00000b7}
+)
+
+// Filter is the seccomp filter of a CP-MON-only variant on this machine.
+func Filter() ([]bpf.RawInstruction, error) { return FilterFor(native) }
+
+// FilterFor is the seccomp filter of a CP-MON-only variant of ABI a: every
+// native call traps to the tracer; other ABIs (x32; i386 through int 0x80
+// and 32-bit ARM, which report another arch) kill the process, since the
+// monitor only decodes a's calls.
+func FilterFor(a Arch) ([]bpf.RawInstruction, error) {
+	prog := []bpf.Instruction{
 		bpf.LoadAbsolute{Off: 4, Size: 4}, // seccomp_data.arch
-		bpf.JumpIf{Cond: bpf.JumpEqual, Val: auditArchAMD64, SkipTrue: 1},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: a.Audit, SkipTrue: 1},
 		bpf.RetConstant{Val: retKillProcess},
-		bpf.LoadAbsolute{Off: 0, Size: 4}, // seccomp_data.nr
-		bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: x32Bit, SkipTrue: 1},
-		bpf.RetConstant{Val: retTrace},
-		bpf.RetConstant{Val: retKillProcess},
-	})
+	}
+	if a.ForeignBit != 0 {
+		prog = append(prog,
+			bpf.LoadAbsolute{Off: 0, Size: 4}, // seccomp_data.nr
+			bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: a.ForeignBit, SkipTrue: 1},
+			bpf.RetConstant{Val: retTrace},
+			bpf.RetConstant{Val: retKillProcess})
+	} else {
+		prog = append(prog, bpf.RetConstant{Val: retTrace})
+	}
+	return bpf.Assemble(prog)
 }
 
 func filterHex(prog []bpf.RawInstruction) string {

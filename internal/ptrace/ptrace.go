@@ -21,12 +21,6 @@ const (
 	EventSeccomp = unix.PTRACE_EVENT_SECCOMP
 )
 
-// GetRegs reads the tracee's registers.
-func GetRegs(tid int, r *Regs) error { return unix.PtraceGetRegs(tid, r) }
-
-// SetRegs writes the tracee's registers.
-func SetRegs(tid int, r *Regs) error { return unix.PtraceSetRegs(tid, r) }
-
 // Cont resumes until the next seccomp stop or signal.
 func Cont(tid, sig int) error { return unix.PtraceCont(tid, sig) }
 
@@ -38,4 +32,14 @@ func ContToExit(tid int) error { return unix.PtraceSyscall(tid, 0) }
 func EventMsg(tid int) (uint64, error) {
 	m, err := unix.PtraceGetEventMsg(tid)
 	return uint64(m), err
+}
+
+// RestartCode reports whether a call's result is one of the kernel's
+// restart codes, which never reach user space.
+func RestartCode(ret int64) bool {
+	switch ret {
+	case -512, -513, -514, -516: // ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK
+		return true
+	}
+	return false
 }

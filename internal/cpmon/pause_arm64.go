@@ -1,0 +1,4 @@
+package cpmon
+
+// spinPause is the YIELD instruction: a polite busy-wait step.
+func spinPause()

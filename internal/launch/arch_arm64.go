@@ -1,0 +1,4 @@
+package launch
+
+// native is the ABI of the variants this dmvx starts.
+var native = ArchARM64
