@@ -243,7 +243,7 @@ unit:
 # in make test; FUZZ_TIME=10m make fuzz for a long run). A failing input
 # lands in the package's testdata/fuzz and fails the run.
 FUZZ_TIME ?= 10s
-FUZZ_TARGETS := ./internal/abi/amd64:FuzzDecode ./internal/rb:FuzzPeek ./internal/rb:FuzzAppendRaw \
+FUZZ_TARGETS := ./internal/abi/amd64:FuzzDecode ./internal/abi/arm64:FuzzDecode ./internal/rb:FuzzPeek ./internal/rb:FuzzAppendRaw \
 	./internal/ship:FuzzReplay ./internal/wire:FuzzRead ./internal/cpmon:FuzzDecodeCommands \
 	./internal/cpmon:FuzzDecodeStop
 

@@ -62,7 +62,7 @@ type Call struct {
 	Extra []byte
 }
 
-// Name is the call's canonical name.
+// Name is the call's own name (the ABI's; Row.CanonName is the generic one).
 func (c *Call) Name() string { return c.Row.Name }
 
 func isNull(p uint64) uint64 {
@@ -247,36 +247,69 @@ func ReadIovecs(mem Mem, addr, n uint64) ([]Iovec, error) {
 }
 
 // Mismatch says how two canonical calls differ, or is empty when they agree.
+// It compares their canonical forms (View): calls of two ABIs agree when
+// they are the same generic call with the same generic arguments; calls of
+// one ABI compare as their own rows say. Argument numbers in the text are
+// the generic call's.
 func Mismatch(a, b *Call) string {
-	if a.Row.Name != b.Row.Name {
-		return fmt.Sprintf("different calls: %s vs %s", a.Row.Name, b.Row.Name)
+	if a.Row.Generic() && b.Row.Generic() {
+		return mismatch(a.ownForm(), b.ownForm())
 	}
-	for i, arg := range a.Row.Args {
-		if i >= 6 {
-			break
+	// Only here: a View escapes (the report may quote its names).
+	va, vb := new(View), new(View)
+	return mismatch(a.form(va), b.form(vb))
+}
+
+// MismatchViews is Mismatch on canonical forms.
+func MismatchViews(a, b *View) string { return mismatch(a.form(), b.form()) }
+
+func mismatch(a, b form) string {
+	if a.name != b.name {
+		return fmt.Sprintf("different calls: %s vs %s", a.label(), b.label())
+	}
+	for i := range max(len(a.args), len(b.args)) {
+		ka, kb := None, None
+		if i < len(a.args) {
+			ka = a.args[i].Kind
 		}
-		va, vb := a.Vals[i], b.Vals[i]
-		switch arg.Kind {
-		case Ignore, None:
+		if i < len(b.args) {
+			kb = b.args[i].Kind
+		}
+		if ka != kb {
+			return fmt.Sprintf("argument %d of %s is a %s in one variant, a %s in the other", i, a.name, ka, kb)
+		}
+		if ka == Ignore || ka == None {
 			continue
+		}
+		va, vb := &a.vals[i], &b.vals[i]
+		switch ka {
 		case Int, Flags, FD, PID:
 			if va.V != vb.V {
-				return fmt.Sprintf("argument %d (%s) differs: %#x vs %#x", i, arg.Kind, va.V, vb.V)
+				return fmt.Sprintf("argument %d (%s) differs: %#x vs %#x", i, ka, va.V, vb.V)
 			}
 			continue
 		}
 		if va.V != vb.V {
-			return fmt.Sprintf("argument %d (%s) is NULL in one variant only", i, arg.Kind)
+			return fmt.Sprintf("argument %d (%s) is NULL in one variant only", i, ka)
 		}
 		if !bytes.Equal(va.Data, vb.Data) {
-			return fmt.Sprintf("argument %d (%s) content differs: %s vs %s", i, arg.Kind,
+			return fmt.Sprintf("argument %d (%s) content differs: %s vs %s", i, ka,
 				Quote(va.Data, 48), Quote(vb.Data, 48))
 		}
 	}
-	if !bytes.Equal(a.Extra, b.Extra) {
-		return fmt.Sprintf("%s: call details differ: %s vs %s", a.Row.Name, Quote(a.Extra, 48), Quote(b.Extra, 48))
+	if !bytes.Equal(a.extra, b.extra) {
+		return fmt.Sprintf("%s: call details differ: %s vs %s", a.name, Quote(a.extra, 48), Quote(b.extra, 48))
 	}
 	return ""
+}
+
+// label names the call for a report: its own name, and the generic one
+// when that differs.
+func (f form) label() string {
+	if f.own != "" && f.own != f.name {
+		return f.own + " (" + f.name + ")"
+	}
+	return f.name
 }
 
 // Quote renders bytes like strace: a quoted, escaped prefix of at most max
@@ -293,20 +326,28 @@ func Quote(b []byte, max int) string {
 	return s
 }
 
-// String renders the call strace-style, with input contents shown and
-// addresses shown only as NULL or "&".
+// String renders the call strace-style, as the variant made it (its own
+// name and arguments), with input contents shown and addresses shown only
+// as NULL or "&".
 func (c *Call) String() string {
+	n := min(len(c.Row.Args), 6)
+	return render(c.Row.Name, c.Row.Args[:n], c.Vals[:n], c.Extra)
+}
+
+// String renders the canonical form like Call.String.
+func (v *View) String() string {
+	return render(v.Name, v.Args[:v.N], v.Vals[:v.N], v.Extra)
+}
+
+func render(name string, args []Arg, vals []Value, extra []byte) string {
 	var sb strings.Builder
-	sb.WriteString(c.Row.Name)
+	sb.WriteString(name)
 	sb.WriteByte('(')
-	for i, a := range c.Row.Args {
-		if i >= 6 {
-			break
-		}
+	for i, a := range args {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		v := c.Vals[i]
+		v := vals[i]
 		switch a.Kind {
 		case Int:
 			sb.WriteString(strconv.FormatInt(int64(v.V), 10))
@@ -343,8 +384,8 @@ func (c *Call) String() string {
 		}
 	}
 	sb.WriteByte(')')
-	if len(c.Extra) > 0 {
-		sb.WriteString(" {" + Quote(c.Extra, 32) + "}")
+	if len(extra) > 0 {
+		sb.WriteString(" {" + Quote(extra, 32) + "}")
 	}
 	return sb.String()
 }
@@ -385,37 +426,45 @@ func CanonSockaddr(b []byte) []byte {
 // DigestSize is the length of a call's digest.
 const DigestSize = 16
 
-// Digest is a digest of what Mismatch compares: two calls with equal
-// digests agree (up to SHA-256 collisions, truncated to 128 bits). A
-// follower host compares its call with the leader's digest without the
-// leader's inputs crossing the network.
+// Digest is a digest of what Mismatch compares, the call's canonical form:
+// two calls with equal digests agree (up to SHA-256 collisions, truncated to
+// 128 bits), whatever their ABIs. A follower host compares its call with the
+// leader's digest without the leader's inputs crossing the network.
 func Digest(c *Call) [DigestSize]byte {
+	if c.Row.Generic() {
+		return digest(c.ownForm())
+	}
+	return digest(c.form(new(View)))
+}
+
+// DigestView is Digest of a canonical form. A call whose canonical form is
+// its own digests as it did before canonical forms existed.
+func DigestView(v *View) [DigestSize]byte { return digest(v.form()) }
+
+func digest(f form) [DigestSize]byte {
 	h := sha256.New()
 	var b [8]byte
-	put := func(v uint64) {
-		binary.LittleEndian.PutUint64(b[:], v)
+	put := func(x uint64) {
+		binary.LittleEndian.PutUint64(b[:], x)
 		h.Write(b[:])
 	}
-	h.Write([]byte(c.Row.Name))
+	h.Write([]byte(f.name))
 	h.Write([]byte{0})
-	for i, arg := range c.Row.Args {
-		if i >= 6 {
-			break
-		}
-		v := c.Vals[i]
+	for i, arg := range f.args {
+		x := &f.vals[i]
 		switch arg.Kind {
 		case Ignore, None:
 			continue
 		case Int, Flags, FD, PID:
-			put(v.V)
+			put(x.V)
 			continue
 		}
-		put(v.V)
-		put(uint64(len(v.Data)))
-		h.Write(v.Data)
+		put(x.V)
+		put(uint64(len(x.Data)))
+		h.Write(x.Data)
 	}
-	put(uint64(len(c.Extra)))
-	h.Write(c.Extra)
+	put(uint64(len(f.extra)))
+	h.Write(f.extra)
 	var d [DigestSize]byte
 	copy(d[:], h.Sum(nil))
 	return d

@@ -7,8 +7,14 @@
 // and memory into a Call, made only of canonical values (integers, flags,
 // NULL/non-NULL for addresses, and the bytes that input pointers point to), so
 // that calls of different variants can be compared without ever comparing
-// addresses. The per-ABI tables (package abi/amd64 and, later, arm64) map raw
+// addresses. The per-ABI tables (packages abi/amd64 and abi/arm64) map raw
 // syscall numbers onto rows.
+//
+// Calls are compared, and their results replicated, in one canonical form:
+// the generic Linux ABI's names, argument order, flag encodings and struct
+// layouts (generic.go). A row says how its ABI's call differs from that
+// form; View, Mismatch, Digest, OutsToGeneric and OutsFromGeneric apply it,
+// so that an amd64 variant and an arm64 one can be compared and replicated.
 package canon
 
 // Kind says what one syscall argument is, and so how it is compared and what
@@ -111,8 +117,17 @@ type Arg struct {
 	// Len is the index of the argument that holds this one's length or
 	// count (for OutSockaddr: the socklen_t* argument), or -1.
 	Len int8
-	// Size is the byte size of a struct, or of one array element.
+	// Size is the byte size of a struct, or of one array element, in the
+	// ABI's own layout (what the variant's memory holds).
 	Size int
+	// Conv, on a value argument, translates its value between the ABI's
+	// encoding and the generic one (O_* bits that an ABI numbers its own
+	// way). Nil when the two agree.
+	Conv *Conv
+	// Layout, on a struct or array argument, translates its bytes (each
+	// element's) between the ABI's layout and the generic one (struct
+	// stat, struct epoll_event). Nil when the two agree.
+	Layout *Layout
 }
 
 // Exec says who executes a call.
@@ -218,16 +233,25 @@ const ProtExec = 0x4
 // Row is one system call (or one sub-command of a multiplexed call such as
 // ioctl, fcntl, prctl or futex).
 type Row struct {
-	// Name is the canonical name: the generic Linux table's name when the
-	// call exists there ("openat", "newfstatat"), else the ABI's own.
+	// Name is the ABI's own name of the call, as the kernel and strace
+	// name it: the generic Linux table's name when the call exists there
+	// ("openat", "newfstatat"), else the ABI's own ("open").
 	Name string
-	// Canon names the generic call an ABI-only call maps onto, with its
-	// argument translation done by the ABI package ("open" -> "openat").
-	// Empty when Name is already generic.
+	// Canon names the generic call an ABI-only call maps onto ("open" ->
+	// "openat"); CanonArgs says how its arguments map. Empty when Name is
+	// already generic, or when the call has no generic equivalent.
 	Canon string
 	Args  []Arg
-	Ret   Ret
-	Exec  Exec
+	// CanonArgs lists the generic call's arguments in the generic order,
+	// each taken from one of Args or a constant (open(p, f, m) is
+	// openat(AT_FDCWD, p, f, m)). Nil when the generic arguments are Args
+	// themselves, in order (each still translated by its Conv or Layout).
+	CanonArgs []CanonArg
+	// RetConv translates a non-negative result between the ABI's encoding
+	// and the generic one (fcntl F_GETFL returns O_* bits).
+	RetConv *Conv
+	Ret     Ret
+	Exec    Exec
 	// FDArg is the argument whose descriptor steers ExecByFD (usually 0).
 	FDArg int8
 	// Sensitive calls are always in lockstep through CP-MON.

@@ -1,14 +1,5 @@
 package amd64
 
-import (
-	"cmp"
-	"fmt"
-	"slices"
-	"strings"
-
-	"dmvx/internal/canon"
-)
-
 // docIntro is the hand-written head of docs/syscalls.md.
 const docIntro = `# amd64 system calls
 
@@ -22,9 +13,11 @@ and names the call. The last section says why each call without a row has none.
 
 Columns:
 
-- **name**: the kernel's (and strace's) name; "→ x" names the generic call an
-  amd64-only call is canonicalised to. Sub-commands of multiplexed calls follow
-  their call, marked "↳".
+- **name**: the kernel's (and strace's) name; "→ x(...)" is the generic call
+  an amd64-only call is compared and replicated as (its canonical form, the
+  generic Linux ABI's: see package ` + "`internal/canon`" + `), with ` + "`aN`" + ` for this call's
+  arguments and constants for the ones it implies. Sub-commands of
+  multiplexed calls follow their call, marked "↳".
 - **nr**: the amd64 number.
 - **args**: one kind per argument (package ` + "`internal/canon`" + `). ` + "`int`" + `, ` + "`flags`" + `,
   ` + "`fd`" + ` and ` + "`pid`" + ` are compared as values (pids in the leader's numbering);
@@ -33,7 +26,10 @@ Columns:
   writes, replicated from the leader when the leader alone runs the call.
   ` + "`[aN]`" + ` names the argument holding a length or count (for ` + "`outsockaddr`" + `, the
   socklen_t pointer), ` + "`(N)`" + ` a struct's or array element's size in bytes.
-  ` + "`none`" + ` is an argument slot the (sub-)call does not read.
+  ` + "`none`" + ` is an argument slot the (sub-)call does not read. "(A ⇄ G name)" is a
+  struct that amd64 lays out in A bytes and the generic ABI in G (struct
+  stat, the packed struct epoll_event): it is compared and replicated in the
+  generic layout.
 - **exec**: who runs the call.
   - ` + "`leader`" + `: the leader runs it; followers skip it and get its result and
     output memory (external I/O, time, randomness, ids, file-system changes,
@@ -75,126 +71,6 @@ Columns:
 // table of rows in number order (sub-commands after their call, in value
 // order), and the calls without a row.
 func Markdown() string {
-	var b strings.Builder
-	b.WriteString(docIntro)
-	b.WriteString("\n## Calls with a row\n\n")
-	b.WriteString("| name | nr | args | exec | sync | ret | sensitive | level | why |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
-	for _, nr := range sortedNumbers() {
-		row := Table[nr]
-		name := row.Name
-		if row.Canon != "" {
-			name += " → " + row.Canon
-		}
-		writeRow(&b, name, nr, row)
-		if row.Sub == nil {
-			continue
-		}
-		for _, s := range sortedSubs(nr) {
-			writeRow(&b, fmt.Sprintf("↳ %s %s (%#x)", row.Name, s.name, s.v), nr, s.row)
-		}
-	}
-	b.WriteString("\n## Calls without a row\n\n")
-	b.WriteString("dmvx refuses these calls. Numbers the amd64 table skips (336-423) and x32\n")
-	b.WriteString("numbers (512 and up) have no row either.\n\n")
-	b.WriteString("| name | nr | why there is no row |\n|---|---|---|\n")
-	for nr, n := range names {
-		if n == "" {
-			continue
-		}
-		if _, ok := Table[uint64(nr)]; ok {
-			continue
-		}
-		fmt.Fprintf(&b, "| %s | %d | %s |\n", n, nr, cell(noRow[uint64(nr)]))
-	}
-	return b.String()
-}
-
-func writeRow(b *strings.Builder, name string, nr uint64, row *canon.Row) {
-	sens := ""
-	if row.Sensitive {
-		sens = "yes"
-	}
-	fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n",
-		cell(name), nr, cell(argsString(row)), cell(execString(row)), syncString(row),
-		retString(row.Ret), sens, row.Level, cell(row.Why))
-}
-
-// argsString renders a row's arguments, and what selects a sub-command.
-func argsString(row *canon.Row) string {
-	parts := make([]string, len(row.Args))
-	for i, a := range row.Args {
-		parts[i] = argString(a)
-	}
-	s := strings.Join(parts, ", ")
-	if s == "" {
-		s = "–"
-	}
-	if row.Sub != nil {
-		mask := ""
-		if row.SubMask != 0 {
-			mask = fmt.Sprintf(" & %#x", row.SubMask)
-		}
-		s += fmt.Sprintf("; sub-command: a%d%s", row.SubArg, mask)
-	}
-	return s
-}
-
-func argString(a canon.Arg) string {
-	s := a.Kind.String()
-	if a.Len >= 0 {
-		s += fmt.Sprintf("[a%d]", a.Len)
-	}
-	if a.Size > 0 {
-		s += fmt.Sprintf("(%d)", a.Size)
-	}
-	return s
-}
-
-func execString(row *canon.Row) string {
-	switch row.Exec {
-	case canon.ExecByFD:
-		return fmt.Sprintf("by-fd(a%d)", row.FDArg)
-	case canon.ExecNone:
-		return fmt.Sprintf("none: %d", row.Fixed)
-	case canon.ExecSpecial:
-		return "special: " + row.Handler
-	}
-	return row.Exec.String()
-}
-
-func syncString(row *canon.Row) string {
-	switch row.Sync {
-	case canon.Lockstep:
-		return "lockstep"
-	case canon.Unsynced:
-		return "unsynced"
-	case canon.UnsyncedUnlessExec:
-		return "unsynced unless PROT_EXEC"
-	}
-	return "sync?"
-}
-
-func retString(r canon.Ret) string {
-	switch r {
-	case canon.RetInt:
-		return "int"
-	case canon.RetFD:
-		return "fd"
-	case canon.RetPID:
-		return "pid"
-	case canon.RetAddr:
-		return "addr"
-	}
-	return "ret?"
-}
-
-// cell escapes a table cell.
-func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-
-// sortedSubs returns the sub-commands of call nr in value order.
-func sortedSubs(nr uint64) []sub {
-	list := append([]sub(nil), subs[nr]...)
-	slices.SortFunc(list, func(a, b sub) int { return cmp.Compare(a.v, b.v) })
-	return list
+	return ABI.Markdown(docIntro, "dmvx refuses these calls. Numbers the amd64 table skips (336-423) and x32\n"+
+		"numbers (512 and up) have no row either.\n\n")
 }

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"dmvx/internal/abi"
 )
 
 // TestRealPrograms runs ordinary programs under strace and checks that every
@@ -296,5 +298,5 @@ func (c straceCall) subValue(nr uint64) (uint64, error) {
 			return v, nil
 		}
 	}
-	return 0, fmt.Errorf("%s %s has no row", subLabel[nr], c.sub)
+	return 0, fmt.Errorf("%s %s has no row", abi.SubLabel(Name(nr)), c.sub)
 }

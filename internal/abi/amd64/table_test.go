@@ -2,116 +2,23 @@ package amd64
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
 
+	"dmvx/internal/abi/abitest"
 	"dmvx/internal/canon"
 )
 
-// allRows calls f for every row and sub-row, with a label for messages.
-func allRows(f func(label string, nr uint64, row *canon.Row)) {
-	for _, nr := range sortedNumbers() {
-		row := Table[nr]
-		f(row.Name, nr, row)
-		for _, s := range subs[nr] {
-			f(fmt.Sprintf("%s(%s)", row.Name, s.name), nr, s.row)
-		}
-	}
-}
-
-// lenKinds are the kinds whose Len names another argument.
-var lenKinds = map[canon.Kind]bool{
-	canon.InBuf: true, canon.OutBuf: true, canon.InIovec: true, canon.OutIovec: true,
-	canon.InSockaddr: true, canon.OutSockaddr: true, canon.InArray: true,
-	canon.OutArray: true, canon.InOutArray: true,
-}
-
-// sizeKinds are the kinds that need a Size.
-var sizeKinds = map[canon.Kind]bool{
-	canon.InStruct: true, canon.OutStruct: true, canon.InOutStruct: true,
-	canon.InArray: true, canon.OutArray: true, canon.InOutArray: true,
-}
-
-func TestArgs(t *testing.T) {
-	allRows(func(label string, nr uint64, row *canon.Row) {
-		if len(row.Args) > 6 {
-			t.Errorf("%s: %d arguments", label, len(row.Args))
-		}
-		for i, a := range row.Args {
-			switch {
-			case lenKinds[a.Kind]:
-				if a.Len < 0 || int(a.Len) >= len(row.Args) || int(a.Len) == i {
-					t.Errorf("%s: arg %d (%s) has length arg %d out of range", label, i, a.Kind, a.Len)
-					continue
-				}
-				// OutSockaddr's length is a socklen_t*, every other one a value.
-				want := canon.Int
-				if a.Kind == canon.OutSockaddr {
-					want = canon.Addr
-				}
-				if got := row.Args[a.Len].Kind; got != want {
-					t.Errorf("%s: arg %d (%s) takes its length from arg %d, a %s, want %s", label, i, a.Kind, a.Len, got, want)
-				}
-			case a.Len != -1:
-				t.Errorf("%s: arg %d (%s) has Len %d, want -1", label, i, a.Kind, a.Len)
-			}
-			if sizeKinds[a.Kind] != (a.Size > 0) {
-				t.Errorf("%s: arg %d (%s) has Size %d", label, i, a.Kind, a.Size)
-			}
-			if a.Kind > canon.InArray {
-				t.Errorf("%s: arg %d has unknown kind %d", label, i, a.Kind)
-			}
-		}
-	})
-}
-
-var handlers = map[string]bool{
-	canon.HClone: true, canon.HExecve: true, canon.HWait: true, canon.HPipe: true,
-	canon.HClose: true, canon.HEpollCtl: true, canon.HEpollWait: true,
-	canon.HSigaction: true, canon.HSendmsg: true, canon.HRecvmsg: true, canon.HSelect: true,
-}
-
-func TestExec(t *testing.T) {
-	allRows(func(label string, nr uint64, row *canon.Row) {
-		if (row.Exec == canon.ExecSpecial) != (row.Handler != "") {
-			t.Errorf("%s: exec %s with handler %q", label, row.Exec, row.Handler)
-		}
-		if row.Handler != "" && !handlers[row.Handler] {
-			t.Errorf("%s: unknown handler %q", label, row.Handler)
-		}
-		if (row.Exec == canon.ExecNone) != (row.Fixed < 0) || row.Fixed > 0 {
-			t.Errorf("%s: exec %s with fixed result %d", label, row.Exec, row.Fixed)
-		}
-		if row.Exec == canon.ExecByFD {
-			if int(row.FDArg) >= len(row.Args) || row.Args[row.FDArg].Kind != canon.FD {
-				t.Errorf("%s: by-fd on arg %d, which is not an fd", label, row.FDArg)
-			}
-		} else if row.FDArg != 0 {
-			t.Errorf("%s: FDArg %d on a %s row", label, row.FDArg, row.Exec)
-		}
-		if row.Exec == canon.ExecOpen && row.Ret != canon.RetFD {
-			t.Errorf("%s: open row returns %v, want an fd", label, row.Ret)
-		}
-		if row.Ret == canon.RetAddr && row.Exec != canon.ExecAll {
-			t.Errorf("%s: returns an address but runs %s", label, row.Exec)
-		}
-	})
+func TestArgs(t *testing.T)  { abitest.CheckArgs(t, ABI) }
+func TestCanon(t *testing.T) { abitest.CheckCanon(t, ABI) }
+func TestExec(t *testing.T)  { abitest.CheckExec(t, ABI) }
+func TestNames(t *testing.T) { abitest.CheckNames(t, ABI) }
+func TestMultiplexed(t *testing.T) {
+	abitest.CheckMultiplexed(t, ABI, SYS_IOCTL, SYS_FCNTL, SYS_PRCTL, SYS_FUTEX)
 }
 
 func TestSensitive(t *testing.T) {
-	allRows(func(label string, nr uint64, row *canon.Row) {
-		if row.Sensitive && row.Why == "" {
-			t.Errorf("%s: sensitive without a why", label)
-		}
-		if !row.Sensitive && row.Why != "" {
-			t.Errorf("%s: a why (%q) on a row that is not sensitive", label, row.Why)
-		}
-		if row.Sensitive != (row.Level == canon.Never) {
-			t.Errorf("%s: sensitive %v at level %s", label, row.Sensitive, row.Level)
-		}
-	})
 	// Calls that DESIGN.md §4 names as always sensitive.
 	for _, nr := range []uint64{
 		SYS_EXECVE, SYS_EXECVEAT, SYS_CLONE, SYS_CLONE3, SYS_FORK, SYS_VFORK,
@@ -138,75 +45,7 @@ func TestSensitive(t *testing.T) {
 	}
 }
 
-func TestMultiplexed(t *testing.T) {
-	want := map[uint64]bool{SYS_IOCTL: true, SYS_FCNTL: true, SYS_PRCTL: true, SYS_FUTEX: true}
-	for nr, row := range Table {
-		if want[nr] != (row.Sub != nil) {
-			t.Errorf("%s: multiplexed %v, sub-table %v", row.Name, want[nr], row.Sub != nil)
-		}
-		if row.Sub == nil {
-			if row.SubArg != 0 || row.SubMask != 0 {
-				t.Errorf("%s: SubArg/SubMask without a sub-table", row.Name)
-			}
-			continue
-		}
-		if len(row.Sub) == 0 || len(row.Sub) != len(subs[nr]) {
-			t.Errorf("%s: %d sub-rows, %d named", row.Name, len(row.Sub), len(subs[nr]))
-		}
-		if int(row.SubArg) >= len(row.Args) || subLabel[nr] == "" {
-			t.Errorf("%s: bad SubArg %d or no label", row.Name, row.SubArg)
-		}
-		seen := map[string]bool{}
-		for _, s := range subs[nr] {
-			if row.Sub[s.v] != s.row || seen[s.name] {
-				t.Errorf("%s(%s): duplicate value or name", row.Name, s.name)
-			}
-			seen[s.name] = true
-			if s.v&row.SubMask != s.v {
-				t.Errorf("%s(%s): value %#x not kept by mask %#x", row.Name, s.name, s.v, row.SubMask)
-			}
-			if s.row.Name != row.Name || s.row.Sub != nil {
-				t.Errorf("%s(%s): sub-row named %q or itself multiplexed", row.Name, s.name, s.row.Name)
-			}
-			if len(s.row.Args) <= int(row.SubArg) || s.row.Args[row.SubArg].Kind != row.Args[row.SubArg].Kind {
-				t.Errorf("%s(%s): selector argument differs from the call's", row.Name, s.name)
-			}
-			if got := SubName(nr, s.v); got != s.name {
-				t.Errorf("SubName(%s, %#x) = %q", row.Name, s.v, got)
-			}
-			if v, ok := SubNumber(nr, s.name); !ok || v != s.v {
-				t.Errorf("SubNumber(%s, %s) = %#x, %v", row.Name, s.name, v, ok)
-			}
-		}
-	}
-}
-
-func TestNames(t *testing.T) {
-	for nr, row := range Table {
-		if nr >= uint64(len(names)) || names[nr] != row.Name {
-			t.Errorf("row %d is named %q, the number list says %q", nr, row.Name, Name(nr))
-		}
-	}
-	for nr, why := range noRow {
-		if _, ok := Table[nr]; ok {
-			t.Errorf("%s: has a row and a reason to have none", Name(nr))
-		}
-		if nr >= uint64(len(names)) || names[nr] == "" || why == "" {
-			t.Errorf("noRow[%d]: unnamed call or empty reason", nr)
-		}
-	}
-	for nr, n := range names {
-		if n == "" {
-			continue
-		}
-		_, has := Table[uint64(nr)]
-		if _, why := noRow[uint64(nr)]; !has && !why {
-			t.Errorf("%s (%d): neither a row nor a reason for none", n, nr)
-		}
-		if got, ok := Number(n); !ok || got != uint64(nr) {
-			t.Errorf("Number(%q) = %d, %v", n, got, ok)
-		}
-	}
+func TestNameEdges(t *testing.T) {
 	if Name(SYS_NEWFSTATAT) != "newfstatat" || Name(999) != "syscall_999" || Name(400) != "syscall_400" {
 		t.Errorf("Name: %q %q %q", Name(SYS_NEWFSTATAT), Name(999), Name(400))
 	}
@@ -255,7 +94,7 @@ func TestLookup(t *testing.T) {
 
 // generic holds the names of the generic Linux table as a 64-bit
 // architecture (arm64) has it: the canonical names.
-var generic = strings.Fields(`
+var genericNames = strings.Fields(`
 	io_setup io_destroy io_submit io_cancel io_getevents setxattr lsetxattr fsetxattr
 	getxattr lgetxattr fgetxattr listxattr llistxattr flistxattr removexattr
 	lremovexattr fremovexattr getcwd lookup_dcookie eventfd2 epoll_create1 epoll_ctl
@@ -304,7 +143,7 @@ var generic = strings.Fields(`
 
 func TestCanonAliases(t *testing.T) {
 	isGeneric := map[string]bool{}
-	for _, n := range generic {
+	for _, n := range genericNames {
 		isGeneric[n] = true
 	}
 	for nr, row := range Table {
