@@ -748,7 +748,7 @@ func checkRegs(old, new *ptrace.Regs, callNr uint64) error {
 	if nr := ptrace.Nr(&n); nr != ptrace.Nr(&o) && nr != ^uint64(0) && nr != unix.SYS_EVENTFD2 && nr != callNr {
 		return fmt.Errorf("refused to make call %d", int64(nr))
 	}
-	if d := int64(ptrace.PC(&n) - ptrace.PC(&o)); d < -ptrace.SyscallLen || d > 15 {
+	if d := int64(ptrace.PC(&n) - ptrace.PC(&o)); d < -int64(n.Arch.SyscallLen()) || d > 15 {
 		return fmt.Errorf("refused to move the instruction pointer by %d", d)
 	}
 	ptrace.ClearCallRegs(&o)

@@ -1136,7 +1136,7 @@ func (m *Monitor) requestSyncLocked(lt *ltask, on bool) {
 // gate (a signal interrupted it there).
 func (v *variant) inGate(t *task) bool {
 	ip := v.m.ipm
-	if ip == nil || !ip.on || ptrace.PC(&t.regs) != ip.gates[v.idx]+ptrace.SyscallLen {
+	if ip == nil || !ip.on || ptrace.PC(&t.regs) != ip.gates[v.idx]+uint64(t.regs.Arch.SyscallLen()) {
 		return false
 	}
 	_, ok := ptrace.Interrupted(&t.regs)

@@ -141,18 +141,38 @@ type ackInfo struct {
 	tail uint64
 }
 
+// appendRegs encodes a task's registers: its instruction set, then that
+// set's registers.
 func appendRegs(e *wire.Enc, r *ptrace.Regs) {
-	b, _ := binary.Append(nil, binary.BigEndian, r)
+	e.U8(uint8(r.Arch))
+	var b []byte
+	if r.Arch == ptrace.ArchARM64 {
+		b, _ = binary.Append(nil, binary.BigEndian, &r.A64)
+	} else {
+		b, _ = binary.Append(nil, binary.BigEndian, &r.X86)
+	}
 	e.Bytes(b)
 }
 
 func readRegs(d *wire.Dec, r *ptrace.Regs) error {
+	arch := ptrace.Arch(d.U8("instruction set"))
 	b := d.Bytes("registers")
 	if d.Err != nil {
 		return d.Err
 	}
-	if _, err := binary.Decode(b, binary.BigEndian, r); err != nil || len(b) != binary.Size(r) {
-		return fmt.Errorf("%w: registers of %d bytes", wire.ErrMalformed, len(b))
+	*r = ptrace.Regs{Arch: arch}
+	var n int
+	var err error
+	switch arch {
+	case ptrace.ArchAMD64:
+		n, err = binary.Decode(b, binary.BigEndian, &r.X86)
+	case ptrace.ArchARM64:
+		n, err = binary.Decode(b, binary.BigEndian, &r.A64)
+	default:
+		return fmt.Errorf("%w: registers of unknown instruction set %d", wire.ErrMalformed, arch)
+	}
+	if err != nil || n != len(b) {
+		return fmt.Errorf("%w: %s registers of %d bytes", wire.ErrMalformed, arch, len(b))
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ func TestStopRoundTrip(t *testing.T) {
 	long := bytes.Repeat([]byte("x"), 1000)
 	ev := &stopEvent{tid: 42, ws: unix.WaitStatus(0x7057f)}
 	ev.flags = stRegs | stSiginfo | stMsg
-	ev.regs.Rax, ev.regs.Orig_rax, ev.regs.Rip = 1, 2, 0x401000
+	ev.regs.X86.Rax, ev.regs.X86.Orig_rax, ev.regs.X86.Rip = 1, 2, 0x401000
 	ev.si = ptrace.Siginfo{Signo: 15, Code: -6, Pid: 7, Addr: 9}
 	ev.msg = 1234
 	ev.ack = &ackInfo{base: 0x7f0000000000, slot: 3, tail: 4096}
@@ -61,7 +61,8 @@ func TestCommandsRoundTrip(t *testing.T) {
 	cs := []command{
 		{op: opCont, tid: 1, sig: 15},
 		{op: opSyscall, tid: 2},
-		{op: opSetRegs, tid: 3, regs: ptrace.Regs{Rax: 5, Rip: 6}},
+		{op: opSetRegs, tid: 3, regs: ptrace.Regs{X86: ptrace.AMD64Regs{Rax: 5, Rip: 6}}},
+		{op: opSetRegs, tid: 4, regs: ptrace.Regs{Arch: ptrace.ArchARM64, A64: ptrace.ARM64Regs{Pc: 6, Syscallno: 63}}},
 		{op: opApply, tid: 4, outs: []canon.Out{{Arg: 1, Data: []byte("abc"), SockLen: 3}}},
 		{op: opWrite, tid: 5, addr: 0x1000, data: []byte{1, 2}},
 		{op: opRead, tid: 6, id: 7, addr: 0x2000, n: 8},
@@ -171,35 +172,60 @@ func TestHelloRoundTrip(t *testing.T) {
 }
 
 // checkRegs lets a leader host do to a task's registers what a call's
-// rewrite does, and nothing else.
+// rewrite does, and nothing else, on either instruction set.
 func TestCheckRegs(t *testing.T) {
-	base := ptrace.Regs{Orig_rax: unix.SYS_SOCKET, Rax: ^uint64(37), Rip: 0x401002, Rsp: 0x7ffe0000, Rdi: 2}
-	ok := map[string]func(r *ptrace.Regs){
-		"skip":        func(r *ptrace.Regs) { ptrace.Skip(r, -1) },
-		"rewind":      ptrace.Rewind,
-		"placeholder": func(r *ptrace.Regs) { r.Orig_rax = unix.SYS_EVENTFD2; r.Rdi, r.Rsi = 0, 0 },
-		"result":      func(r *ptrace.Regs) { r.Rax = 3 },
-		"rdtsc":       func(r *ptrace.Regs) { r.Rax, r.Rdx, r.Rcx, r.Rip = 1, 2, 0, r.Rip+2 },
-	}
-	for name, f := range ok {
-		n := base
-		f(&n)
-		if err := checkRegs(&base, &n, unix.SYS_SOCKET); err != nil {
-			t.Errorf("%s refused: %v", name, err)
+	x86 := ptrace.Regs{X86: ptrace.AMD64Regs{Orig_rax: unix.SYS_SOCKET, Rax: ^uint64(37), Rip: 0x401002, Rsp: 0x7ffe0000, Rdi: 2}}
+	const armSocket = 198
+	a64 := ptrace.Regs{Arch: ptrace.ArchARM64, A64: ptrace.ARM64Regs{Syscallno: armSocket, Pc: 0x401004, Sp: 0x7ffe0000}}
+	a64.A64.Regs[0], a64.A64.Regs[8] = 2, armSocket
+	for _, tc := range []struct {
+		name string
+		base ptrace.Regs
+		nr   uint64
+		ok   map[string]func(r *ptrace.Regs)
+		bad  map[string]func(r *ptrace.Regs)
+	}{
+		{"amd64", x86, unix.SYS_SOCKET, map[string]func(r *ptrace.Regs){
+			"skip":        func(r *ptrace.Regs) { ptrace.Skip(r, -1) },
+			"rewind":      ptrace.Rewind,
+			"placeholder": func(r *ptrace.Regs) { r.X86.Orig_rax = unix.SYS_EVENTFD2; r.X86.Rdi, r.X86.Rsi = 0, 0 },
+			"result":      func(r *ptrace.Regs) { r.X86.Rax = 3 },
+			"rdtsc":       func(r *ptrace.Regs) { ptrace.StepCounterRead(r, 1<<33|2, 3) },
+		}, map[string]func(r *ptrace.Regs){
+			"another call": func(r *ptrace.Regs) { r.X86.Orig_rax = unix.SYS_EXECVE },
+			"a jump":       func(r *ptrace.Regs) { r.X86.Rip = 0xdeadbeef },
+			"the stack":    func(r *ptrace.Regs) { r.X86.Rsp = 0x1000 },
+			"rbx":          func(r *ptrace.Regs) { r.X86.Rbx = 1 },
+			"fs base":      func(r *ptrace.Regs) { r.X86.Fs_base = 1 },
+			"arm64's":      func(r *ptrace.Regs) { r.Arch = ptrace.ArchARM64 },
+		}},
+		{"arm64", a64, armSocket, map[string]func(r *ptrace.Regs){
+			"skip":   func(r *ptrace.Regs) { ptrace.Skip(r, -1) },
+			"rewind": ptrace.Rewind,
+			"result": func(r *ptrace.Regs) { ptrace.SetRet(r, 3) },
+			"arg":    func(r *ptrace.Regs) { ptrace.SetArg(r, 5, 9) },
+		}, map[string]func(r *ptrace.Regs){
+			"another call": func(r *ptrace.Regs) { ptrace.SetNr(r, 221) }, // execve
+			"a jump":       func(r *ptrace.Regs) { r.A64.Pc = 0xdeadbeef },
+			"the stack":    func(r *ptrace.Regs) { r.A64.Sp = 0x1000 },
+			"x19":          func(r *ptrace.Regs) { r.A64.Regs[19] = 1 },
+			"the link":     func(r *ptrace.Regs) { r.A64.Regs[30] = 1 },
+			"amd64's":      func(r *ptrace.Regs) { r.Arch = ptrace.ArchAMD64 },
+		}},
+	} {
+		for name, f := range tc.ok {
+			n := tc.base
+			f(&n)
+			if err := checkRegs(&tc.base, &n, tc.nr); err != nil {
+				t.Errorf("%s: %s refused: %v", tc.name, name, err)
+			}
 		}
-	}
-	bad := map[string]func(r *ptrace.Regs){
-		"another call": func(r *ptrace.Regs) { r.Orig_rax = unix.SYS_EXECVE },
-		"a jump":       func(r *ptrace.Regs) { r.Rip = 0xdeadbeef },
-		"the stack":    func(r *ptrace.Regs) { r.Rsp = 0x1000 },
-		"rbx":          func(r *ptrace.Regs) { r.Rbx = 1 },
-		"fs base":      func(r *ptrace.Regs) { r.Fs_base = 1 },
-	}
-	for name, f := range bad {
-		n := base
-		f(&n)
-		if err := checkRegs(&base, &n, unix.SYS_SOCKET); err == nil {
-			t.Errorf("%s allowed", name)
+		for name, f := range tc.bad {
+			n := tc.base
+			f(&n)
+			if err := checkRegs(&tc.base, &n, tc.nr); err == nil {
+				t.Errorf("%s: %s allowed", tc.name, name)
+			}
 		}
 	}
 }

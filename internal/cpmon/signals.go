@@ -284,7 +284,7 @@ func tscInsnLen(t *task) int {
 	if t.v.mem(t).Read(ptrace.PC(&t.regs), b[:]) != nil {
 		return 0
 	}
-	return ptrace.CounterReadLen(b)
+	return ptrace.CounterReadLen(t.regs.Arch, b)
 }
 
 func (v *variant) rdtscEntry(t *task, n int) {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -305,7 +306,8 @@ func helloPayload(path string) []byte {
 	e.U32(1) // the leader's monitor: pid 1, uid 0
 	e.U32(0)
 	e.U32(1) // variant 1
-	e.U8(0)  // no IP-MON
+	e.String(runtime.GOARCH)
+	e.U8(0) // no IP-MON
 	return e.Payload()
 }
 

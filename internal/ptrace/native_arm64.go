@@ -1,0 +1,35 @@
+package ptrace
+
+import "golang.org/x/sys/unix"
+
+// Native is the instruction set of this machine's tasks.
+const Native = ArchARM64
+
+// ntArmSystemCall is NT_ARM_SYSTEM_CALL (include/uapi/linux/elf.h).
+const ntArmSystemCall = 0x404
+
+// GetRegs reads the task's registers and its system call number.
+func GetRegs(tid int, r *Regs) error {
+	var u unix.PtraceRegs
+	if err := unix.PtraceGetRegs(tid, &u); err != nil {
+		return err
+	}
+	nr, err := getSyscallno(tid)
+	if err != nil {
+		return err
+	}
+	r.Arch = Native
+	r.A64 = ARM64Regs{Regs: u.Regs, Sp: u.Sp, Pc: u.Pc, Pstate: u.Pstate, Syscallno: nr}
+	return nil
+}
+
+// SetRegs writes the task's registers and its system call number: once a
+// call is entered, changing x8 does not change the call; the
+// NT_ARM_SYSTEM_CALL register set does (to skip it, or make another).
+func SetRegs(tid int, r *Regs) error {
+	u := unix.PtraceRegs{Regs: r.A64.Regs, Sp: r.A64.Sp, Pc: r.A64.Pc, Pstate: r.A64.Pstate}
+	if err := unix.PtraceSetRegs(tid, &u); err != nil {
+		return err
+	}
+	return setSyscallno(tid, r.A64.Syscallno)
+}
