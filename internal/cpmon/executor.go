@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"dmvx/internal/abi/amd64"
 	"dmvx/internal/canon"
 	"dmvx/internal/ipmon"
 	"dmvx/internal/launch"
@@ -463,7 +462,7 @@ func (x *executor) pass(t *task, ev *stopEvent) bool {
 func (x *executor) decode(t *task, ev *stopEvent) {
 	nr := ptrace.Nr(&t.regs)
 	args := ptrace.Args(&t.regs)
-	row, err := amd64.Lookup(nr, args)
+	row, err := nativeABI.Lookup(nr, args)
 	if err != nil {
 		return // CP-MON looks it up too, and names it
 	}

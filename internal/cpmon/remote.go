@@ -2,6 +2,7 @@ package cpmon
 
 import (
 	"context"
+	"dmvx/internal/abi"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"dmvx/internal/abi/amd64"
 	"dmvx/internal/canon"
 	"dmvx/internal/ptrace"
 	"dmvx/internal/report"
@@ -45,6 +45,10 @@ type remote struct {
 	v    *variant
 	spec Remote
 	wc   *wire.Conn
+	// abi is the system-call table of the follower host's tasks. Their
+	// host refuses a leader of another instruction set for now, so it
+	// is this machine's.
+	abi *abi.ABI
 
 	wmu  sync.Mutex
 	cmds wire.Enc
@@ -82,7 +86,7 @@ type reply struct {
 
 func newRemote(v *variant, spec Remote) *remote {
 	r := &remote{
-		v: v, spec: spec,
+		v: v, spec: spec, abi: nativeABI,
 		wc:      wire.NewConn(spec.Conn, spec.Session),
 		wakeC:   make(chan struct{}, 1),
 		replies: make(chan reply, 1),
@@ -811,7 +815,7 @@ func (v *variant) passed(ev *stopEvent) {
 	}
 	nr := ptrace.Nr(&ev.regs)
 	args := ptrace.Args(&ev.regs)
-	row, err := amd64.Lookup(nr, args)
+	row, err := v.rem.abi.Lookup(nr, args)
 	if err != nil || row.InLockstep(args) {
 		v.m.mu.Lock()
 		v.m.errorLocked("variant %d on %s: the follower host let call %d through on its own", v.idx, v.rem.spec.Addr, nr)

@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"dmvx/internal/abi/amd64"
 	"dmvx/internal/canon"
 	"dmvx/internal/ipmon"
 	"dmvx/internal/launch"
@@ -542,7 +541,7 @@ func (v *variant) entry(t *task) {
 		v.ipmonEntry(t, nr, args)
 		return
 	}
-	row, err := amd64.Lookup(nr, args)
+	row, err := nativeABI.Lookup(nr, args)
 	if err != nil {
 		m.mu.Lock()
 		m.errorLocked("variant %d (tid %d): %v", v.idx, t.tid, err)

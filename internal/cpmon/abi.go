@@ -1,0 +1,21 @@
+package cpmon
+
+import (
+	"dmvx/internal/abi"
+	"dmvx/internal/abi/amd64"
+	"dmvx/internal/abi/arm64"
+	"dmvx/internal/ptrace"
+)
+
+// abiOf is the system-call table of tasks of instruction set a.
+func abiOf(a ptrace.Arch) *abi.ABI {
+	if a == ptrace.ArchARM64 {
+		return arm64.ABI
+	}
+	return amd64.ABI
+}
+
+// nativeABI is the table of this machine's tasks: the variants this
+// monitor or executor traces itself. IP-MON's code stays with package
+// amd64's: IP-MON runs on amd64 only.
+var nativeABI = abiOf(ptrace.Native)
