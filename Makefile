@@ -49,7 +49,7 @@ LAUNCHER_CFLAGS := -static -nostdlib -nostartfiles -ffreestanding -fno-builtin \
 PROG_CFLAGS := -O2 -Wall -Werror
 
 TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls gsbase sigread stdio readback forkwrite
-TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) open_a open_b spin_yes spin_no \
+TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) loader_write.so open_a open_b spin_yes spin_no \
 	hello_static write_a write_b flood flood_slow tamper tamper_yes tamper_rec hide gate_jump gate_jump_yes \
 	stdio_a stdio_b fork_a fork_b stat_a stat_b vulnsvc escape escape_yes)
 BENCH_BINS := $(addprefix bench/bin/,getcwd read_zero sched_yield)
@@ -111,6 +111,10 @@ testdata/bin/%: testdata/%.c
 
 # The target of the security tests (docs/security.md), built as a
 # distribution builds a service: PIE, stack protector on.
+testdata/bin/loader_write.so: testdata/loader_write.c
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -shared -fPIC -o $@ $<
+
 testdata/bin/vulnsvc: testdata/vulnsvc.c
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -fPIE -pie -fstack-protector-strong -o $@ $<

@@ -14,14 +14,15 @@ import (
 // their long names with '_' for '-'. A key the file sets is used unless
 // the same flag is on the command line.
 type runConfig struct {
-	Variants *int     `toml:"variants"`
-	Variant  []string `toml:"variant"`
-	Report   *string  `toml:"report"`
-	Stats    *bool    `toml:"stats"`
-	LogLevel *string  `toml:"log_level"`
-	Deadline *string  `toml:"deadline"`
-	Policy   *string  `toml:"policy"`
-	NoIPMON  *bool    `toml:"no_ipmon"`
+	Variants  *int     `toml:"variants"`
+	Variant   []string `toml:"variant"`
+	Report    *string  `toml:"report"`
+	Stats     *bool    `toml:"stats"`
+	LogLevel  *string  `toml:"log_level"`
+	Deadline  *string  `toml:"deadline"`
+	Policy    *string  `toml:"policy"`
+	NoIPMON   *bool    `toml:"no_ipmon"`
+	FromEntry *bool    `toml:"from_entry"`
 	// Several hosts.
 	Follower    []string `toml:"follower"`
 	Cert        *string  `toml:"cert"`
@@ -45,7 +46,7 @@ func applyConfig(cmd *cobra.Command, f *runFlags, path string) error {
 			keys[i] = k.String()
 		}
 		sort.Strings(keys)
-		return fmt.Errorf("--config %s: unknown key(s) %s (known: variants, variant, report, stats, log_level, deadline, policy, no_ipmon, follower, cert, key, ca, link_timeout, heartbeat)",
+		return fmt.Errorf("--config %s: unknown key(s) %s (known: variants, variant, report, stats, log_level, deadline, policy, no_ipmon, from_entry, follower, cert, key, ca, link_timeout, heartbeat)",
 			path, strings.Join(keys, ", "))
 	}
 	fl := cmd.Flags()
@@ -77,6 +78,9 @@ func applyConfig(cmd *cobra.Command, f *runFlags, path string) error {
 	}
 	if c.NoIPMON != nil && unset("no-ipmon") {
 		f.noIPMON = *c.NoIPMON
+	}
+	if c.FromEntry != nil && unset("from-entry") {
+		f.fromEntry = *c.FromEntry
 	}
 	if c.Follower != nil && unset("follower") {
 		f.followers = c.Follower

@@ -23,17 +23,18 @@ import (
 )
 
 type runFlags struct {
-	config   string
-	n        int
-	nSet     bool // -n given, on the command line or in the config
-	variants []string
-	report   string
-	stats    bool
-	verbose  bool
-	logLevel string
-	deadline time.Duration
-	policy   string
-	noIPMON  bool
+	config    string
+	n         int
+	nSet      bool // -n given, on the command line or in the config
+	variants  []string
+	report    string
+	stats     bool
+	verbose   bool
+	logLevel  string
+	deadline  time.Duration
+	policy    string
+	noIPMON   bool
+	fromEntry bool
 	// Several hosts.
 	followers []string
 	tls       tlsFlags
@@ -76,6 +77,7 @@ host runs (default: the leader's path).`,
 	fl.StringVar(&f.policy, "policy", policy.Default.String(),
 		"which calls the in-process monitor may take: base, nonsocket-ro, nonsocket-rw, socket-ro or socket-rw (cumulative)")
 	fl.BoolVar(&f.noIPMON, "no-ipmon", false, "run every call through the cross-process monitor (ptrace), without IP-MON")
+	fl.BoolVar(&f.fromEntry, "from-entry", false, "compare calls from the program's entry point on, for variants whose dynamic loaders differ (another libc); implied by a follower host of another instruction set; no IP-MON")
 	fl.StringArrayVar(&f.followers, "follower", nil, "run a follower on the agent at `HOST:PORT` (repeat; -n then counts this host's variants, default 1)")
 	f.tls.add(c)
 	f.link.add(c)
@@ -188,7 +190,7 @@ func run(cmd *cobra.Command, f *runFlags, args []string) error {
 	m := cpmon.New(cpmon.Config{
 		Paths: paths, Argv: args, Env: os.Environ(),
 		Deadline: f.deadline, TrapTSC: trap, Log: logger,
-		Policy: level, NoIPMON: f.noIPMON, Remotes: remotes,
+		Policy: level, NoIPMON: f.noIPMON, Remotes: remotes, FromEntry: f.fromEntry,
 	})
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)

@@ -68,11 +68,16 @@ func Follow(cfg FollowConfig) error {
 	if err != nil {
 		return x.refuse(err.Error())
 	}
-	if h.arch != runtime.GOARCH {
-		// The leader host's monitor decodes this host's stops with its
-		// own registers and system-call table.
-		return x.refuse(fmt.Sprintf("the leader host is %s and this host %s: a follower host of another instruction set is not supported yet", h.arch, runtime.GOARCH))
+	if _, ok := ptrace.ArchOf(h.arch); !ok {
+		return x.refuse(fmt.Sprintf("the leader host's instruction set %q is not one dmvx knows", h.arch))
 	}
+	if h.arch != runtime.GOARCH && h.ipmon {
+		return x.refuse(fmt.Sprintf("this host is %s and the leader host %s: IP-MON runs on amd64 only, so variants of two instruction sets run with --no-ipmon", runtime.GOARCH, h.arch))
+	}
+	// Variants of two instruction sets run different loaders: their
+	// calls are compared from the program's entry on (entry.go).
+	x.crossISA = h.arch != runtime.GOARCH
+	x.fromEntry = h.fromEntry || x.crossISA
 	if !allowed(h.path, cfg.Allow) {
 		return x.refuse(fmt.Sprintf("%s is not in this agent's --allow list", h.path))
 	}
@@ -119,6 +124,7 @@ func Follow(cfg FollowConfig) error {
 	e.U8(1)
 	e.String("")
 	e.U32(uint32(pid))
+	e.String(runtime.GOARCH)
 	if err := x.send(wire.Welcome, e.Payload()); err != nil {
 		x.killAll()
 		x.reap()
@@ -158,6 +164,10 @@ type executor struct {
 	debug bool // the log takes debug records
 	// launched: the launcher has made its execve of the program.
 	launched bool
+	// crossISA: the leader host is of another instruction set, whose
+	// results cross in the generic form; fromEntry: calls are compared
+	// from the program's entry (entry.go).
+	crossISA, fromEntry bool
 	// done: the link ended (why says how); the variant is killed.
 	done atomic.Bool
 	why  string
@@ -191,6 +201,7 @@ func (x *executor) refuse(why string) error {
 	e.U8(0)
 	e.String(why)
 	e.U32(0)
+	e.String(runtime.GOARCH)
 	_ = x.send(wire.Welcome, e.Payload())
 	return fmt.Errorf("%w: %s", ErrRefused, why)
 }
@@ -354,6 +365,10 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 			if x.launching(t) {
 				return
 			}
+			if t.entry != nil {
+				x.loaderCall(t)
+				return
+			}
 			if restart, local := x.restarted(t); local {
 				return
 			} else if restart {
@@ -389,6 +404,14 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 				if err := hideVDSO(ptrace.Mem{Pid: tid}, ptrace.SP(&t.regs)); err != nil {
 					x.log.Warn("could not hide the vDSO", "err", err)
 				}
+				if x.fromEntry {
+					e, err := plantEntry(tid, ptrace.Native, ptrace.Mem{Pid: tid})
+					if err != nil {
+						x.fatal(err.Error())
+						return
+					}
+					t.entry = e
+				}
 			}
 			if msg, err := ptrace.EventMsg(tid); err == nil {
 				ev.flags |= stMsg
@@ -402,6 +425,19 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 				}
 			}
 		default:
+			if t.entry != nil && sig == syscall.SIGTRAP && t.entry.hit(&t.regs) {
+				// The program's entry: its loader is done, and from
+				// here on the leader host compares its calls.
+				if err := t.entry.remove(ptrace.Mem{Pid: tid}, &t.regs); err != nil {
+					x.fatal(fmt.Sprintf("task %d: removing the breakpoint at its entry point: %v", tid, err))
+					return
+				}
+				t.entry = nil
+				if err := ptrace.SetRegs(tid, &t.regs); err == nil {
+					_ = ptrace.Cont(tid, 0)
+				}
+				return
+			}
 			if si, err := ptrace.GetSiginfo(tid); err == nil {
 				ev.flags |= stSiginfo
 				ev.si = si
@@ -444,6 +480,31 @@ func (x *executor) launching(t *task) bool {
 	}
 	_ = ptrace.Cont(t.tid, 0)
 	return true
+}
+
+// loaderCall resumes a task whose loader makes a call before the
+// program's entry in a run of two instruction sets, when the allow-list
+// lets it: the leader host never sees these calls. Any other call ends the
+// run as a divergence.
+func (x *executor) loaderCall(t *task) {
+	nr, args := ptrace.Nr(&t.regs), ptrace.Args(&t.regs)
+	row, why := loaderRow(nr, args, ptrace.Mem{Pid: t.tid})
+	if why == "" {
+		if row.Exec == canon.ExecNone {
+			ptrace.Skip(&t.regs, row.Fixed)
+			if ptrace.SetRegs(t.tid, &t.regs) != nil {
+				return
+			}
+		}
+		_ = ptrace.Cont(t.tid, 0)
+		return
+	}
+	var e wire.Enc
+	e.U8(evLoaderDiverge)
+	e.U32(uint32(t.tid))
+	e.String(nativeABI.Name(nr))
+	e.String(why)
+	_ = x.send(wire.Call, e.Payload())
 }
 
 // pass resumes a task at a call that is not in lockstep (memory management
@@ -562,11 +623,20 @@ func (x *executor) runCommands() error {
 			if err := checkRegs(&t.regs, &c.regs, callNr); err != nil {
 				return fmt.Errorf("task %d: %v", t.tid, err)
 			}
+			if ret := ptrace.Ret(&c.regs); x.crossISA && t.call != nil && ret != ptrace.Ret(&t.regs) {
+				// A result the leader host set, in the generic
+				// encoding (F_GETFL's flags).
+				ptrace.SetRet(&c.regs, canon.RetFromGeneric(t.call.Row, ret))
+			}
 			t.regs = c.regs
 			_ = ptrace.SetRegs(t.tid, &t.regs)
 		case opApply:
 			if t.call != nil {
-				_ = canon.Apply(t.call, c.outs, mem)
+				_, outs, err := x.fromGeneric(t.call, 0, c.outs)
+				if err != nil {
+					return fmt.Errorf("task %d: the leader host's output for %s: %v", t.tid, t.call.Row.Name, err)
+				}
+				_ = canon.Apply(t.call, outs, mem)
 			}
 		case opWrite:
 			_ = mem.Write(c.addr, c.data)
@@ -662,6 +732,12 @@ func (x *executor) meet(t *task) {
 	}
 	// The same actions as CP-MON's for a stopped follower task, made
 	// here on the task's own registers and memory.
+	ret, outs, err := x.fromGeneric(t.call, e.ret, e.outs)
+	if err != nil {
+		x.fatal(fmt.Sprintf("task %d: the leader host's output for %s: %v", t.tid, t.call.Row.Name, err))
+		return
+	}
+	e.ret, e.outs = ret, outs
 	switch e.act {
 	case actRun:
 		x.v.cont(t, 0)
@@ -688,7 +764,13 @@ const noIndex = ^uint64(0)
 func (x *executor) runCheck(t *task, d [canon.DigestSize]byte, k uint64) {
 	x.v.contToExit(t, func(ret int64) {
 		outs, _ := canon.Capture(t.call, ret, ptrace.Mem{Pid: t.tid})
-		if canon.ResultDigest(ret, outs) == d {
+		gret, gouts := ret, outs
+		if x.crossISA {
+			// The leader host's digest is of the generic form.
+			gouts, _ = canon.OutsToGeneric(t.call.Row, outs)
+			gret = canon.RetToGeneric(t.call.Row, ret)
+		}
+		if canon.ResultDigest(gret, gouts) == d {
 			x.v.cont(t, 0)
 			return
 		}

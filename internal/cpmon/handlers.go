@@ -411,6 +411,7 @@ func (m *Monitor) waitLocked(lt *ltask, ts []*task) {
 			for i, f := range ts[1:] {
 				v := i + 1
 				if childVtid <= 0 || child == nil || child.tids[v] == 0 {
+					ret, outs := toGenericFor(f, c.Row, ret, outs)
 					f.v.enqueue(func() { f.v.skip(f, ret, outs) })
 					continue
 				}

@@ -159,6 +159,9 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	switch {
 	case m.cfg.NoIPMON:
 		ip.why = "switched off (--no-ipmon)"
+	case m.cfg.FromEntry:
+		// IP-MON starts in the loader phase, which is not compared.
+		ip.why = "switched off: calls are compared from the program's entry (--from-entry)"
 	case runtime.GOARCH != "amd64":
 		// IP-MON is x86-64 code (its gate, its site patching, %gs).
 		ip.why = fmt.Sprintf("not built for %s: every call goes to CP-MON", runtime.GOARCH)

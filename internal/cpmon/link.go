@@ -35,6 +35,9 @@ const (
 	// evIPMONDiverge: the variant stopped at a CP-MON call where the
 	// leader's record says it made an IP-MON call.
 	evIPMONDiverge = 7
+	// evLoaderDiverge: the variant's loader made a call outside the
+	// allow-list of a run of two instruction sets (entry.go).
+	evLoaderDiverge = 8
 )
 
 // Commands.
@@ -309,20 +312,56 @@ func (ev *stopEvent) setCall(c *canon.Call, t *task) {
 
 // hashedLike returns c with the inputs that mask names replaced by their
 // digests, to compare with a follower's call that crossed as digests.
-func hashedLike(c *canon.Call, mask uint8) *canon.Call {
+// The mask names the follower's arguments; of a follower of another
+// instruction set they may sit elsewhere in its row (stat's buffer is
+// argument 1 on amd64, newfstatat's 2 on arm64): fc, the follower's call,
+// says where, by way of the generic positions.
+func hashedLike(c *canon.Call, mask uint8, fc *canon.Call) *canon.Call {
 	if mask == 0 {
 		return c
 	}
 	h := *c
 	for i := range h.Vals {
-		if mask&(1<<i) != 0 {
-			h.Vals[i].Data = digest(h.Vals[i].Data)
+		if mask&(1<<i) == 0 {
+			continue
 		}
+		j := i
+		if fc != nil && fc.Row != c.Row {
+			if j = sameArg(fc.Row, c.Row, i); j < 0 {
+				continue
+			}
+		}
+		h.Vals[j].Data = digest(h.Vals[j].Data)
 	}
 	if mask&(1<<6) != 0 {
 		h.Extra = digest(h.Extra)
 	}
 	return &h
+}
+
+// sameArg is the argument of row to that holds what argument i of row from
+// holds, through their generic positions, or -1.
+func sameArg(from, to *canon.Row, i int) int {
+	g := i
+	if from.CanonArgs != nil {
+		g = -1
+		for k, ca := range from.CanonArgs {
+			if int(ca.From) == i {
+				g = k
+				break
+			}
+		}
+		if g < 0 {
+			return -1
+		}
+	}
+	if to.CanonArgs == nil {
+		return g
+	}
+	if g >= len(to.CanonArgs) || to.CanonArgs[g].From < 0 {
+		return -1
+	}
+	return int(to.CanonArgs[g].From)
 }
 
 // command is one decoded command for the executor.
@@ -549,6 +588,8 @@ type hello struct {
 	// and system-call numbers of the stops this host reports must be
 	// ones the leader host's monitor decodes.
 	arch string
+	// fromEntry: calls are compared from the program's entry (entry.go).
+	fromEntry bool
 	// IP-MON, when the variant runs it: the policy level, the gate's
 	// address, and the SHA-256 of the leader's IP-MON object, which the
 	// follower host's must be.
@@ -580,6 +621,7 @@ func (h *hello) encode() []byte {
 	e.U32(uint32(h.uid))
 	e.U32(uint32(h.variant))
 	e.String(h.arch)
+	e.U8(b2u8(h.fromEntry))
 	e.U8(b2u8(h.ipmon))
 	if h.ipmon {
 		e.U8(uint8(h.level))
@@ -596,6 +638,7 @@ func decodeHello(p []byte) (*hello, error) {
 	h.pid, h.uid = int(d.U32("monitor pid")), int(d.U32("monitor uid"))
 	h.variant = int(d.U32("variant"))
 	h.arch = d.String("arch")
+	h.fromEntry = d.U8("from entry") != 0
 	h.ipmon = d.U8("ipmon") != 0
 	if h.ipmon {
 		h.level = canon.Level(d.U8("policy"))

@@ -68,7 +68,7 @@ func (m *Monitor) arrive(t *task) {
 	}
 	ts := append([]*task(nil), lt.arrived...)
 	for i := 1; i < m.n; i++ {
-		if mm := canon.Mismatch(hashedLike(ts[0].call, ts[i].hashed), ts[i].call); mm != "" {
+		if mm := canon.Mismatch(hashedLike(ts[0].call, ts[i].hashed, ts[i].call), ts[i].call); mm != "" {
 			m.divergeLocked(lt, ts[0].call.Row.Name, fmt.Sprintf("variants 0 and %d differ: %s", i, mm))
 			return
 		}
@@ -411,17 +411,16 @@ func (m *Monitor) execAllReplicatedLocked(lt *ltask, ts []*task, followersFirst 
 		if !checked(row) {
 			m.stats.BytesReplicated += uint64(canon.OutBytes(outs)) * uint64(len(away))
 		}
-		var d [canon.DigestSize]byte
-		if checked(row) {
-			d = canon.ResultDigest(ret, outs)
-		}
 		for _, f := range away {
 			switch {
 			case ownEffect(row):
+				ret, _ := toGenericFor(f, row, ret, nil)
 				f.v.enqueue(func() { f.v.runThenApply(f, ret, nil) })
 			case checked(row):
+				d := resultDigestFor(f, row, ret, outs)
 				f.v.enqueue(func() { f.v.runCheck(f, d) })
 			default:
+				ret, outs := toGenericFor(f, row, ret, outs)
 				f.v.enqueue(func() { f.v.skip(f, ret, outs) })
 			}
 		}
@@ -674,22 +673,23 @@ func (v *variant) leaderDone(lt *ltask, ts []*task, ret int64) {
 		mirror := lt.mirrorCall
 		check := readsOwn(c.Row) && checkedCall(lt.proc.fds, c)
 		for _, f := range ts[1:] {
+			fret, fouts := toGenericFor(f, c.Row, ret, outs)
 			switch {
 			case mirror && f.v.rem != nil && !newFD && sig == 0:
 				if check {
-					d := canon.ResultDigest(ret, outs)
+					d := resultDigestFor(f, c.Row, ret, outs)
 					f.v.enqueue(func() { f.v.runCheck(f, d) })
 				} else if readsOwn(c.Row) {
 					f.v.enqueue(func() { f.v.runAll(f, nil, nil) })
 				} else {
-					f.v.enqueue(func() { f.v.runThenApply(f, ret, outs) })
+					f.v.enqueue(func() { f.v.runThenApply(f, fret, fouts) })
 				}
 			case newFD:
-				f.v.enqueue(func() { f.v.placeholder(f, int(ret), cloexec, outs) })
+				f.v.enqueue(func() { f.v.placeholder(f, int(ret), cloexec, fouts) })
 			case sig != 0:
-				f.v.enqueue(func() { f.v.skipAndInject(f, ret, outs, sig) })
+				f.v.enqueue(func() { f.v.skipAndInject(f, fret, fouts, sig) })
 			default:
-				f.v.enqueue(func() { f.v.skip(f, ret, outs) })
+				f.v.enqueue(func() { f.v.skip(f, fret, fouts) })
 			}
 		}
 		m.mu.Unlock()

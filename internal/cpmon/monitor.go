@@ -56,7 +56,12 @@ type Config struct {
 	// CP-MON.
 	Policy  canon.Level
 	NoIPMON bool
-	Log     *slog.Logger
+	// FromEntry compares calls from each program's entry point on, and
+	// lets the dynamic loaders before it run unsynchronized under an
+	// allow-list (entry.go): for variants whose loaders differ. A run
+	// with a follower host of another instruction set does so anyway.
+	FromEntry bool
+	Log       *slog.Logger
 	// Remotes are followers on other hosts, variants len(Paths) and up.
 	// They run without IP-MON for now (docs/limits.md).
 	Remotes []Remote
@@ -67,6 +72,14 @@ type Monitor struct {
 	cfg Config
 	log *slog.Logger
 	n   int
+
+	// remotesUp is closed once every follower host answered its hello,
+	// or failed to; fromEntry is set by then when some follower host is
+	// of another instruction set than this machine (entry.go). Guarded by
+	// mu.
+	remotesUp   chan struct{}
+	remotesLeft int
+	fromEntry   bool
 
 	mu       sync.Mutex
 	variants []*variant
@@ -123,6 +136,13 @@ func New(cfg Config) *Monitor {
 		byVtid: make(map[int]*ltask),
 
 		leaderGot: make(map[syscall.Signal]time.Time),
+
+		remotesUp:   make(chan struct{}),
+		remotesLeft: len(cfg.Remotes),
+		fromEntry:   cfg.FromEntry,
+	}
+	if m.remotesLeft == 0 {
+		close(m.remotesUp)
 	}
 	m.stats.ByClass = make(map[string]uint64)
 	m.stats.ByCall = make(map[string]uint64)

@@ -45,10 +45,10 @@ type remote struct {
 	v    *variant
 	spec Remote
 	wc   *wire.Conn
-	// abi is the system-call table of the follower host's tasks. Their
-	// host refuses a leader of another instruction set for now, so it
-	// is this machine's.
-	abi *abi.ABI
+	// arch and abi: the follower host's instruction set and system-call
+	// table, from its welcome.
+	arch ptrace.Arch
+	abi  *abi.ABI
 
 	wmu  sync.Mutex
 	cmds wire.Enc
@@ -86,7 +86,7 @@ type reply struct {
 
 func newRemote(v *variant, spec Remote) *remote {
 	r := &remote{
-		v: v, spec: spec, abi: nativeABI,
+		v: v, spec: spec, arch: ptrace.Native, abi: nativeABI,
 		wc:      wire.NewConn(spec.Conn, spec.Session),
 		wakeC:   make(chan struct{}, 1),
 		replies: make(chan reply, 1),
@@ -526,7 +526,7 @@ func (m remoteMem) Write(addr uint64, data []byte) error {
 func (r *remote) start() (int, error) {
 	m := r.v.m
 	dir, _ := os.Getwd()
-	h := hello{path: r.spec.Path, argv: m.cfg.Argv, env: m.env, dir: dir, trapTSC: m.cfg.TrapTSC, arch: runtime.GOARCH,
+	h := hello{path: r.spec.Path, argv: m.cfg.Argv, env: m.env, dir: dir, trapTSC: m.cfg.TrapTSC, arch: runtime.GOARCH, fromEntry: m.cfg.FromEntry,
 		pid: os.Getpid(), uid: os.Getuid(), variant: r.v.idx}
 	if ip := m.ipm; ip != nil && ip.on {
 		h.ipmon, h.level, h.gate, h.ipmonHash = true, ip.level, ip.gates[r.v.idx], ip.hash
@@ -551,7 +551,7 @@ func (r *remote) start() (int, error) {
 		return 0, fmt.Errorf("a %s frame instead of a welcome", f.Type)
 	}
 	d := wire.NewDec(f.Payload, "welcome")
-	ok, why, pid := d.U8("accepted"), d.String("reason"), int(d.U32("pid"))
+	ok, why, pid, arch := d.U8("accepted"), d.String("reason"), int(d.U32("pid")), d.String("arch")
 	if err := d.Done(); err != nil {
 		return 0, err
 	}
@@ -561,6 +561,11 @@ func (r *remote) start() (int, error) {
 	if pid <= 0 {
 		return 0, fmt.Errorf("%w: welcome with pid %d", wire.ErrMalformed, pid)
 	}
+	a, known := ptrace.ArchOf(arch)
+	if !known {
+		return 0, fmt.Errorf("%w: welcome from a host of instruction set %q", wire.ErrMalformed, arch)
+	}
+	r.arch, r.abi = a, abiOf(a)
 	return pid, nil
 }
 
@@ -574,6 +579,7 @@ func (v *variant) runRemote(started chan<- error) {
 	defer v.m.wg.Done()
 	m, r := v.m, v.rem
 	pid, err := r.start()
+	m.remoteUp(r.arch, err == nil)
 	if err != nil {
 		started <- fmt.Errorf("variant %d on %s: %w", v.idx, r.spec.Addr, err)
 		return
@@ -702,6 +708,15 @@ func (r *remote) event(d *wire.Dec) error {
 	case evIPMONDiverge:
 		tid, call, why := int(d.U32("tid")), d.String("call"), d.String("reason")
 		act = func() { v.enqueue(func() { v.remoteIPMONDiverge(tid, call, why) }) }
+	case evLoaderDiverge:
+		tid, call, why := int(d.U32("tid")), d.String("call"), d.String("reason")
+		act = func() {
+			v.m.mu.Lock()
+			defer v.m.mu.Unlock()
+			if t := v.divergedLocked(tid); t != nil {
+				v.m.divergeLocked(t.lt, call, fmt.Sprintf("variant %d on %s: %s", v.idx, v.rem.spec.Addr, why))
+			}
+		}
 	case evError:
 		why := d.String("error")
 		act = func() {

@@ -52,6 +52,10 @@ func (v *variant) signalStop(t *task, sig syscall.Signal) {
 			return
 		}
 	}
+	if t.entry != nil && sig == syscall.SIGTRAP && t.entry.hit(&t.regs) {
+		v.entryReached(t)
+		return
+	}
 	if synchronous(sig, si) {
 		v.cont(t, sig)
 		return

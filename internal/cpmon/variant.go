@@ -89,6 +89,10 @@ type task struct {
 	injects uint64
 	// launching: 1 until the launcher's execve, 2 until its exec event.
 	launching int
+	// entry: the breakpoint at the entry point of the program the task
+	// exec'd in a run of two instruction sets; set while its loader runs
+	// (entry.go).
+	entry *entryTrap
 	// started: the task's first stop has been seen.
 	started bool
 	// aux is per-call scratch of special handlers (epoll_event.data).
@@ -509,6 +513,10 @@ func (v *variant) entry(t *task) {
 		v.cont(t, 0)
 		return
 	}
+	if t.entry != nil {
+		v.loaderEntry(t, nr, ptrace.Args(&t.regs))
+		return
+	}
 	if ip := t.ipmFork; ip != nil && m.ipm.takes(nr) {
 		// A forked child that goes on making IP-MON's calls (a
 		// subshell, a worker) rather than exec'ing soon: give it IP-MON
@@ -685,7 +693,13 @@ func (v *variant) execEvent(t *task) {
 	}
 	if t.launching == 2 {
 		t.launching = 0
+		if v.rem == nil && m.compareFromEntry() && !v.plantLocalEntry(t) {
+			return
+		}
 		v.cont(t, 0)
+		return
+	}
+	if v.rem == nil && m.compareFromEntry() && !v.plantLocalEntry(t) {
 		return
 	}
 	t.ipmFork, t.forkCalls = nil, 0 // the new image registers its own IP-MON

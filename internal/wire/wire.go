@@ -20,8 +20,10 @@ import (
 
 // Magic and Version open every frame.
 const (
-	Magic   = 0x44564d58 // "DMVX" read as a big-endian uint32
-	Version = 1
+	Magic = 0x44564d58 // "DMVX" read as a big-endian uint32
+	// Version 2: the hello and the welcome name their host's
+	// instruction set.
+	Version = 2
 )
 
 // HeaderSize is a frame's fixed header:

@@ -66,7 +66,7 @@ func (s *syncBuffer) Bytes() []byte {
 
 // hostAllow is what every test agent may run.
 func hostAllow() []string {
-	out := []string{"/usr/bin/ls", "/usr/bin/cat", "/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/bash", lighttpd, python}
+	out := []string{"/usr/bin/ls", "/usr/bin/cat", "/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/bash", "/usr/bin/env", lighttpd, python}
 	for _, b := range []string{"hello", "nondet", "threads", "signals", "sigread", "sem_signal", "fileio",
 		"exitcode", "segv", "syscalls", "forkwrite", "write_a", "write_b", "spin_yes", "hello_static", "open_a", "open_b", "stat_a", "stat_b", "fork_a", "fork_b", "vulnsvc", "escape", "escape_yes", "gate_jump", "gate_jump_yes"} {
 		out = append(out, testBin(b))

@@ -1,0 +1,289 @@
+package cpmon
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"time"
+
+	"dmvx/internal/canon"
+	"dmvx/internal/ptrace"
+)
+
+// Variants of two instruction sets start through two dynamic loaders,
+// which make different calls: other paths (/lib/x86_64-linux-gnu vs
+// /lib/aarch64-linux-gnu), other numbers of reads and mappings, arch_prctl
+// on x86-64 only. Their calls are therefore compared from the program's
+// entry point (AT_ENTRY) on. Until then each variant runs its loader, and
+// the constructors of its libraries, on its own, under the allow-list
+// below: it may read files and map them, set up its threads' bookkeeping,
+// ask what the system is, and nothing else (no write, no exec, no network,
+// no signal handler, no writable and executable memory). A call outside
+// the list ends the run as a divergence.
+// A breakpoint at the entry point, planted when the exec stops, ends the
+// loader phase.
+//
+// The allow-list is also what every later execve of a cross-ISA run (a
+// shell starting a program) goes through.
+
+// loaderCalls are the calls a loader may make before the entry, by
+// canonical name, with a check of their generic raw arguments ("" when
+// allowed, else why not).
+var loaderCalls = map[string]func(raw [6]uint64) string{
+	"openat": func(raw [6]uint64) string {
+		if raw[2]&(oAccmode|oCreat|oTrunc) != 0 {
+			return "an open for writing"
+		}
+		return ""
+	},
+	"mmap": func(raw [6]uint64) string { return notWX(raw[2]) },
+	"mprotect": func(raw [6]uint64) string {
+		return notWX(raw[2])
+	},
+	"read": none, "pread64": none, "close": none, "newfstatat": none, "fstat": none,
+	"statx": none, "faccessat": none, "faccessat2": none, "readlinkat": none, "lseek": none,
+	"getdents64": none, "getcwd": none, "statfs": none, "fstatfs": none,
+	"brk": none, "munmap": none, "madvise": none, "arch_prctl": none,
+	"set_tid_address": none, "set_robust_list": none, "rseq": none, "getrandom": none,
+	// Queries that library constructors make (libselinux's, for one).
+	"uname": none, "getuid": none, "geteuid": none, "getgid": none, "getegid": none,
+	"gettid": none, "sched_getaffinity": none, "sysinfo": none,
+	"clock_gettime": none, "clock_getres": none, "gettimeofday": none,
+	"prlimit64": func(raw [6]uint64) string {
+		if raw[2] != 0 {
+			return "a new resource limit"
+		}
+		return ""
+	},
+}
+
+// Generic O_* and PROT_* bits (asm-generic: the canonical form's).
+const (
+	oAccmode  = 0o3
+	oCreat    = 0o100
+	oTrunc    = 0o1000
+	protWrite = 0x2
+	protExec  = 0x4
+)
+
+func none([6]uint64) string { return "" }
+
+func notWX(prot uint64) string {
+	if prot&protWrite != 0 && prot&protExec != 0 {
+		return "memory both writable and executable"
+	}
+	return ""
+}
+
+// loaderCheck says why call c may not run before the program's entry, or
+// "" when it may.
+func loaderCheck(c *canon.Call) string {
+	v := c.View()
+	check, ok := loaderCalls[v.Name]
+	if !ok {
+		return fmt.Sprintf("%s before the program's entry: the loaders of variants of two instruction sets may only read and map files (docs/cross-isa.md)", c.Row.Name)
+	}
+	if why := check(v.Raw); why != "" {
+		return fmt.Sprintf("%s before the program's entry: %s", c.Row.Name, why)
+	}
+	return ""
+}
+
+// loaderRow looks up and checks a call made before the program's entry:
+// its row, and why it may not run ("" when it may). A call that nobody
+// executes (rseq: canon.ExecNone) gets its row's fixed result here too, as
+// it will after the entry: glibc must see the same answer in every thread.
+func loaderRow(nr uint64, args [6]uint64, mem canon.Mem) (*canon.Row, string) {
+	row, err := nativeABI.Lookup(nr, args)
+	if err != nil {
+		return nil, err.Error() + ", before the program's entry"
+	}
+	c, err := canon.Decode(row, nr, args, mem)
+	if err != nil {
+		return nil, err.Error()
+	}
+	return row, loaderCheck(c)
+}
+
+// entryTrap is a breakpoint at a program's entry point.
+type entryTrap struct {
+	addr uint64
+	orig []byte
+}
+
+// Trap instructions: int3 (x86-64; the task stops after it), brk #0
+// (arm64; the task stops at it).
+var trapCode = map[ptrace.Arch][]byte{
+	ptrace.ArchAMD64: {0xcc},
+	ptrace.ArchARM64: {0x00, 0x00, 0x20, 0xd4},
+}
+
+// atAuxEntry is AT_ENTRY, the program's entry point in its auxiliary vector.
+const atAuxEntry = 9
+
+// plantEntry puts a breakpoint at the entry point of the program task tid
+// just exec'd.
+func plantEntry(tid int, arch ptrace.Arch, mem ptrace.Mem) (*entryTrap, error) {
+	aux, err := os.ReadFile(fmt.Sprintf("/proc/%d/auxv", tid))
+	if err != nil {
+		return nil, err
+	}
+	var addr uint64
+	for i := 0; i+16 <= len(aux); i += 16 {
+		if binary.LittleEndian.Uint64(aux[i:]) == atAuxEntry {
+			addr = binary.LittleEndian.Uint64(aux[i+8:])
+		}
+	}
+	if addr == 0 {
+		return nil, fmt.Errorf("task %d: no AT_ENTRY in its auxiliary vector", tid)
+	}
+	code := trapCode[arch]
+	e := &entryTrap{addr: addr, orig: make([]byte, len(code))}
+	if err := mem.Read(addr, e.orig); err != nil {
+		return nil, fmt.Errorf("task %d: reading its entry point: %w", tid, err)
+	}
+	if err := mem.Write(addr, code); err != nil {
+		return nil, fmt.Errorf("task %d: planting a breakpoint at its entry point: %w", tid, err)
+	}
+	return e, nil
+}
+
+// hit reports whether a task stopped by SIGTRAP with registers r stopped at
+// the breakpoint.
+func (e *entryTrap) hit(r *ptrace.Regs) bool {
+	pc := ptrace.PC(r)
+	if r.Arch == ptrace.ArchAMD64 {
+		return pc == e.addr+1
+	}
+	return pc == e.addr
+}
+
+// remove puts the entry point's code back and the task at it.
+func (e *entryTrap) remove(mem ptrace.Mem, r *ptrace.Regs) error {
+	if err := mem.Write(e.addr, e.orig); err != nil {
+		return err
+	}
+	ptrace.SetPC(r, e.addr)
+	return nil
+}
+
+// remoteUp: a follower host answered its hello (ok) or failed to.
+func (m *Monitor) remoteUp(arch ptrace.Arch, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if ok && arch != ptrace.Native {
+		m.fromEntry = true
+	}
+	if m.remotesLeft--; m.remotesLeft == 0 {
+		close(m.remotesUp)
+	}
+}
+
+// compareFromEntry reports whether the run compares calls from the
+// program's entry (Config.FromEntry, or variants of two instruction sets).
+// A local variant asks when its program starts, and waits until every
+// follower host has said which set it is.
+func (m *Monitor) compareFromEntry() bool {
+	select {
+	case <-m.remotesUp:
+	case <-time.After(welcomeTimeout + time.Second):
+		// r.start gave up by now: the run is failing.
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.fromEntry
+}
+
+// loaderEntry: a local task's loader makes a call before the program's
+// entry in a run of two instruction sets. It runs if the allow-list lets
+// it; any other call is a divergence.
+func (v *variant) loaderEntry(t *task, nr uint64, args [6]uint64) {
+	row, why := loaderRow(nr, args, v.mem(t))
+	if why == "" {
+		if row.Exec == canon.ExecNone {
+			v.skip(t, row.Fixed, nil)
+			return
+		}
+		v.cont(t, 0)
+		return
+	}
+	m := v.m
+	m.mu.Lock()
+	m.divergeLocked(t.lt, nativeABI.Name(nr), fmt.Sprintf("variant %d: %s", v.idx, why))
+	m.mu.Unlock()
+}
+
+// plantLocalEntry starts the loader phase of a local task that exec'd a
+// program in a run of two instruction sets.
+func (v *variant) plantLocalEntry(t *task) bool {
+	e, err := plantEntry(t.tid, ptrace.Native, ptrace.Mem{Pid: t.tid})
+	if err != nil {
+		v.m.mu.Lock()
+		v.m.errorLocked("variant %d: %v", v.idx, err)
+		v.m.mu.Unlock()
+		return false
+	}
+	t.entry = e
+	return true
+}
+
+// entryReached: a local task stopped at its program's entry breakpoint:
+// the loader phase is over, and its calls are compared from here on.
+func (v *variant) entryReached(t *task) {
+	if err := t.entry.remove(ptrace.Mem{Pid: t.tid}, &t.regs); err != nil {
+		v.m.mu.Lock()
+		v.m.errorLocked("variant %d: removing the breakpoint at the entry point: %v", v.idx, err)
+		v.m.mu.Unlock()
+		return
+	}
+	t.entry = nil
+	if v.setRegs(t) {
+		v.cont(t, 0)
+	}
+}
+
+// What crosses to a follower host of another instruction set is in the
+// canonical (generic) form: a result and its output memory are converted
+// by the leader's row here, and back by the follower's own row there
+// (fromGeneric), where its call is known.
+
+// crossing reports whether t is a follower host's task of another
+// instruction set than the leader's.
+func crossing(t *task) bool { return t.v.rem != nil && t.v.rem.arch != ptrace.Native }
+
+// toGenericFor converts the leader's result and outputs of a call of row
+// for follower task t: unchanged unless t is of another instruction set.
+func toGenericFor(t *task, row *canon.Row, ret int64, outs []canon.Out) (int64, []canon.Out) {
+	if !crossing(t) {
+		return ret, outs
+	}
+	g, err := canon.OutsToGeneric(row, outs)
+	if err != nil {
+		// The leader's own capture: a table mistake, not input.
+		v := t.v
+		v.m.log.Warn("output not convertible to the generic form", "variant", v.idx, "call", row.Name, "err", err)
+		g = nil
+	}
+	return canon.RetToGeneric(row, ret), g
+}
+
+// resultDigestFor is the digest of a result the follower task t checks its
+// own against: in the generic form when t is of another instruction set.
+func resultDigestFor(t *task, row *canon.Row, ret int64, outs []canon.Out) [canon.DigestSize]byte {
+	ret, outs = toGenericFor(t, row, ret, outs)
+	return canon.ResultDigest(ret, outs)
+}
+
+// fromGeneric converts what a leader host of another instruction set sent
+// for this host's call c into c's own encoding. Outputs that do not fit
+// c's row are dropped with an error: they came from the network.
+func (x *executor) fromGeneric(c *canon.Call, ret int64, outs []canon.Out) (int64, []canon.Out, error) {
+	if !x.crossISA || c == nil {
+		return ret, outs, nil
+	}
+	own, err := canon.OutsFromGeneric(c.Row, outs)
+	if err != nil {
+		return ret, nil, err
+	}
+	return canon.RetFromGeneric(c.Row, ret), own, nil
+}
