@@ -108,7 +108,12 @@ func lenOf(a Arg, raw [6]uint64) uint64 {
 func decodeArg(a Arg, i int, raw [6]uint64, mem Mem) (Value, error) {
 	p := raw[i]
 	switch a.Kind {
-	case Int, Flags, FD, PID:
+	case FD, PID:
+		// The kernel takes an int: the register's upper half is
+		// whatever the variant's ABI left there (AT_FDCWD reaches an
+		// amd64 kernel zero-extended, an arm64 one sign-extended).
+		return Value{V: uint64(int64(int32(p)))}, nil
+	case Int, Flags:
 		return Value{V: p}, nil
 	case OutSockaddr:
 		// Remember the capacity (*len before the call): afterwards *len

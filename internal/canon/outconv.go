@@ -145,3 +145,43 @@ func RetFromGeneric(row *Row, ret int64) int64 {
 	}
 	return int64(row.RetConv.FromGeneric(uint64(ret)))
 }
+
+// ResultMap converts a call's result between its ABI's form and the
+// generic call's, for a row whose result has another shape than the
+// generic call's (Row.Result). FromGeneric reads output that came from
+// another host: it must check it.
+type ResultMap struct {
+	Name        string
+	ToGeneric   func(ret int64, outs []Out) (int64, []Out)
+	FromGeneric func(ret int64, outs []Out) (int64, []Out, error)
+}
+
+// ResultToGeneric is the generic form of the result ret and outputs outs
+// of a call of row: what crosses to a follower of another ABI.
+func ResultToGeneric(row *Row, ret int64, outs []Out) (int64, []Out, error) {
+	if row.Result != nil {
+		if ret < 0 {
+			return ret, nil, nil // an error is the same errno in every form
+		}
+		r, o := row.Result.ToGeneric(ret, outs)
+		return r, o, nil
+	}
+	g, err := OutsToGeneric(row, outs)
+	return RetToGeneric(row, ret), g, err
+}
+
+// ResultFromGeneric turns a generic result into that of a call of row,
+// ready for Apply; the inverse of ResultToGeneric.
+func ResultFromGeneric(row *Row, ret int64, outs []Out) (int64, []Out, error) {
+	if row.Result != nil {
+		if ret < 0 {
+			return ret, nil, nil
+		}
+		return row.Result.FromGeneric(ret, outs)
+	}
+	own, err := OutsFromGeneric(row, outs)
+	if err != nil {
+		return ret, nil, err
+	}
+	return RetFromGeneric(row, ret), own, nil
+}

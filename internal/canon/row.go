@@ -250,8 +250,13 @@ type Row struct {
 	// RetConv translates a non-negative result between the ABI's encoding
 	// and the generic one (fcntl F_GETFL returns O_* bits).
 	RetConv *Conv
-	Ret     Ret
-	Exec    Exec
+	// Result, when set, converts the whole result (value and output
+	// memory) instead of RetConv and the arguments' layouts: for an
+	// ABI-only call whose generic equivalent returns it otherwise (amd64's
+	// time returns seconds, clock_gettime fills a timespec).
+	Result *ResultMap
+	Ret    Ret
+	Exec   Exec
 	// FDArg is the argument whose descriptor steers ExecByFD (usually 0).
 	FDArg int8
 	// Sensitive calls are always in lockstep through CP-MON.

@@ -19,3 +19,12 @@ func abiOf(a ptrace.Arch) *abi.ABI {
 // monitor or executor traces itself. IP-MON's code stays with package
 // amd64's: IP-MON runs on amd64 only.
 var nativeABI = abiOf(ptrace.Native)
+
+// abi is the system-call table of v's tasks: a follower host's own, or
+// this machine's.
+func (v *variant) abi() *abi.ABI {
+	if v.rem != nil {
+		return v.rem.abi
+	}
+	return nativeABI
+}

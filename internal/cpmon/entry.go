@@ -172,7 +172,7 @@ func (m *Monitor) remoteUp(arch ptrace.Arch, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if ok && arch != ptrace.Native {
-		m.fromEntry = true
+		m.fromEntry, m.crossISA = true, true
 	}
 	if m.remotesLeft--; m.remotesLeft == 0 {
 		close(m.remotesUp)
@@ -199,6 +199,7 @@ func (m *Monitor) compareFromEntry() bool {
 // it; any other call is a divergence.
 func (v *variant) loaderEntry(t *task, nr uint64, args [6]uint64) {
 	row, why := loaderRow(nr, args, v.mem(t))
+	v.m.log.Debug("loader call", "variant", v.idx, "tid", t.tid, "call", nativeABI.Name(nr), "refused", why)
 	if why == "" {
 		if row.Exec == canon.ExecNone {
 			v.skip(t, row.Fixed, nil)
@@ -237,6 +238,7 @@ func (v *variant) entryReached(t *task) {
 		return
 	}
 	t.entry = nil
+	v.m.log.Debug("program entry", "variant", v.idx, "tid", t.tid, "pc", fmt.Sprintf("%#x", ptrace.PC(&t.regs)))
 	if v.setRegs(t) {
 		v.cont(t, 0)
 	}
@@ -257,14 +259,14 @@ func toGenericFor(t *task, row *canon.Row, ret int64, outs []canon.Out) (int64, 
 	if !crossing(t) {
 		return ret, outs
 	}
-	g, err := canon.OutsToGeneric(row, outs)
+	gret, g, err := canon.ResultToGeneric(row, ret, outs)
 	if err != nil {
 		// The leader's own capture: a table mistake, not input.
 		v := t.v
 		v.m.log.Warn("output not convertible to the generic form", "variant", v.idx, "call", row.Name, "err", err)
 		g = nil
 	}
-	return canon.RetToGeneric(row, ret), g
+	return gret, g
 }
 
 // resultDigestFor is the digest of a result the follower task t checks its
@@ -281,9 +283,43 @@ func (x *executor) fromGeneric(c *canon.Call, ret int64, outs []canon.Out) (int6
 	if !x.crossISA || c == nil {
 		return ret, outs, nil
 	}
-	own, err := canon.OutsFromGeneric(c.Row, outs)
-	if err != nil {
-		return ret, nil, err
+	return canon.ResultFromGeneric(c.Row, ret, outs)
+}
+
+// counterUnsynced reports whether a trapped counter read is answered at
+// once with the monitor's own counter rather than in lockstep: in a run of
+// two instruction sets, where only the x86-64 variants trap theirs.
+func (m *Monitor) counterUnsynced() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.crossISA
+}
+
+// spawnMismatch compares two variants' calls that create a thread or a
+// process by different calls: an amd64 glibc makes clone3 where an arm64
+// one makes clone (and a program may call fork or vfork). They agree when
+// they ask for the same thing: the same clone flags and exit signal. ok is
+// false when the calls are not two different such calls.
+func spawnMismatch(a, b *task) (mm string, ok bool) {
+	ca, cb := a.call, b.call
+	if ca.Row.Handler != canon.HClone || cb.Row.Handler != canon.HClone || ca.Row.Name == cb.Row.Name {
+		return "", false
 	}
-	return canon.RetFromGeneric(c.Row, ret), own, nil
+	fa, fb := spawnFlags(a), spawnFlags(b)
+	if fa != fb {
+		return fmt.Sprintf("%s and %s ask for other flags: %#x vs %#x", ca.Row.Name, cb.Row.Name, fa, fb), true
+	}
+	return "", true
+}
+
+// spawnFlags are a thread or process creation's clone flags with its exit
+// signal in the low byte, as clone takes them.
+func spawnFlags(t *task) uint64 {
+	const csignal = 0xff
+	f := t.clone.flags
+	if t.call.Row.Name == "clone3" && len(t.call.Extra) == 16 {
+		// preSpecial keeps clone_args' flags and exit_signal.
+		f = binary.LittleEndian.Uint64(t.call.Extra) | binary.LittleEndian.Uint64(t.call.Extra[8:])&csignal
+	}
+	return f
 }

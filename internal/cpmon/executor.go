@@ -108,7 +108,7 @@ func Follow(cfg FollowConfig) error {
 	}
 	fd := devnull.Fd()
 	pid, err := launch.Start(launch.Spec{Path: h.path, Argv: h.argv, Env: env,
-		Files: []uintptr{fd, fd, fd}, TrapTSC: h.trapTSC, Filter: filter})
+		Files: []uintptr{fd, fd, fd}, TrapTSC: h.trapTSC && !x.crossISA, Filter: filter})
 	if err == nil {
 		if err = unix.PtraceSetOptions(pid, ptrace.Options); err != nil {
 			_ = unix.Kill(pid, unix.SIGKILL)
@@ -362,6 +362,12 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 				return
 			}
 		case sig == syscall.SIGTRAP && cause == ptrace.EventSeccomp:
+			// The launcher's execve of the program is the leader host's
+			// to answer, never an expectation's: in a run compared from
+			// the program's entry the leader's variant may be past its
+			// own entry, its calls queued here as expectations, before
+			// this variant has even exec'd.
+			launchExec := !x.launched
 			if x.launching(t) {
 				return
 			}
@@ -389,12 +395,14 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 			case !x.atCPMON(t, t.call.Row.Name):
 				return // the leader host ends the run
 			}
-			if x.pass(t, ev) {
+			switch {
+			case launchExec:
+			case x.pass(t, ev):
 				ev.flags |= stPassed
-			} else if len(t.expects) > 0 {
+			case len(t.expects) > 0:
 				x.meet(t)
 				return
-			} else {
+			default:
 				t.waiting = true
 			}
 		case sig == syscall.SIGTRAP && cause != 0:
@@ -523,6 +531,7 @@ func (x *executor) pass(t *task, ev *stopEvent) bool {
 func (x *executor) decode(t *task, ev *stopEvent) {
 	nr := ptrace.Nr(&t.regs)
 	args := ptrace.Args(&t.regs)
+	t.call = nil // not the last call's any more
 	row, err := nativeABI.Lookup(nr, args)
 	if err != nil {
 		return // CP-MON looks it up too, and names it
@@ -625,8 +634,10 @@ func (x *executor) runCommands() error {
 			}
 			if ret := ptrace.Ret(&c.regs); x.crossISA && t.call != nil && ret != ptrace.Ret(&t.regs) {
 				// A result the leader host set, in the generic
-				// encoding (F_GETFL's flags).
-				ptrace.SetRet(&c.regs, canon.RetFromGeneric(t.call.Row, ret))
+				// encoding (F_GETFL's flags, time's seconds).
+				if own, _, err := canon.ResultFromGeneric(t.call.Row, ret, nil); err == nil {
+					ptrace.SetRet(&c.regs, own)
+				}
 			}
 			t.regs = c.regs
 			_ = ptrace.SetRegs(t.tid, &t.regs)
@@ -713,7 +724,7 @@ func (x *executor) meet(t *task) {
 		enc.U8(evDiverge)
 		enc.U32(uint32(t.tid))
 		enc.U64(t.consumed)
-		what := "(a call the monitor could not decode)"
+		what := nativeABI.Name(ptrace.Nr(&t.regs)) + " (a call this host could not decode)"
 		if t.call != nil {
 			what = t.call.String()
 		}
@@ -767,8 +778,7 @@ func (x *executor) runCheck(t *task, d [canon.DigestSize]byte, k uint64) {
 		gret, gouts := ret, outs
 		if x.crossISA {
 			// The leader host's digest is of the generic form.
-			gouts, _ = canon.OutsToGeneric(t.call.Row, outs)
-			gret = canon.RetToGeneric(t.call.Row, ret)
+			gret, gouts, _ = canon.ResultToGeneric(t.call.Row, ret, outs)
 		}
 		if canon.ResultDigest(gret, gouts) == d {
 			x.v.cont(t, 0)

@@ -20,7 +20,13 @@ func (v *variant) preSpecial(t *task, c *canon.Call) {
 		t.clone = cloneInfo{}
 		switch c.Row.Name {
 		case "clone":
-			t.clone = cloneInfo{flags: c.Raw[0], ptid: c.Raw[2], ctid: c.Raw[3]}
+			// In the generic order (flags, stack, ptid, ctid, tls):
+			// arm64 passes tls before ctid.
+			raw := c.Raw
+			if !c.Row.Generic() {
+				raw = c.View().Raw
+			}
+			t.clone = cloneInfo{flags: raw[0], ptid: raw[2], ctid: raw[3]}
 		case "clone3":
 			var b [40]byte
 			if c.Raw[0] != 0 && mem.Read(c.Raw[0], b[:]) == nil {
@@ -40,11 +46,12 @@ func (v *variant) preSpecial(t *task, c *canon.Call) {
 			t.clone.flags = unix.CLONE_VM | unix.CLONE_VFORK | uint64(unix.SIGCHLD)
 		}
 	case canon.HEpollCtl:
-		var b [12]byte
-		if c.Raw[3] != 0 && mem.Read(c.Raw[3], b[:]) == nil {
+		size, dataAt := epollLayout(t.regs.Arch)
+		b := make([]byte, size)
+		if c.Raw[3] != 0 && mem.Read(c.Raw[3], b) == nil {
 			c.Vals[3].Data = nil
 			c.Extra = append([]byte{}, b[0:4]...) // events; data is per variant
-			t.aux = binary.LittleEndian.Uint64(b[4:])
+			t.aux = binary.LittleEndian.Uint64(b[dataAt:])
 		}
 	case canon.HSigaction:
 		var b [32]byte
@@ -527,7 +534,7 @@ func (m *Monitor) leaderCustomLocked(lt *ltask, ts []*task) {
 			var write func(m *Monitor, v int, f *task)
 			switch c.Row.Handler {
 			case canon.HEpollWait:
-				write = epollWaitOutput(lt, c, ret, mem)
+				write = epollWaitOutput(lt, c, ret, mem, leader.regs.Arch)
 			case canon.HRecvmsg:
 				write = recvmsgOutput(c, ret, mem)
 			case canon.HSelect:
@@ -552,34 +559,48 @@ func (m *Monitor) leaderCustomLocked(lt *ltask, ts []*task) {
 }
 
 // epollWaitOutput maps each event's data from the leader's value to the
-// follower's value for the same descriptor.
-func epollWaitOutput(lt *ltask, c *canon.Call, ret int64, mem canon.Mem) func(*Monitor, int, *task) {
+// follower's value for the same descriptor, in each one's layout.
+func epollWaitOutput(lt *ltask, c *canon.Call, ret int64, mem canon.Mem, arch ptrace.Arch) func(*Monitor, int, *task) {
 	if ret <= 0 || c.Raw[1] == 0 || ret > 1<<16 {
 		return nil
 	}
-	evs := make([]byte, 12*ret)
+	size, dataAt := epollLayout(arch)
+	evs := make([]byte, size*int(ret))
 	if mem.Read(c.Raw[1], evs) != nil {
 		return nil
 	}
 	epfd := int(int32(c.Raw[0]))
 	return func(m *Monitor, v int, f *task) {
-		out := append([]byte(nil), evs...)
+		fsize, fdataAt := epollLayout(f.regs.Arch)
+		out := make([]byte, fsize*int(ret))
 		m.mu.Lock()
 		em := lt.proc.fds.epoll[epfd]
 		for i := 0; i < int(ret); i++ {
-			d := binary.LittleEndian.Uint64(out[12*i+4:])
-			if em == nil {
-				continue
-			}
-			if fd, ok := em.rev[d]; ok {
-				if vals, ok := em.data[fd]; ok && v < len(vals) {
-					binary.LittleEndian.PutUint64(out[12*i+4:], vals[v])
+			ev, o := evs[size*i:], out[fsize*i:]
+			copy(o[:4], ev[:4]) // events
+			d := binary.LittleEndian.Uint64(ev[dataAt:])
+			if em != nil {
+				if fd, ok := em.rev[d]; ok {
+					if vals, ok := em.data[fd]; ok && v < len(vals) {
+						d = vals[v]
+					}
 				}
 			}
+			binary.LittleEndian.PutUint64(o[fdataAt:], d)
 		}
 		m.mu.Unlock()
 		_ = f.v.mem(f).Write(f.call.Raw[1], out)
 	}
+}
+
+// epollLayout is struct epoll_event on an instruction set: its size and
+// where its data sits. x86-64 packs it (12 bytes, data at 4); every other
+// ISA aligns data (16 bytes, data at 8).
+func epollLayout(a ptrace.Arch) (size, dataAt int) {
+	if a == ptrace.ArchAMD64 {
+		return 12, 4
+	}
+	return 16, 8
 }
 
 // recvmsgOutput copies the leader's received address, data, ancillary data

@@ -68,6 +68,13 @@ func (m *Monitor) arrive(t *task) {
 	}
 	ts := append([]*task(nil), lt.arrived...)
 	for i := 1; i < m.n; i++ {
+		if mm, ok := spawnMismatch(ts[0], ts[i]); ok {
+			if mm != "" {
+				m.divergeLocked(lt, ts[0].call.Row.Name, fmt.Sprintf("variants 0 and %d differ: %s", i, mm))
+				return
+			}
+			continue
+		}
 		if mm := canon.Mismatch(hashedLike(ts[0].call, ts[i].hashed, ts[i].call), ts[i].call); mm != "" {
 			m.divergeLocked(lt, ts[0].call.Row.Name, fmt.Sprintf("variants 0 and %d differ: %s", i, mm))
 			return
@@ -785,7 +792,8 @@ func (v *variant) placeholder(t *task, fd int, cloexec bool, outs []canon.Out) {
 		return
 	}
 	entry := t.regs
-	ptrace.SetNr(&t.regs, unix.SYS_EVENTFD2)
+	eventfd2, _ := v.abi().Number("eventfd2")
+	ptrace.SetNr(&t.regs, eventfd2)
 	ptrace.SetArg(&t.regs, 0, 0)
 	flags := uint64(0)
 	if cloexec {

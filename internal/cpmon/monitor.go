@@ -80,6 +80,8 @@ type Monitor struct {
 	remotesUp   chan struct{}
 	remotesLeft int
 	fromEntry   bool
+	// crossISA: some follower host is of another instruction set.
+	crossISA bool
 
 	mu       sync.Mutex
 	variants []*variant

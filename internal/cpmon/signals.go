@@ -296,8 +296,14 @@ func (v *variant) rdtscEntry(t *task, n int) {
 	if n == 3 {
 		row = rdtscpRow
 	}
-	t.call = &canon.Call{Row: row, Nr: ^uint64(0)}
 	t.rdtscLen = n
+	if v.m.counterUnsynced() {
+		// The variants of the other instruction set read no such
+		// counter: nothing to meet them at.
+		v.finishRdtsc(t, ptrace.Rdtsc())
+		return
+	}
+	t.call = &canon.Call{Row: row, Nr: ^uint64(0)}
 	if v.leader() {
 		v.m.leaderStops.Add(1)
 	}

@@ -507,7 +507,7 @@ func (v *variant) entry(t *task) {
 	case 1:
 		// The launcher's execve of the program. dmvx resolved the path
 		// already; nothing to compare before the program exists.
-		if nr == unix.SYS_EXECVE {
+		if v.abi().Name(nr) == "execve" {
 			t.launching = 2
 		}
 		v.cont(t, 0)
@@ -530,7 +530,7 @@ func (v *variant) entry(t *task) {
 	}
 	if t.silentRestart {
 		t.silentRestart = false
-		if t.call != nil && (nr == t.call.Nr || nr == unix.SYS_RESTART_SYSCALL) {
+		if t.call != nil && (nr == t.call.Nr || v.abi().Name(nr) == "restart_syscall") {
 			// The kernel restarts the call a suppressed signal interrupted:
 			// it is the same call, already agreed on.
 			if t.onExit != nil {
@@ -549,7 +549,7 @@ func (v *variant) entry(t *task) {
 		v.ipmonEntry(t, nr, args)
 		return
 	}
-	row, err := nativeABI.Lookup(nr, args)
+	row, err := v.abi().Lookup(nr, args)
 	if err != nil {
 		m.mu.Lock()
 		m.errorLocked("variant %d (tid %d): %v", v.idx, t.tid, err)

@@ -250,13 +250,16 @@ func CounterReadLen(a Arch, code [3]byte) int {
 
 // ClearCallRegs zeroes the registers through which a tracer takes part in
 // a call (its number, arguments and result, the program counter, and on
-// x86 rcx, which rdtscp sets), so that what is left can be compared.
+// x86 rcx, which rdtscp sets), so that what is left can be compared. On
+// arm64 that includes x7: at a syscall stop the kernel shows 0 (entry) or
+// 1 (exit) there, and puts the task's own x7 back after the stop whatever
+// the tracer writes (arch/arm64/kernel/ptrace.c, report_syscall).
 func ClearCallRegs(r *Regs) {
 	if r.Arch == ArchARM64 {
 		for i := range 6 {
 			r.A64.Regs[i] = 0
 		}
-		r.A64.Regs[8], r.A64.Pc, r.A64.Syscallno = 0, 0, 0
+		r.A64.Regs[7], r.A64.Regs[8], r.A64.Pc, r.A64.Syscallno = 0, 0, 0, 0
 		return
 	}
 	x := &r.X86

@@ -307,6 +307,7 @@ func helloPayload(path string) []byte {
 	e.U32(0)
 	e.U32(1) // variant 1
 	e.String(runtime.GOARCH)
+	e.U8(0) // compared from the start, not from the program's entry
 	e.U8(0) // no IP-MON
 	return e.Payload()
 }

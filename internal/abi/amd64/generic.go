@@ -2,6 +2,7 @@ package amd64
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	"dmvx/internal/canon"
 )
@@ -21,11 +22,13 @@ import (
 //     ioctl, fcntl, prctl and futex numbers, socket constants, errno, and
 //     every other struct the table names are the generic ones.
 //
+// time and alarm map onto clock_gettime and setitimer, which return their
+// results otherwise: their rows' Result converts the whole result.
+//
 // Calls with no generic equivalent keep their own name, and a variant of
 // another ABI that does the same thing makes another call, so that the
-// comparison reports a divergence naming both: alarm and time (an arm64
-// glibc calls setitimer and clock_gettime, whose results are shaped
-// otherwise), getdents (linux_dirent records; arm64 has getdents64 only),
+// comparison reports a divergence naming both: getdents (linux_dirent
+// records; arm64 has getdents64 only),
 // arch_prctl (arm64 sets its thread pointer in a register), and the calls
 // that are ENOSYS on amd64 (create_module, tuxcall, ...).
 
@@ -195,3 +198,69 @@ var (
 	epollEventsA  = withLayout(canon.OutArrayA(2, SizeofEpollEvent), epollEventLayout)
 	epollEventInA = withLayout(canon.InStructA(SizeofEpollEvent), epollEventLayout)
 )
+
+// Two calls an amd64 glibc makes where an arm64 one makes another, whose
+// result is shaped otherwise: Row.Result converts the whole of it.
+//
+// time(tloc) is clock_gettime(CLOCK_REALTIME_COARSE, &ts) (arm64 glibc's
+// time with no vDSO: dmvx hides it): the seconds are ts.tv_sec, and an
+// amd64 follower's time gets ts.tv_sec. From the seconds alone the generic
+// timespec has no nanoseconds; glibc's time reads tv_sec only.
+var timeArgs = generic(
+	canon.Const(canon.Int, 5), // CLOCK_REALTIME_COARSE
+	canon.CanonArg{From: canon.FromConst, Kind: canon.OutStruct, Size: SizeofTimespec, Const: 1}, // &ts
+)
+
+var timeResult = &canon.ResultMap{
+	Name: "seconds ↔ timespec",
+	ToGeneric: func(ret int64, _ []canon.Out) (int64, []canon.Out) {
+		ts := make([]byte, SizeofTimespec)
+		le.PutUint64(ts, uint64(ret))
+		return 0, []canon.Out{{Arg: 1, Data: ts}}
+	},
+	FromGeneric: func(ret int64, outs []canon.Out) (int64, []canon.Out, error) {
+		for _, o := range outs {
+			if o.Arg == 1 && len(o.Data) == SizeofTimespec {
+				sec := o.Data[:SizeofTimeT]
+				return int64(le.Uint64(sec)), []canon.Out{{Arg: 0, Data: append([]byte(nil), sec...)}}, nil
+			}
+		}
+		return ret, nil, fmt.Errorf("time: no timespec in the generic result")
+	},
+}
+
+// alarm(s) is setitimer(ITIMER_REAL, {{0, 0}, {s, 0}}, &old) (arm64
+// glibc's alarm), whose result is the old timer: alarm returns its
+// seconds, rounded as glibc rounds them (up from half a second, and a
+// timer under a second that is still running is 1).
+var alarmArgs = generic(
+	canon.Const(canon.Int, 0), // ITIMER_REAL
+	canon.CanonArg{From: 0, Kind: canon.InStruct, Size: SizeofItimerval, MapName: "s→itimerval",
+		Map: func(v canon.Value) canon.Value {
+			b := make([]byte, SizeofItimerval)
+			le.PutUint64(b[16:], uint64(uint32(v.V))) // it_value.tv_sec
+			return canon.Value{V: 1, Data: b}
+		}},
+	canon.CanonArg{From: canon.FromConst, Kind: canon.OutStruct, Size: SizeofItimerval, Const: 1}, // &old
+)
+
+var alarmResult = &canon.ResultMap{
+	Name: "seconds ↔ itimerval",
+	ToGeneric: func(ret int64, _ []canon.Out) (int64, []canon.Out) {
+		old := make([]byte, SizeofItimerval)
+		le.PutUint64(old[16:], uint64(ret))
+		return 0, []canon.Out{{Arg: 2, Data: old}}
+	},
+	FromGeneric: func(ret int64, outs []canon.Out) (int64, []canon.Out, error) {
+		for _, o := range outs {
+			if o.Arg == 2 && len(o.Data) == SizeofItimerval {
+				sec, usec := int64(le.Uint64(o.Data[16:])), int64(le.Uint64(o.Data[24:]))
+				if usec >= 500000 || sec == 0 && usec > 0 {
+					sec++
+				}
+				return sec, nil, nil
+			}
+		}
+		return ret, nil, fmt.Errorf("alarm: no itimerval in the generic result")
+	},
+}

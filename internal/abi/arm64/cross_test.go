@@ -3,6 +3,7 @@ package arm64
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/google/go-cmp/cmp"
 	"strings"
 	"testing"
 
@@ -127,6 +128,30 @@ func TestCrossABIAgree(t *testing.T) {
 			return a.call(t, amd64.SYS_OPENAT, 3, cstr("x"), oWronly|oCreat|amdNofollow|amdDirect|amdLargefile|oCloexec|oNonblock, 0o644)
 		}, func(r, _ *variant, t *testing.T) *canon.Call {
 			return r.call(t, SYS_OPENAT, 3, cstr("x"), oWronly|oCreat|armNofollow|armDirect|armLargefile|oCloexec|oNonblock, 0o644)
+		}},
+		// glibc's time and alarm, which arm64 makes with clock_gettime
+		// and setitimer.
+		{"time", func(a, _ *variant, t *testing.T) *canon.Call {
+			return a.call(t, amd64.SYS_TIME, 0)
+		}, func(r, _ *variant, t *testing.T) *canon.Call {
+			return r.call(t, SYS_CLOCK_GETTIME, 5, out(16))
+		}},
+		{"time with a pointer", func(a, _ *variant, t *testing.T) *canon.Call {
+			return a.call(t, amd64.SYS_TIME, out(8))
+		}, func(r, _ *variant, t *testing.T) *canon.Call {
+			return r.call(t, SYS_CLOCK_GETTIME, 5, out(16))
+		}},
+		{"alarm", func(a, _ *variant, t *testing.T) *canon.Call {
+			return a.call(t, amd64.SYS_ALARM, 5)
+		}, func(r, _ *variant, t *testing.T) *canon.Call {
+			return r.call(t, SYS_SETITIMER, 0, in(le64(0, 0, 5, 0)), out(32))
+		}},
+		// An amd64 glibc leaves AT_FDCWD zero-extended in its register,
+		// an arm64 one sign-extended: the kernel reads an int.
+		{"openat with a 32-bit AT_FDCWD", func(a, _ *variant, t *testing.T) *canon.Call {
+			return a.call(t, amd64.SYS_OPENAT, 0xffffff9c, cstr("/tmp/f"), oRdonly, 0)
+		}, func(r, _ *variant, t *testing.T) *canon.Call {
+			return r.call(t, SYS_OPENAT, atFDCWD, cstr("/tmp/f"), oRdonly, 0)
 		}},
 		{"creat", func(a, _ *variant, t *testing.T) *canon.Call {
 			return a.call(t, amd64.SYS_CREAT, cstr("/tmp/n"), 0o600)
@@ -414,16 +439,16 @@ func TestCrossABIDiffer(t *testing.T) {
 			a.call(t, amd64.SYS_EPOLL_CTL, 5, 1, 3, in(epollEvent(1, 0x1234, true))),
 			r.call(t, SYS_EPOLL_CTL, 5, 1, 3, in(epollEvent(4, 0x1234, false))),
 			"argument 3 (instruct) content differs", "", ""},
+		{"another alarm",
+			a.call(t, amd64.SYS_ALARM, 5),
+			r.call(t, SYS_SETITIMER, 0, in(le64(0, 0, 6, 0)), out(32)),
+			"argument 1 (instruct) content differs", "alarm(5)", ""},
+		{"another clock than time's",
+			a.call(t, amd64.SYS_TIME, 0),
+			r.call(t, SYS_CLOCK_GETTIME, 1, out(16)),
+			"argument 0 (int) differs", "", ""},
 		// Calls with no generic equivalent: the arm64 glibc makes another
 		// call (the first of its sequence), and the report names both.
-		{"alarm",
-			a.call(t, amd64.SYS_ALARM, 5),
-			r.call(t, SYS_SETITIMER, 0, in(le64(0, 0, 5, 0)), out(32)),
-			"different calls: alarm vs setitimer", "alarm(5)", ""},
-		{"time",
-			a.call(t, amd64.SYS_TIME, 0),
-			r.call(t, SYS_CLOCK_GETTIME, 0, out(16)),
-			"different calls: time vs clock_gettime", "", ""},
 		{"getdents",
 			a.call(t, amd64.SYS_GETDENTS, 3, out(4096), 4096),
 			r.call(t, SYS_GETDENTS64, 3, out(4096), 4096),
@@ -612,6 +637,67 @@ func TestReplicateGetfl(t *testing.T) {
 	}
 	if canon.RetFromGeneric(rrow, -9) != -9 {
 		t.Errorf("an error changed")
+	}
+}
+
+// time and alarm on amd64 are clock_gettime and setitimer on arm64: the
+// whole result changes shape on the way (Row.Result).
+func TestReplicateTimeAlarm(t *testing.T) {
+	a, r := amd(), arm()
+	for _, tc := range []struct {
+		name       string
+		amd, arm   *canon.Call
+		amdRet     int64
+		amdOuts    []canon.Out
+		armRet     int64
+		armOuts    []canon.Out
+		wantAmdRet int64 // what an amd64 follower of the arm64 leader gets
+	}{
+		{"time", a.call(t, amd64.SYS_TIME, out(8)), r.call(t, SYS_CLOCK_GETTIME, 5, out(16)),
+			1_800_000_000, []canon.Out{{Arg: 0, Data: le64(1_800_000_000)}},
+			0, []canon.Out{{Arg: 1, Data: le64(1_800_000_000, 0)}}, 1_800_000_000},
+		{"alarm", a.call(t, amd64.SYS_ALARM, 5), r.call(t, SYS_SETITIMER, 0, in(le64(0, 0, 5, 0)), out(32)),
+			3, nil,
+			0, []canon.Out{{Arg: 2, Data: le64(0, 0, 3, 0)}}, 3},
+		{"alarm of half a second left", a.call(t, amd64.SYS_ALARM, 5), r.call(t, SYS_SETITIMER, 0, in(le64(0, 0, 5, 0)), out(32)),
+			1, nil,
+			0, []canon.Out{{Arg: 2, Data: le64(0, 0, 0, 500_000)}}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// amd64 leader, arm64 follower: the follower gets the generic
+			// result as it is (arm64's form is the generic one).
+			gret, gouts, err := canon.ResultToGeneric(tc.amd.Row, tc.amdRet, tc.amdOuts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ret, outs, err := canon.ResultFromGeneric(tc.arm.Row, gret, gouts)
+			if err != nil || ret != 0 {
+				t.Fatalf("arm64 follower: %d, %v", ret, err)
+			}
+			if tc.name != "alarm of half a second left" && !cmp.Equal(outs, tc.armOuts) {
+				t.Errorf("arm64 follower's output %v, want %v", outs, tc.armOuts)
+			}
+			// arm64 leader, amd64 follower.
+			gret, gouts, err = canon.ResultToGeneric(tc.arm.Row, tc.armRet, tc.armOuts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ret, outs, err = canon.ResultFromGeneric(tc.amd.Row, gret, gouts)
+			if err != nil || ret != tc.wantAmdRet {
+				t.Errorf("amd64 follower: %d, %v; want %d", ret, err, tc.wantAmdRet)
+			}
+			if tc.name == "time" && !cmp.Equal(outs, tc.amdOuts) {
+				t.Errorf("amd64 follower's output %v, want %v", outs, tc.amdOuts)
+			}
+			// An error is the same errno in every form; a generic result
+			// without its struct (from another host) is refused.
+			if ret, _, _ := canon.ResultFromGeneric(tc.amd.Row, -22, nil); ret != -22 {
+				t.Errorf("an error became %d", ret)
+			}
+			if _, _, err := canon.ResultFromGeneric(tc.amd.Row, 0, nil); err == nil {
+				t.Errorf("a result without its struct was taken")
+			}
+		})
 	}
 }
 
