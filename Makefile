@@ -2,9 +2,10 @@
 #
 #   make deps    install missing Debian packages (gcc, lighttpd, curl, wrk, ...)
 #   make build   launcher blob, bin/dmvx, test and benchmark programs
-#   make test    deps + build + go vet + unit tests + short fuzzing (make fuzz)
-#                + end-to-end tests (default configuration, then every other
-#                one: make e2e-matrix)
+#   make test    deps + build + the emulated arm64 host's image (make
+#                arm64-host) + go vet + unit tests + short fuzzing (make fuzz)
+#                + end-to-end tests, the cross-ISA ones included (default
+#                configuration, then every other one: make e2e-matrix)
 #   make demo    deps + build + a guided tour (scripts/demo.sh)
 #   make demo-attack  deps + build + a real exploit, natively and under dmvx
 #                (scripts/demo-attack.sh, docs/security.md)
@@ -48,11 +49,15 @@ LAUNCHER_CFLAGS := -static -nostdlib -nostartfiles -ffreestanding -fno-builtin \
 # Test and benchmark programs: the machine's gcc with its defaults (PIE).
 PROG_CFLAGS := -O2 -Wall -Werror
 
-TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls gsbase sigread stdio readback forkwrite
+TESTDATA_PLAIN := hello nondet branch_addr leak_ptr threads signals exitcode segv fileio sem_signal unsupported syscalls gsbase sigread stdio readback forkwrite isa_diff
 TESTDATA_BINS := $(addprefix testdata/bin/,$(TESTDATA_PLAIN) loader_write.so open_a open_b spin_yes spin_no \
 	hello_static write_a write_b flood flood_slow tamper tamper_yes tamper_rec hide gate_jump gate_jump_yes \
 	stdio_a stdio_b fork_a fork_b stat_a stat_b vulnsvc escape escape_yes)
 BENCH_BINS := $(addprefix bench/bin/,getcwd read_zero sched_yield)
+# The test programs that have no x86-64 code of their own, for arm64 hosts
+# (docs/cross-isa.md).
+TESTDATA_ARM64 := $(addprefix testdata/bin-arm64/,hello nondet branch_addr leak_ptr threads signals \
+	exitcode segv fileio sem_signal unsupported sigread stdio readback forkwrite isa_diff)
 
 E2E_PKG := ./test/e2e
 # go test's -timeout must stay below what CI allows for the whole of make test.
@@ -69,7 +74,7 @@ all: build
 deps:
 	scripts/deps.sh
 
-build: bin/dmvx $(TESTDATA_BINS) $(BENCH_BINS)
+build: bin/dmvx $(TESTDATA_BINS) $(BENCH_BINS) bin/arm64/dmvx $(TESTDATA_ARM64)
 
 $(LAUNCHER): $(LAUNCHER_SRC) $(wildcard launcher/*.h)
 	@mkdir -p $(@D)
@@ -94,10 +99,6 @@ bin/dmvx: $(LAUNCHER) $(IPMON) FORCE
 bin/arm64/dmvx: $(LAUNCHER_ARM64) $(IPMON) FORCE
 	@mkdir -p $(@D)
 	GOARCH=arm64 $(GO) build -o $@ ./cmd/dmvx
-
-# The test programs that have no x86-64 code of their own, for arm64 hosts.
-TESTDATA_ARM64 := $(addprefix testdata/bin-arm64/,hello nondet branch_addr leak_ptr threads signals \
-	exitcode segv fileio sem_signal unsupported sigread stdio readback forkwrite)
 
 testdata/bin-arm64/%: testdata/%.c
 	@mkdir -p $(@D)
@@ -261,10 +262,11 @@ e2e:
 	$(GO) test -count=1 -timeout $(E2E_TIMEOUT) -v $(E2E_PKG)
 
 # The end-to-end tests again in every configuration but the default (which
-# e2e runs): each IP-MON policy level below socket-rw, and CP-MON alone. The
+# e2e runs): each IP-MON policy level below socket-rw, CP-MON alone, and
+# calls compared from the program's entry (docs/cross-isa.md). The
 # harness puts DMVX_E2E_FLAGS right after `dmvx run`; tests of IP-MON's own
 # figures skip themselves. Every configuration runs, then any failure fails.
-E2E_CONFIGS := "--policy base" "--policy nonsocket-ro" "--policy nonsocket-rw" "--policy socket-ro" "--no-ipmon"
+E2E_CONFIGS := "--policy base" "--policy nonsocket-ro" "--policy nonsocket-rw" "--policy socket-ro" "--no-ipmon" "--from-entry"
 
 e2e-matrix:
 	@failed=; \
@@ -282,6 +284,7 @@ e2e-matrix:
 
 test: deps
 	$(MAKE) build
+	$(MAKE) arm64-host
 	$(MAKE) vet
 	$(MAKE) unit
 	$(MAKE) fuzz

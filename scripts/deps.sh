@@ -18,6 +18,11 @@ declare -A need=(
 	[bash]=/usr/bin/bash
 	[iproute2]=/usr/sbin/ip
 	[procps]=/usr/bin/pgrep
+	# dmvx, its launcher and the test programs for arm64 hosts
+	# (docs/cross-isa.md); the emulated arm64 host's own packages are
+	# scripts/arm64-host's to install.
+	[gcc-aarch64-linux-gnu]=/usr/bin/aarch64-linux-gnu-gcc
+	[libc6-dev-arm64-cross]=/usr/aarch64-linux-gnu/include/stdio.h
 )
 
 missing=()

@@ -176,7 +176,7 @@ func (m *Monitor) dispatchLocked(lt *ltask, ts []*task) {
 		// first, it could run on and write to the file through IP-MON
 		// (asynchronously) before a follower reads it, which would then
 		// read something else.
-		if m.hasRemotes && (hostDependent(row) || ownEffect(row) || checkedCall(lt.proc.fds, c)) {
+		if m.hasRemotes && (hostDependent(row) || ownEffect(row) || limitCall(row) || checkedCall(lt.proc.fds, c)) {
 			m.execAllReplicatedLocked(lt, ts, row.Level == canon.NonsocketRO, row)
 			break
 		}
@@ -423,6 +423,10 @@ func (m *Monitor) execAllReplicatedLocked(lt *ltask, ts []*task, followersFirst 
 			case ownEffect(row):
 				ret, _ := toGenericFor(f, row, ret, nil)
 				f.v.enqueue(func() { f.v.runThenApply(f, ret, nil) })
+			case limitCall(row):
+				// Its own limit set, the leader's old one seen.
+				ret, outs := toGenericFor(f, row, ret, outs)
+				f.v.enqueue(func() { f.v.runThenApply(f, ret, outs) })
 			case checked(row):
 				d := resultDigestFor(f, row, ret, outs)
 				f.v.enqueue(func() { f.v.runCheck(f, d) })
@@ -541,10 +545,18 @@ func hostDependent(row *canon.Row) bool {
 	case "stat", "lstat", "fstat", "newfstatat", "statx", "access", "faccessat", "faccessat2",
 		"readlink", "readlinkat", "statfs", "fstatfs", "getdents", "getdents64",
 		"getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr",
-		"uname": // the host's name
+		"uname", // the host's name
+		"getrlimit": // the host's limits (a program sizes its tables by them)
 		return true
 	}
 	return false
+}
+
+// limitCall: a call that may set a resource limit and returns the old one:
+// every host sets its own, and a follower on another host sees the
+// leader's old limit, as for getrlimit.
+func limitCall(row *canon.Row) bool {
+	return row.Name == "prlimit64" || row.Name == "setrlimit"
 }
 
 // mapPIDArgsLocked maps the leader's pids in a follower's arguments to the

@@ -62,7 +62,9 @@ func setup(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: prctl(PR_SET_CHILD_SUBREAPER):", errno)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	stopGuest()
+	return code
 }
 
 // testBin is the path of a program built from testdata/.
