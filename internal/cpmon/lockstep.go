@@ -545,7 +545,7 @@ func hostDependent(row *canon.Row) bool {
 	case "stat", "lstat", "fstat", "newfstatat", "statx", "access", "faccessat", "faccessat2",
 		"readlink", "readlinkat", "statfs", "fstatfs", "getdents", "getdents64",
 		"getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr",
-		"uname", // the host's name
+		"uname",     // the host's name
 		"getrlimit": // the host's limits (a program sizes its tables by them)
 		return true
 	}
