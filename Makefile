@@ -11,6 +11,8 @@
 #                (scripts/demo-attack.sh, docs/security.md)
 #   make bench   deps + build + microbenchmarks and lighttpd (bench/run.sh),
 #                then the same with the follower on another host (bench/hosts)
+#   make bench-crossisa  the microbenchmarks with an arm64 follower on the
+#                emulated arm64 host (bench/crossisa.sh)
 #   make clean   remove what build made
 
 SHELL := bash
@@ -57,14 +59,15 @@ BENCH_BINS := $(addprefix bench/bin/,getcwd read_zero sched_yield)
 # The test programs that have no x86-64 code of their own, for arm64 hosts
 # (docs/cross-isa.md).
 TESTDATA_ARM64 := $(addprefix testdata/bin-arm64/,hello nondet branch_addr leak_ptr threads signals \
-	exitcode segv fileio sem_signal unsupported sigread stdio readback forkwrite isa_diff)
+	exitcode segv fileio sem_signal unsupported sigread stdio readback forkwrite isa_diff \
+	bench_getcwd bench_read_zero bench_sched_yield)
 
 E2E_PKG := ./test/e2e
 # go test's -timeout must stay below what CI allows for the whole of make test.
 UNIT_TIMEOUT ?= 5m
 E2E_TIMEOUT ?= 10m
 
-.PHONY: all deps build test vet unit fuzz e2e e2e-matrix demo demo-attack bench clean arm64-progs FORCE
+.PHONY: all deps build test vet unit fuzz e2e e2e-matrix demo demo-attack bench bench-crossisa clean arm64-progs FORCE
 
 # Parts of the build that have a file of their own (the emulated arm64 host).
 include $(wildcard mk/*.mk)
@@ -99,6 +102,12 @@ bin/dmvx: $(LAUNCHER) $(IPMON) FORCE
 bin/arm64/dmvx: $(LAUNCHER_ARM64) $(IPMON) FORCE
 	@mkdir -p $(@D)
 	GOARCH=arm64 $(GO) build -o $@ ./cmd/dmvx
+
+# The microbenchmarks, for bench/crossisa.sh: the emulated arm64 host takes
+# what testdata/bin-arm64 holds.
+testdata/bin-arm64/bench_%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC_ARM64) $(PROG_CFLAGS) -o $@ $<
 
 testdata/bin-arm64/%: testdata/%.c
 	@mkdir -p $(@D)
@@ -306,6 +315,13 @@ bench: deps
 	$(MAKE) build
 	bench/run.sh
 	$(if $(filter hosts,$(BENCH_SKIP)),,$(GO) run ./bench/hosts)
+
+# The microbenchmarks with an arm64 follower on the emulated host
+# (docs/performance.md); it leaves that host running (make arm64-host-down).
+bench-crossisa: deps
+	$(MAKE) build
+	$(MAKE) arm64-host
+	bench/crossisa.sh
 
 clean:
 	rm -rf bin testdata/bin testdata/bin-arm64 bench/bin $(LAUNCHER) $(LAUNCHER_ARM64) $(IPMON)

@@ -70,15 +70,14 @@ func Decode(t *testing.T, lookup func(uint64, [6]uint64) (*canon.Row, error), nr
 		t.Fatalf("%s: %d bytes of output captured", row.Name, n)
 	}
 	_ = canon.ResultDigest(ret, outs)
-	gen, err := canon.OutsToGeneric(row, outs)
+	gret, gen, err := canon.ResultToGeneric(row, ret, outs)
 	if err != nil {
 		t.Fatalf("%s: outputs captured from it have no generic form: %v", row.Name, err)
 	}
-	back, err := canon.OutsFromGeneric(row, gen)
+	_, back, err := canon.ResultFromGeneric(row, gret, gen)
 	if err != nil {
 		t.Fatalf("%s: its own generic outputs do not fit it: %v", row.Name, err)
 	}
-	_ = canon.RetFromGeneric(row, canon.RetToGeneric(row, ret))
 	follower := NewMem(FuzzBase)
 	follower.Map(FuzzBase, make([]byte, len(memory)))
 	_ = canon.Apply(c, back, follower)
