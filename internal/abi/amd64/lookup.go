@@ -53,13 +53,7 @@ type sub struct {
 }
 
 // subTable builds a Row.Sub map from a sub-command list.
-func subTable(list []sub) map[uint64]*canon.Row {
-	m := make(map[uint64]*canon.Row, len(list))
-	for _, s := range list {
-		m[s.v] = s.row
-	}
-	return m
-}
+func subTable(list []sub) map[uint64]*canon.Row { return abi.SubTable(subList(list)) }
 
 func subList(list []sub) []abi.Sub {
 	out := make([]abi.Sub, len(list))
