@@ -32,6 +32,7 @@ typedef unsigned char u8;
 #define SYS_pause 34
 #define SYS_setitimer 38
 #define SYS_seccomp 317
+#define SYS_close_range 436
 #elif defined(__aarch64__)
 /* The generic table (include/uapi/asm-generic/unistd.h): no pause, so the
  * doorbell waits in ppoll with no descriptors and no timeout instead. */
@@ -42,6 +43,7 @@ typedef unsigned char u8;
 #define SYS_ppoll 73
 #define SYS_setitimer 103
 #define SYS_seccomp 277
+#define SYS_close_range 436
 #else
 #error "dmvx-launch: x86_64 or aarch64 only"
 #endif
@@ -207,6 +209,15 @@ static int run(long argc, char **argv, char **envp)
 	 * its parent would.
 	 */
 	sys3(SYS_prctl, PR_SET_PDEATHSIG, 0, 0);
+
+	/*
+	 * The program gets stdin, stdout and stderr, nothing else: a
+	 * descriptor that dmvx itself inherited without close-on-exec (from a
+	 * shell, say) would otherwise reach the leader alone where followers
+	 * started elsewhere (by an agent) lack it, and descriptor numbers
+	 * would differ between the variants from then on.
+	 */
+	sys3(SYS_close_range, 3, ~0UL, 0);
 
 	/* argv[4..] becomes the program's argv; argv[4] is its argv[0]. */
 	r = sys3(SYS_execve, argv[3], argv + 4, envp);

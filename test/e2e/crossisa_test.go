@@ -206,6 +206,29 @@ func TestCrossISADivergence(t *testing.T) {
 	checkNoLeftovers(t, nil)
 }
 
+// lighttpd, amd64 leader and arm64 follower, serving the same files on both
+// hosts: curl through the leader gets them byte-identical.
+func TestCrossISALighttpd(t *testing.T) {
+	defaultConfig(t)
+	g := arm64Guest(t)
+	s := newSite(t)
+	for _, f := range []string{s.conf, filepath.Join(s.dir, "www", "file.bin")} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.mirror(t, f, b)
+	}
+	args := []string{dmvx, "run", "--no-ipmon", "--follower", g.agent,
+		"--cert", filepath.Join(g.certs, "leader.pem"), "--key", filepath.Join(g.certs, "leader-key.pem"),
+		"--ca", filepath.Join(g.certs, "ca.pem"), "--", lighttpd, "-D", "-f", s.conf}
+	d := s.serve(t, 60*time.Second, args...)
+	if d.code != 0 {
+		t.Errorf("dmvx exit status %d, want 0 (lighttpd's on SIGTERM)\n%s", d.code, d.stderr)
+	}
+	checkNoLeftovers(t, nil)
+}
+
 // The roles swapped: the arm64 variant leads, in the guest, and the amd64
 // follower runs on this machine under its own agent, which the guest
 // reaches as 10.0.2.2.
