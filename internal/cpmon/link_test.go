@@ -204,6 +204,9 @@ func TestCheckRegs(t *testing.T) {
 			"rewind": ptrace.Rewind,
 			"result": func(r *ptrace.Regs) { ptrace.SetRet(r, 3) },
 			"arg":    func(r *ptrace.Regs) { ptrace.SetArg(r, 5, 9) },
+			// The kernel shows 0/1 in x7 at syscall stops and puts the
+			// task's own x7 back after them.
+			"x7 of a syscall stop": func(r *ptrace.Regs) { r.A64.Regs[7] = 1 },
 		}, map[string]func(r *ptrace.Regs){
 			"another call": func(r *ptrace.Regs) { ptrace.SetNr(r, 221) }, // execve
 			"a jump":       func(r *ptrace.Regs) { r.A64.Pc = 0xdeadbeef },
