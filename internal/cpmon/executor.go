@@ -639,7 +639,11 @@ func (x *executor) runCommands() error {
 					ptrace.SetRet(&c.regs, own)
 				}
 			}
+			// What this host read of the call number decides whether
+			// SetRegs writes it, not what the leader host sent back.
+			at := t.regs.A64.SyscallnoAt
 			t.regs = c.regs
+			t.regs.A64.SyscallnoAt = at
 			_ = ptrace.SetRegs(t.tid, &t.regs)
 		case opApply:
 			if t.call != nil {

@@ -67,6 +67,10 @@ type ARM64Regs struct {
 	Pc        uint64
 	Pstate    uint64
 	Syscallno uint64
+	// SyscallnoAt is the number as GetRegs found it: SetRegs writes the
+	// NT_ARM_SYSTEM_CALL set only when Syscallno differs from it, which
+	// saves a ptrace call at most stops.
+	SyscallnoAt uint64
 }
 
 // Nr is the system call number of a task stopped at a syscall stop, or -1
@@ -259,7 +263,7 @@ func ClearCallRegs(r *Regs) {
 		for i := range 6 {
 			r.A64.Regs[i] = 0
 		}
-		r.A64.Regs[7], r.A64.Regs[8], r.A64.Pc, r.A64.Syscallno = 0, 0, 0, 0
+		r.A64.Regs[7], r.A64.Regs[8], r.A64.Pc, r.A64.Syscallno, r.A64.SyscallnoAt = 0, 0, 0, 0, 0
 		return
 	}
 	x := &r.X86
