@@ -323,3 +323,24 @@ func spawnFlags(t *task) uint64 {
 	}
 	return f
 }
+
+// svc0 is arm64's svc #0.
+const svc0 = 0xd4000001
+
+// interruptedCall reports whether t, at a signal stop, was interrupted in
+// a call that the kernel will restart. x86 says so in its registers
+// (ptrace.Interrupted). arm64 has prepared the restart before the stop
+// (do_signal puts pc back on the svc and x0 back to the first argument,
+// and forgets the call): t is then on an svc #0 just before the point
+// where it entered its last call, whose exit it has not reached.
+func interruptedCall(t *task, mem canon.Mem) bool {
+	if _, ok := ptrace.Interrupted(&t.regs); ok {
+		return true
+	}
+	pc := ptrace.PC(&t.regs)
+	if t.regs.Arch != ptrace.ArchARM64 || t.entryPC == 0 || pc+uint64(t.regs.Arch.SyscallLen()) != t.entryPC {
+		return false
+	}
+	var b [4]byte
+	return mem.Read(pc, b[:]) == nil && binary.LittleEndian.Uint32(b[:]) == svc0
+}

@@ -355,6 +355,7 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 		sig, cause := ws.StopSignal(), ws.TrapCause()
 		switch {
 		case sig == syscall.SIGTRAP|0x80:
+			t.entryPC = 0
 			if t.onExit != nil {
 				// The end of an expectation's action.
 				x.v.exitStop(t)
@@ -368,6 +369,7 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 			// own entry, its calls queued here as expectations, before
 			// this variant has even exec'd.
 			launchExec := !x.launched
+			t.entryPC = ptrace.PC(&t.regs)
 			if x.launching(t) {
 				return
 			}
@@ -453,10 +455,14 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 			if t.inMet {
 				ev.flags |= stMet
 			}
-			if _, ok := ptrace.Interrupted(&t.regs); ok {
+			if interruptedCall(t, ptrace.Mem{Pid: tid}) {
 				// The kernel restarts the call after the signal (or
 				// ends it with EINTR): the restart is this same call.
+				// (arm64 has forgotten its number by now.)
 				t.restartNr = ptrace.Nr(&t.regs)
+				if int64(t.restartNr) < 0 && t.call != nil {
+					t.restartNr = t.call.Nr
+				}
 			}
 		}
 	default:
@@ -634,11 +640,16 @@ func (x *executor) runCommands() error {
 			}
 			if ret := ptrace.Ret(&c.regs); x.crossISA && t.call != nil && ret != ptrace.Ret(&t.regs) {
 				// A result the leader host set, in the generic
-				// encoding (F_GETFL's flags, time's seconds).
-				if own, _, err := canon.ResultFromGeneric(t.call.Row, ret, nil); err == nil {
+				// encoding (F_GETFL's flags; time's seconds, from
+				// the output applied before).
+				switch own, _, err := canon.ResultFromGeneric(t.call.Row, ret, nil); {
+				case t.hasResultRet && ret >= 0:
+					ptrace.SetRet(&c.regs, t.resultRet)
+				case err == nil:
 					ptrace.SetRet(&c.regs, own)
 				}
 			}
+			t.hasResultRet = false
 			// What this host read of the call number decides whether
 			// SetRegs writes it, not what the leader host sent back.
 			at := t.regs.A64.SyscallnoAt
@@ -647,11 +658,17 @@ func (x *executor) runCommands() error {
 			_ = ptrace.SetRegs(t.tid, &t.regs)
 		case opApply:
 			if t.call != nil {
-				_, outs, err := x.fromGeneric(t.call, 0, c.outs)
+				ret, outs, err := x.fromGeneric(t.call, 0, c.outs)
 				if err != nil {
 					return fmt.Errorf("task %d: the leader host's output for %s: %v", t.tid, t.call.Row.Name, err)
 				}
 				_ = canon.Apply(t.call, outs, mem)
+				if x.crossISA && t.call.Row.Result != nil {
+					// The result this call returns comes from the
+					// output (time's seconds): the registers the
+					// leader host sets next carry the generic one.
+					t.resultRet, t.hasResultRet = ret, true
+				}
 			}
 		case opWrite:
 			_ = mem.Write(c.addr, c.data)

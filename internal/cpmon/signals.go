@@ -63,8 +63,7 @@ func (v *variant) signalStop(t *task, sig syscall.Signal) {
 	// A call made through IP-MON's gate is not one CP-MON knows of: the
 	// kernel restarts it by itself, or CP-MON redirects it (resync).
 	gate := v.inGate(t)
-	_, interrupted := ptrace.Interrupted(&t.regs)
-	inSyscall := interrupted && !gate
+	inSyscall := interruptedCall(t, v.mem(t)) && !gate
 	v.m.log.Debug("signal", "variant", v.idx, "tid", t.tid, "signal", sig, "code", si.Code,
 		"in_syscall", inSyscall, "nr", int64(ptrace.Nr(&t.regs)), "ret", ptrace.Ret(&t.regs),
 		"interrupted", t.interrupted, "followers_wait", t.followersWait)

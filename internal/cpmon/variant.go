@@ -148,6 +148,15 @@ type task struct {
 	// be entered again after a signal.
 	inMet     bool
 	restartNr uint64
+	// resultRet: on a follower host of another ISA, the result of a call
+	// whose whole result converts from its output (canon.Row.Result),
+	// taken when the leader host's output was applied.
+	resultRet    int64
+	hasResultRet bool
+	// entryPC is where the task's last call was entered (after its
+	// syscall instruction), until its exit stop: how a signal stop on
+	// arm64 tells an interrupted call (interruptedCall).
+	entryPC uint64
 	// reportedMet: the expectations a remote task had met at the stop
 	// being handled.
 	reportedMet uint64
@@ -473,6 +482,7 @@ func (v *variant) setRegs(t *task) bool {
 }
 
 func (v *variant) exitStop(t *task) {
+	t.entryPC = 0 // the call is over: a signal now finds none to restart
 	if err := v.getRegs(t); err != nil {
 		return
 	}
@@ -503,6 +513,7 @@ func (v *variant) entry(t *task) {
 		return
 	}
 	nr := ptrace.Nr(&t.regs)
+	t.entryPC = ptrace.PC(&t.regs)
 	switch t.launching {
 	case 1:
 		// The launcher's execve of the program. dmvx resolved the path
