@@ -128,3 +128,41 @@ func TestSpawnMismatch(t *testing.T) {
 		t.Error("two clone3 calls are not compared as usual")
 	}
 }
+
+// A hashed argument of a follower of another ISA is found in the leader's
+// call by its generic position: amd64's open(path, ...) holds the path in
+// argument 0, arm64's openat(dirfd, path, ...) in argument 1.
+func TestSameArg(t *testing.T) {
+	open, err := amd64.Lookup(amd64.SYS_OPEN, [6]uint64{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	openat, err := arm64.Lookup(arm64.SYS_OPENAT, [6]uint64{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		from, to *canon.Row
+		i, want  int
+	}{
+		{openat, open, 1, 0},  // the path
+		{openat, open, 2, 1},  // the flags
+		{openat, open, 0, -1}, // the dirfd: amd64's open has none
+		{open, openat, 0, 1},
+		{openat, openat, 3, 3},
+	} {
+		if got := sameArg(tc.from, tc.to, tc.i); got != tc.want {
+			t.Errorf("%s arg %d in %s: %d, want %d", tc.from.Name, tc.i, tc.to.Name, got, tc.want)
+		}
+	}
+	// hashedLike replaces the leader's path by its digest where the
+	// follower's mask names its own argument 1.
+	mem := abitest.NewMem(0x10000)
+	path := "/a/path/longer/than/nothing"
+	lc := decodeOn(t, amd64.ABI, mem, "open", mem.Str(path), 0)
+	fc := decodeOn(t, arm64.ABI, mem, "openat", ^uint64(99), mem.Str(path), 0, 0)
+	h := hashedLike(lc, 1<<1, fc)
+	if string(h.Vals[0].Data) != string(digest([]byte(path))) || string(lc.Vals[0].Data) != path {
+		t.Errorf("the leader's path was not hashed in its own place: %q", h.Vals[0].Data)
+	}
+}
