@@ -696,7 +696,7 @@ func (v *variant) leaderDone(lt *ltask, ts []*task, ret int64) {
 			switch {
 			case mirror && f.v.rem != nil && !newFD && sig == 0:
 				if check {
-					d := resultDigestFor(f, c.Row, ret, outs)
+					d := canon.ResultDigest(fret, fouts)
 					f.v.enqueue(func() { f.v.runCheck(f, d) })
 				} else if readsOwn(c.Row) {
 					f.v.enqueue(func() { f.v.runAll(f, nil, nil) })
