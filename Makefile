@@ -253,19 +253,22 @@ unit:
 
 # The parsers an attacker can feed (docs/security.md): a variant's call
 # arguments and memory, replication records, frames from the network, and
-# the executor's stops and commands. Each fuzz target runs FUZZ_TIME (short
-# in make test; FUZZ_TIME=10m make fuzz for a long run). A failing input
-# lands in the package's testdata/fuzz and fails the run.
-FUZZ_TIME ?= 10s
+# the executor's stops and commands. Each fuzz target runs FUZZ_TIME: in
+# make test a count of inputs (about 5-15 s each here), which has no
+# wall-clock deadline for Go 1.26's coordinator to race (below);
+# FUZZ_TIME=10m make fuzz for a long run. A failing input lands in the
+# package's testdata/fuzz and fails the run.
+FUZZ_TIME ?= 150000x
 FUZZ_TARGETS := ./internal/abi/amd64:FuzzDecode ./internal/abi/arm64:FuzzDecode ./internal/rb:FuzzPeek ./internal/rb:FuzzAppendRaw \
 	./internal/ship:FuzzReplay ./internal/wire:FuzzRead ./internal/cpmon:FuzzDecodeCommands \
 	./internal/cpmon:FuzzDecodeStop
 
 #
 # Go 1.26's fuzz coordinator can end a run that found nothing with
-# "context deadline exceeded" when -fuzztime expires while a worker is busy
-# (go.dev/issue/75804, fixed in Go 1.27). A target that fails without
-# writing a failing input is run once more; one that writes an input fails.
+# "context deadline exceeded" when a -fuzztime duration expires while a
+# worker is busy (go.dev/issue/75804, fixed in Go 1.27). With a duration, a
+# target that fails without writing a failing input is run once more; one
+# that writes an input fails.
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t#*:}; corpus=$$pkg/testdata/fuzz/$$name; \

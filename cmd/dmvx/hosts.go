@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -83,10 +84,42 @@ func helper(link *os.File, args ...string) (*exec.Cmd, error) {
 	cmd.ExtraFiles = []*os.File{link}
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	if err := startFromSpawner(cmd); err != nil {
 		return nil, err
 	}
 	return cmd, nil
+}
+
+// PR_SET_PDEATHSIG fires when the thread that forked the child ends, not
+// the process (go.dev/issue/27505), and the runtime ends every thread
+// whose goroutine returns while locked to it, as each variant's tracer
+// does when its variant is gone. A helper forked from whichever thread the
+// caller happened to run on was killed when a tracer later took that
+// thread and finished: a connector died at the end of a run and the
+// follower host saw the leader leave before the variant's End. Helpers
+// are therefore forked from one thread that is never given up.
+var (
+	spawnOnce sync.Once
+	spawnC    = make(chan spawnJob)
+)
+
+type spawnJob struct {
+	cmd  *exec.Cmd
+	errc chan error
+}
+
+func startFromSpawner(cmd *exec.Cmd) error {
+	spawnOnce.Do(func() {
+		go func() {
+			runtime.LockOSThread() // for good: this thread is every helper's parent
+			for j := range spawnC {
+				j.errc <- j.cmd.Start()
+			}
+		}()
+	})
+	errc := make(chan error, 1)
+	spawnC <- spawnJob{cmd, errc}
+	return <-errc
 }
 
 // linkConn is descriptor 3 of a helper.
