@@ -164,9 +164,17 @@ func (r *running) wait(t *testing.T, limit time.Duration) (int, bool) {
 	select {
 	case <-r.done:
 	case <-time.After(limit):
+		// What each process was doing, and (SIGQUIT) where every
+		// goroutine of dmvx stood, into the test's log and dmvx's stderr:
+		// a hang that shows up once in many runs must say why then.
+		t.Errorf("%q still running after %v: killed its process group; its processes:\n%s", r.cmd.Args, limit, groupState(r.cmd.Process.Pid))
+		syscall.Kill(r.cmd.Process.Pid, syscall.SIGQUIT)
+		select {
+		case <-r.done:
+		case <-time.After(3 * time.Second):
+		}
 		syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
 		<-r.done
-		t.Errorf("%q still running after %v: killed its process group", r.cmd.Args, limit)
 	}
 	live.Lock()
 	delete(live.pids, r.cmd.Process.Pid)
@@ -475,4 +483,42 @@ func writeFile(t *testing.T, dir, name string, data []byte, mode os.FileMode) st
 		t.Fatal(err)
 	}
 	return p
+}
+
+// groupState lists the processes of process group pgid with their state,
+// the kernel function they wait in, and their command line.
+func groupState(pgid int) string {
+	var b strings.Builder
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...: comm may hold spaces.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) < 3 || f[2] != strconv.Itoa(pgid) {
+			continue
+		}
+		wchan, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid))
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		tracer := ""
+		for _, l := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(l, "TracerPid:") {
+				tracer = strings.TrimSpace(strings.TrimPrefix(l, "TracerPid:"))
+			}
+		}
+		fmt.Fprintf(&b, "  %d ppid %s %s wchan %s tracer %s: %s\n", pid, f[1], f[0], wchan, tracer,
+			strings.ReplaceAll(strings.TrimRight(string(cmdline), "\x00"), "\x00", " "))
+	}
+	return b.String()
 }
