@@ -28,14 +28,18 @@ GO ?= go
 CC := gcc
 
 IPMON_SRC := ipmon/ipmon.c
-IPMON := internal/ipmon/blob/ipmon.so
+IPMON := internal/ipmon/blob/ipmon-amd64.so
+IPMON_ARM64 := internal/ipmon/blob/ipmon-arm64.so
 # IP-MON lives inside the variant: freestanding, position-independent, no
 # libc, no red zone (it calls its gate from inline assembly), only the
 # wrappers exported; general registers only, since a patched syscall site may
-# hold live values in the vector registers (see dmvx_site_entry).
-IPMON_CFLAGS := -shared -fPIC -nostdlib -ffreestanding -fno-builtin -fno-stack-protector \
-	-mno-red-zone -mgeneral-regs-only -fvisibility=hidden -fno-tree-loop-distribute-patterns \
+# hold live values in the vector registers (see dmvx_site_entry). arm64: no
+# red zone to avoid there, and atomics inline (no libgcc helper).
+IPMON_CFLAGS_ANY := -shared -fPIC -nostdlib -ffreestanding -fno-builtin -fno-stack-protector \
+	-mgeneral-regs-only -fvisibility=hidden -fno-tree-loop-distribute-patterns \
 	-fno-asynchronous-unwind-tables -O2 -Wall -Werror -Wl,-z,now -Wl,-z,noexecstack
+IPMON_CFLAGS := $(IPMON_CFLAGS_ANY) -mno-red-zone
+IPMON_CFLAGS_ARM64 := $(IPMON_CFLAGS_ANY) -mno-outline-atomics
 
 LAUNCHER_SRC := launcher/launcher.c
 LAUNCHER := internal/launch/blob/launcher-amd64
@@ -91,6 +95,10 @@ $(IPMON): $(IPMON_SRC) $(wildcard ipmon/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(IPMON_CFLAGS) -o $@ $(IPMON_SRC)
 
+$(IPMON_ARM64): $(IPMON_SRC) $(wildcard ipmon/*.h)
+	@mkdir -p $(@D)
+	$(CC_ARM64) $(IPMON_CFLAGS_ARM64) -o $@ $(IPMON_SRC)
+
 # go build is incremental and knows the Go dependencies (embedded files
 # included), so it runs every time; FORCE keeps make from second-guessing it.
 bin/dmvx: $(LAUNCHER) $(IPMON) FORCE
@@ -98,8 +106,8 @@ bin/dmvx: $(LAUNCHER) $(IPMON) FORCE
 	$(GO) build -o $@ ./cmd/dmvx
 
 # dmvx for an arm64 host (the emulated one of mk/arm64-host.mk, or a real
-# one): CP-MON only so far, IP-MON is x86-64 code.
-bin/arm64/dmvx: $(LAUNCHER_ARM64) $(IPMON) FORCE
+# one), with its own IP-MON.
+bin/arm64/dmvx: $(LAUNCHER_ARM64) $(IPMON_ARM64) FORCE
 	@mkdir -p $(@D)
 	GOARCH=arm64 $(GO) build -o $@ ./cmd/dmvx
 
@@ -339,6 +347,6 @@ bench-crossisa: deps
 	bench/crossisa.sh
 
 clean:
-	rm -rf bin testdata/bin testdata/bin-arm64 bench/bin $(LAUNCHER) $(LAUNCHER_ARM64) $(IPMON)
+	rm -rf bin testdata/bin testdata/bin-arm64 bench/bin $(LAUNCHER) $(LAUNCHER_ARM64) $(IPMON) $(IPMON_ARM64)
 
 FORCE:

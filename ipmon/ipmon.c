@@ -35,21 +35,44 @@ typedef long ssize_t;
 #define EXPORT __attribute__((visibility("default")))
 #define ALWAYS static inline __attribute__((always_inline))
 
-/* ---- the control page and the buffer, through %gs ---- */
+/* ---- the control page and the buffer ---- */
 
-#define CTL ((const volatile struct dmvx_ctl __seg_gs *)0)
-#define RB ((volatile struct dmvx_rb_header __seg_gs *)CTL->rb_rel)
-#define RBDATA ((volatile u8 __seg_gs *)(CTL->rb_rel + DMVX_RB_HEADER_SIZE))
-#define FDMAP ((volatile u8 __seg_gs *)CTL->fdmap_rel)
-#define FDGEN (*(volatile u64 __seg_gs *)(CTL->fdmap_rel + DMVX_FDMAP_GEN))
+/* SEG and BASE reach the per-thread area. On x86-64 it is %gs: the
+ * address lives in the segment base only, which CP-MON sets per thread and
+ * the program has no reason to read. arm64 has no such register to spare
+ * (tpidr_el0 is libc's thread pointer, tpidrro_el0 cannot be set by a
+ * tracer), so the address is in a slot of IP-MON's own static TLS, which
+ * CP-MON writes per thread (at registration, and at each new thread's
+ * first stop): a program that reads its own TLS can find it, which x86-64's
+ * %gs does not allow (docs/cross-isa.md). A slot of 0 (a thread CP-MON has
+ * not given an area yet) sends every call to CP-MON. */
+#if defined(__x86_64__)
+#define SEG __seg_gs
+#define BASE 0UL
+#define HAVE_BASE 1
+#elif defined(__aarch64__)
+#define SEG
+static __thread u64 dmvx_base __attribute__((tls_model("initial-exec")));
+#define BASE (*(volatile u64 *)&dmvx_base)
+#define HAVE_BASE (BASE != 0)
+#else
+#error "IP-MON: x86-64 or arm64"
+#endif
 
-/* registered: this image's IP-MON registered with CP-MON, so %gs points at
- * a control page (active or dead). It is all IP-MON keeps in ordinary
- * memory: flipping it can only send calls to CP-MON or crash the variant. */
+#define CTL ((const volatile struct dmvx_ctl SEG *)BASE)
+#define RB ((volatile struct dmvx_rb_header SEG *)(BASE + CTL->rb_rel))
+#define FDMAP ((volatile u8 SEG *)(BASE + CTL->fdmap_rel))
+#define FDGEN (*(volatile u64 SEG *)(BASE + CTL->fdmap_rel + DMVX_FDMAP_GEN))
+
+/* registered: this image's IP-MON registered with CP-MON, so its threads'
+ * per-thread area is a control page (active or dead). It is all IP-MON
+ * keeps in ordinary memory besides arm64's slot: flipping it can only send
+ * calls to CP-MON or crash the variant. */
 static int registered;
 
-/* ---- system calls ---- */
+/* ---- system calls, and this ISA's numbers ---- */
 
+#if defined(__x86_64__)
 /* CALL6 defines a six-argument system call made by insn, in the kernel's
  * register convention (rcx and r11 are the syscall instruction's). */
 #define CALL6(name, insn)                                                                    \
@@ -73,7 +96,152 @@ CALL6(raw6, "syscall")
  * holds. IP-MON is built without a red zone, so the call's push is safe. */
 CALL6(gate6, "call *%%gs:8")
 
-#define SYS_futex 202
+ALWAYS void barrier(void) { __asm__ volatile("" ::: "memory"); }
+/* fence orders a store before a later load (the "asleep?" checks): a
+ * locked no-op on the stack does it, cheaper than mfence. */
+ALWAYS void fence(void) { __asm__ volatile("lock addl $0, (%%rsp)" ::: "memory", "cc"); }
+ALWAYS void pause_(void) { __asm__ volatile("pause" ::: "memory"); }
+ALWAYS void area_inc32(u64 off) { __asm__ volatile("lock incl %%gs:(%0)" ::"r"(off) : "memory"); }
+ALWAYS void area_dec32(u64 off) { __asm__ volatile("lock decl %%gs:(%0)" ::"r"(off) : "memory"); }
+
+#define NR_read 0
+#define NR_write 1
+#define NR_close 3
+#define NR_fstat 5
+#define NR_lseek 8
+#define NR_ioctl 16
+#define NR_pread64 17
+#define NR_pwrite64 18
+#define NR_readv 19
+#define NR_writev 20
+#define NR_sched_yield 24
+#define NR_dup 32
+#define NR_dup2 33
+#define NR_getpid 39
+#define NR_sendfile 40
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_uname 63
+#define NR_fcntl 72
+#define NR_getcwd 79
+#define NR_gettimeofday 96
+#define NR_getuid 102
+#define NR_getgid 104
+#define NR_geteuid 107
+#define NR_getegid 108
+#define NR_getppid 110
+#define NR_fstatfs 138
+#define NR_gettid 186
+#define NR_time 201
+#define NR_futex 202
+#define NR_clock_gettime 228
+#define NR_exit_group 231
+#define NR_epoll_wait 232
+#define NR_openat 257
+#define NR_epoll_pwait 281
+#define NR_eventfd2 290
+#define NR_dup3 292
+#define NR_getrandom 318
+#define SIZEOF_STAT 144
+#define STAT_MODE 24
+#define STAT_RDEV 40
+#define EPOLL_EVENT 12 /* sizeof struct epoll_event: packed on x86-64 */
+#define EPOLL_DATA 4   /* offsetof data */
+#define O_DIRECTORY_ 0x10000
+
+#elif defined(__aarch64__)
+/* The kernel's convention: number in x8, arguments in x0-x5, the result
+ * in x0. */
+static long raw6(long nr, long a, long b, long c, long d, long e, long f) {
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	__asm__ volatile("svc #0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "memory");
+	return x0;
+}
+
+/* gate6 branches to the gate ("svc #0; ret"), whose address only the
+ * control page holds; blr sets x30, which the gate's ret uses. */
+static long gate6(long nr, long a, long b, long c, long d, long e, long f) {
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	register u64 x16 __asm__("x16") = CTL->gate;
+	__asm__ volatile("blr x16"
+			 : "+r"(x0), "+r"(x16)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "x30", "memory");
+	return x0;
+}
+
+ALWAYS void barrier(void) { __asm__ volatile("" ::: "memory"); }
+/* fence orders a store before a later load (the "asleep?" checks). */
+ALWAYS void fence(void) { __asm__ volatile("dmb ish" ::: "memory"); }
+ALWAYS void pause_(void) { __asm__ volatile("yield" ::: "memory"); }
+/* Built with -mno-outline-atomics: an exclusive pair, no libgcc helper. */
+ALWAYS void area_inc32(u64 off) { __atomic_fetch_add((volatile u32 *)(BASE + off), 1, __ATOMIC_SEQ_CST); }
+ALWAYS void area_dec32(u64 off) { __atomic_fetch_sub((volatile u32 *)(BASE + off), 1, __ATOMIC_SEQ_CST); }
+
+/* The generic table (asm-generic/unistd.h). What it lacks (dup2, time,
+ * epoll_wait) is NR_NONE: glibc makes those calls from others there. */
+#define NR_NONE 0xfff0
+#define NR_read 63
+#define NR_write 64
+#define NR_close 57
+#define NR_fstat 80
+#define NR_lseek 62
+#define NR_ioctl 29
+#define NR_pread64 67
+#define NR_pwrite64 68
+#define NR_readv 65
+#define NR_writev 66
+#define NR_sched_yield 124
+#define NR_dup 23
+#define NR_dup2 NR_NONE
+#define NR_getpid 172
+#define NR_sendfile 71
+#define NR_sendto 206
+#define NR_recvfrom 207
+#define NR_uname 160
+#define NR_fcntl 25
+#define NR_getcwd 17
+#define NR_gettimeofday 169
+#define NR_getuid 174
+#define NR_getgid 176
+#define NR_geteuid 175
+#define NR_getegid 177
+#define NR_getppid 173
+#define NR_fstatfs 44
+#define NR_gettid 178
+#define NR_time NR_NONE
+#define NR_futex 98
+#define NR_clock_gettime 113
+#define NR_exit_group 94
+#define NR_epoll_wait NR_NONE
+#define NR_openat 56
+#define NR_epoll_pwait 22
+#define NR_eventfd2 19
+#define NR_dup3 24
+#define NR_getrandom 278
+#define SIZEOF_STAT 128
+#define STAT_MODE 16
+#define STAT_RDEV 32
+#define EPOLL_EVENT 16 /* sizeof struct epoll_event: data aligned */
+#define EPOLL_DATA 8
+#define O_DIRECTORY_ 0x4000
+#endif
+
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 
@@ -83,24 +251,16 @@ struct timespec_ {
 
 static void futex_wait(u64 off, u32 val) {
 	struct timespec_ ts = {0, 100 * 1000 * 1000};
-	gate6(SYS_futex, (long)(CTL->rb_addr + off), FUTEX_WAIT, val, (long)&ts, 0, 0);
+	gate6(NR_futex, (long)(CTL->rb_addr + off), FUTEX_WAIT, val, (long)&ts, 0, 0);
 }
 
 static void futex_wake(u64 off) {
-	gate6(SYS_futex, (long)(CTL->rb_addr + off), FUTEX_WAKE, 0x7fffffff, 0, 0, 0);
+	gate6(NR_futex, (long)(CTL->rb_addr + off), FUTEX_WAKE, 0x7fffffff, 0, 0, 0);
 }
 
 #define OFF_LEADER_FUTEX __builtin_offsetof(struct dmvx_rb_header, leader_futex)
 #define OFF_FOLLOWER_FUTEX __builtin_offsetof(struct dmvx_rb_header, follower_futex)
 #define OFF_FOLLOWERS_SLEEPING __builtin_offsetof(struct dmvx_rb_header, followers_sleeping)
-
-ALWAYS void barrier(void) { __asm__ volatile("" ::: "memory"); }
-/* fence orders a store before a later load (the "asleep?" checks): a
- * locked no-op on the stack does it, cheaper than mfence. */
-ALWAYS void fence(void) { __asm__ volatile("lock addl $0, (%%rsp)" ::: "memory", "cc"); }
-ALWAYS void pause_(void) { __asm__ volatile("pause" ::: "memory"); }
-ALWAYS void gs_inc32(u64 off) { __asm__ volatile("lock incl %%gs:(%0)" ::"r"(off) : "memory"); }
-ALWAYS void gs_dec32(u64 off) { __asm__ volatile("lock decl %%gs:(%0)" ::"r"(off) : "memory"); }
 
 /* ---- digests ---- */
 
@@ -183,40 +343,40 @@ struct spec {
 #define A(...) {__VA_ARGS__}
 
 static const struct spec specs[] = {
-	/* nr   exec       rw        out      outarg cap size  kinds                                  lens */
-	{0,   X_BYFD,    RW_READ,  O_RET,   1, 2, 0,   A(K_VAL, K_OUT, K_VAL),                 A(0, 2)},        /* read */
-	{1,   X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IN, K_VAL),                  A(0, 2)},        /* write */
-	{5,   X_BYFD_OWN, RW_READ, O_FIXED, 1, 0, 144, A(K_VAL, K_PTR),                        A(0)},           /* fstat */
-	{8,   X_BYFD,    RW_READ,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL, K_VAL),                 A(0)},           /* lseek */
-	{17,  X_BYFD,    RW_READ,  O_RET,   1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL),          A(0, 2)},        /* pread64 */
-	{18,  X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IN, K_VAL, K_VAL),           A(0, 2)},        /* pwrite64 */
-	{19,  X_LOCALFD, RW_READ,  O_IOV,   1, 2, 0,   A(K_VAL, K_IOVOUT, K_VAL),              A(0, 2)},        /* readv */
-	{20,  X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IOVIN, K_VAL),               A(0, 2)},        /* writev */
-	{232, X_LEADER,  RW_READ,  O_EPOLL, 1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL),          A(0)},           /* epoll_wait */
-	{281, X_LEADER,  RW_READ,  O_EPOLL, 1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL, K_NULL, K_VAL), A(0)},   /* epoll_pwait */
-	{257, X_OPEN,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_STR, K_VAL),                 A(0)},           /* openat, read-only */
-	{3,   X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL),                               A(0)},           /* close */
-	{32,  X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL),                               A(0)},           /* dup */
-	{33,  X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL),                        A(0)},           /* dup2 */
-	{72,  X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL, K_VAL),                 A(0)},           /* fcntl */
-	{292, X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL, K_VAL),                 A(0)},           /* dup3 */
-	{24,  X_UNSYNCED, RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* sched_yield */
-	{39,  X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getpid */
-	{40,  X_LEADER,  RW_WRITE, O_FIXED, 2, 0, 8,   A(K_VAL, K_VAL, K_IN8, K_VAL),          A(0)},           /* sendfile */
-	{44,  X_LEADER,  RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IN, K_VAL, K_VAL, K_NULL, K_VAL), A(0, 2)},   /* sendto */
-	{45,  X_LEADER,  RW_READ,  O_RET,   1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL, K_NULL, K_NULL), A(0, 2)}, /* recvfrom */
-	{63,  X_LOCAL,   RW_NONE,  O_FIXED, 0, 0, 390, A(K_PTR),                               A(0)},           /* uname */
-	{79,  X_LOCAL,   RW_NONE,  O_RET,   0, 1, 0,   A(K_OUT, K_VAL),                        A(1)},           /* getcwd */
-	{96,  X_LEADER,  RW_NONE,  O_FIXED, 0, 0, 16,  A(K_PTR, K_NULL),                       A(0)},           /* gettimeofday */
-	{102, X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getuid */
-	{104, X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getgid */
-	{107, X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* geteuid */
-	{108, X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getegid */
-	{110, X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getppid */
-	{186, X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* gettid */
-	{201, X_LEADER,  RW_NONE,  O_FIXED, 0, 0, 8,   A(K_PTR),                               A(0)},           /* time */
-	{228, X_LEADER,  RW_NONE,  O_FIXED, 1, 0, 16,  A(K_VAL, K_PTR),                        A(0)},           /* clock_gettime */
-	{318, X_LEADER,  RW_NONE,  O_RET,   0, 1, 0,   A(K_OUT, K_VAL, K_VAL),                 A(1)},           /* getrandom */
+	/* nr                exec       rw        out      outarg cap size  kinds                                  lens */
+	{NR_read,           X_BYFD,    RW_READ,  O_RET,   1, 2, 0,   A(K_VAL, K_OUT, K_VAL),                 A(0, 2)},        /* read */
+	{NR_write,          X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IN, K_VAL),                  A(0, 2)},        /* write */
+	{NR_fstat,          X_BYFD_OWN, RW_READ, O_FIXED, 1, 0, SIZEOF_STAT, A(K_VAL, K_PTR),                        A(0)},           /* fstat */
+	{NR_lseek,          X_BYFD,    RW_READ,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL, K_VAL),                 A(0)},           /* lseek */
+	{NR_pread64,        X_BYFD,    RW_READ,  O_RET,   1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL),          A(0, 2)},        /* pread64 */
+	{NR_pwrite64,       X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IN, K_VAL, K_VAL),           A(0, 2)},        /* pwrite64 */
+	{NR_readv,          X_LOCALFD, RW_READ,  O_IOV,   1, 2, 0,   A(K_VAL, K_IOVOUT, K_VAL),              A(0, 2)},        /* readv */
+	{NR_writev,         X_BYFD,    RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IOVIN, K_VAL),               A(0, 2)},        /* writev */
+	{NR_epoll_wait,     X_LEADER,  RW_READ,  O_EPOLL, 1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL),          A(0)},           /* epoll_wait */
+	{NR_epoll_pwait,    X_LEADER,  RW_READ,  O_EPOLL, 1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL, K_NULL, K_VAL), A(0)},   /* epoll_pwait */
+	{NR_openat,         X_OPEN,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_STR, K_VAL),                 A(0)},           /* openat, read-only */
+	{NR_close,          X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL),                               A(0)},           /* close */
+	{NR_dup,            X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL),                               A(0)},           /* dup */
+	{NR_dup2,           X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL),                        A(0)},           /* dup2 */
+	{NR_fcntl,          X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL, K_VAL),                 A(0)},           /* fcntl */
+	{NR_dup3,           X_FDOP,    RW_NONE,  O_NONE,  0, 0, 0,   A(K_VAL, K_VAL, K_VAL),                 A(0)},           /* dup3 */
+	{NR_sched_yield,    X_UNSYNCED, RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* sched_yield */
+	{NR_getpid,         X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getpid */
+	{NR_sendfile,       X_LEADER,  RW_WRITE, O_FIXED, 2, 0, 8,   A(K_VAL, K_VAL, K_IN8, K_VAL),          A(0)},           /* sendfile */
+	{NR_sendto,         X_LEADER,  RW_WRITE, O_NONE,  0, 0, 0,   A(K_VAL, K_IN, K_VAL, K_VAL, K_NULL, K_VAL), A(0, 2)},   /* sendto */
+	{NR_recvfrom,       X_LEADER,  RW_READ,  O_RET,   1, 2, 0,   A(K_VAL, K_OUT, K_VAL, K_VAL, K_NULL, K_NULL), A(0, 2)}, /* recvfrom */
+	{NR_uname,          X_LOCAL,   RW_NONE,  O_FIXED, 0, 0, 390, A(K_PTR),                               A(0)},           /* uname */
+	{NR_getcwd,         X_LOCAL,   RW_NONE,  O_RET,   0, 1, 0,   A(K_OUT, K_VAL),                        A(1)},           /* getcwd */
+	{NR_gettimeofday,   X_LEADER,  RW_NONE,  O_FIXED, 0, 0, 16,  A(K_PTR, K_NULL),                       A(0)},           /* gettimeofday */
+	{NR_getuid,         X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getuid */
+	{NR_getgid,         X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getgid */
+	{NR_geteuid,        X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* geteuid */
+	{NR_getegid,        X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getegid */
+	{NR_getppid,        X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* getppid */
+	{NR_gettid,         X_LEADER,  RW_NONE,  O_NONE,  0, 0, 0,   A(0),                                   A(0)},           /* gettid */
+	{NR_time,           X_LEADER,  RW_NONE,  O_FIXED, 0, 0, 8,   A(K_PTR),                               A(0)},           /* time */
+	{NR_clock_gettime,  X_LEADER,  RW_NONE,  O_FIXED, 1, 0, 16,  A(K_VAL, K_PTR),                        A(0)},           /* clock_gettime */
+	{NR_getrandom,      X_LEADER,  RW_NONE,  O_RET,   0, 1, 0,   A(K_OUT, K_VAL, K_VAL),                 A(1)},           /* getrandom */
 };
 
 #define NSPECS (sizeof specs / sizeof specs[0])
@@ -226,14 +386,22 @@ static const struct spec specs[] = {
  * struct winsize 8. */
 #define TCGETS_ 0x5401
 #define TIOCGWINSZ_ 0x5413
-static const struct spec ioctl_tcgets = {16, X_BYFD, RW_READ, O_FIXED, 2, 0, 36, A(K_VAL, K_VAL, K_PTR), A(0)};
-static const struct spec ioctl_winsz = {16, X_BYFD, RW_READ, O_FIXED, 2, 0, 8, A(K_VAL, K_VAL, K_PTR), A(0)};
+static const struct spec ioctl_tcgets = {NR_ioctl, X_BYFD, RW_READ, O_FIXED, 2, 0, 36, A(K_VAL, K_VAL, K_PTR), A(0)};
+static const struct spec ioctl_winsz = {NR_ioctl, X_BYFD, RW_READ, O_FIXED, 2, 0, 8, A(K_VAL, K_VAL, K_PTR), A(0)};
 
 /* dmvx_ipmon_calls lists the calls IP-MON implements, for CP-MON, which
  * reads it from this object's symbol table and lets the filter allow from
  * the gate only calls that are both in the active policy and in this list. */
+#if defined(__x86_64__)
 EXPORT const u16 dmvx_ipmon_calls[] = {0, 1, 3, 5, 8, 16, 17, 18, 19, 20, 24, 32, 33, 39, 40, 44, 45, 63, 72, 79, 96, 257, 292,
 				       102, 104, 107, 108, 110, 186, 201, 228, 232, 281, 318, 0xffff};
+#else
+EXPORT const u16 dmvx_ipmon_calls[] = {NR_read, NR_write, NR_close, NR_fstat, NR_lseek, NR_ioctl, NR_pread64, NR_pwrite64,
+				       NR_readv, NR_writev, NR_sched_yield, NR_dup, NR_getpid, NR_sendfile, NR_sendto,
+				       NR_recvfrom, NR_uname, NR_fcntl, NR_getcwd, NR_gettimeofday, NR_openat, NR_dup3,
+				       NR_getuid, NR_getgid, NR_geteuid, NR_getegid, NR_getppid, NR_gettid,
+				       NR_clock_gettime, NR_epoll_pwait, NR_getrandom, 0xffff};
+#endif
 
 /* spec_of maps a call number to its row + 1 (0: none); filled once by the
  * constructor. It holds row numbers only. */
@@ -243,9 +411,9 @@ static u8 spec_of[DMVX_MAX_NR];
  * sub-commands of multiplexed calls IP-MON implements: the filter lets
  * only those through from the gate. */
 EXPORT const u32 dmvx_ipmon_subs[] = {
-	72, 0 /* F_DUPFD */, 72, 1 /* F_GETFD */, 72, 2 /* F_SETFD */, 72, 3 /* F_GETFL */,
-	72, 4 /* F_SETFL */, 72, 1030 /* F_DUPFD_CLOEXEC */,
-	16, TCGETS_, 16, TIOCGWINSZ_, 0xffffffff, 0xffffffff,
+	NR_fcntl, 0 /* F_DUPFD */, NR_fcntl, 1 /* F_GETFD */, NR_fcntl, 2 /* F_SETFD */, NR_fcntl, 3 /* F_GETFL */,
+	NR_fcntl, 4 /* F_SETFL */, NR_fcntl, 1030 /* F_DUPFD_CLOEXEC */,
+	NR_ioctl, TCGETS_, NR_ioctl, TIOCGWINSZ_, 0xffffffff, 0xffffffff,
 };
 
 static const struct spec *lookup(u64 nr) {
@@ -258,7 +426,7 @@ static const struct spec *lookup(u64 nr) {
 
 /* ---- the replication buffer ---- */
 
-#define REC(pos) ((volatile struct dmvx_rb_record __seg_gs *)(CTL->rb_rel + DMVX_RB_HEADER_SIZE + (pos)))
+#define REC(pos) ((volatile struct dmvx_rb_record SEG *)(BASE + CTL->rb_rel + DMVX_RB_HEADER_SIZE + (pos)))
 
 static u64 min_tail(u32 nf) {
 	u64 t = RB->tail[0];
@@ -275,22 +443,22 @@ static void tampered(u64 nr, long *a);
 /* copy_in and copy_out move bytes between the buffer (%gs space) and the
  * program's memory, a word at a time where they can. */
 static void copy_in(u64 off, const u8 *src, u64 n) {
-	volatile u8 __seg_gs *dst = (volatile u8 __seg_gs *)off;
+	volatile u8 SEG *dst = (volatile u8 SEG *)(BASE + off);
 	u64 i = 0;
 	for (; i + 8 <= n; i += 8) {
 		u64 w;
 		__builtin_memcpy(&w, src + i, 8);
-		*(volatile u64 __seg_gs *)(dst + i) = w;
+		*(volatile u64 SEG *)(dst + i) = w;
 	}
 	for (; i < n; i++)
 		dst[i] = src[i];
 }
 
 static void copy_out(u8 *dst, u64 off, u64 n) {
-	const volatile u8 __seg_gs *src = (const volatile u8 __seg_gs *)off;
+	const volatile u8 SEG *src = (const volatile u8 SEG *)(BASE + off);
 	u64 i = 0;
 	for (; i + 8 <= n; i += 8) {
-		u64 w = *(const volatile u64 __seg_gs *)(src + i);
+		u64 w = *(const volatile u64 SEG *)(src + i);
 		__builtin_memcpy(dst + i, &w, 8);
 	}
 	for (; i < n; i++)
@@ -361,7 +529,7 @@ static void rb_append(u64 nr, u64 digest, long ret, const u8 *out, u64 len, int 
 		pos = 0;
 	}
 	u64 seq = RB->seq + 1;
-	volatile struct dmvx_rb_record __seg_gs *r = REC(pos);
+	volatile struct dmvx_rb_record SEG *r = REC(pos);
 	r->size = (u32)need;
 	r->kind = DMVX_RB_CALL;
 	r->seq = seq;
@@ -391,7 +559,7 @@ static void rb_append(u64 nr, u64 digest, long ret, const u8 *out, u64 len, int 
 	 * does not, and CP-MON wakes it when the leader stops at a CP-MON
 	 * call. */
 	if (RB->followers_sleeping && head + pad + need >= RB->wake_head) {
-		gs_inc32(CTL->rb_rel + OFF_FOLLOWER_FUTEX);
+		area_inc32(CTL->rb_rel + OFF_FOLLOWER_FUTEX);
 		futex_wake(OFF_FOLLOWER_FUTEX);
 	}
 }
@@ -418,7 +586,7 @@ static void wait_local(u64 nr) {
 	RB->head = head;
 	fence();
 	if (RB->followers_sleeping) {
-		gs_inc32(CTL->rb_rel + OFF_FOLLOWER_FUTEX);
+		area_inc32(CTL->rb_rel + OFF_FOLLOWER_FUTEX);
 		futex_wake(OFF_FOLLOWER_FUTEX);
 	}
 	RB->leader_waits++;
@@ -480,13 +648,13 @@ static i64 rb_next(u64 nr, long *a) {
 		gap = 16;
 		u32 v = RB->follower_futex;
 		RB->wake_head = tail + WAKE_BATCH;
-		gs_inc32(CTL->rb_rel + OFF_FOLLOWERS_SLEEPING);
+		area_inc32(CTL->rb_rel + OFF_FOLLOWERS_SLEEPING);
 		fence();
 		if (RB->head == tail && !RB->closed) {
 			RB->follower_waits++;
 			futex_wait(OFF_FOLLOWER_FUTEX, v);
 		}
-		gs_dec32(CTL->rb_rel + OFF_FOLLOWERS_SLEEPING);
+		area_dec32(CTL->rb_rel + OFF_FOLLOWERS_SLEEPING);
 	}
 }
 
@@ -499,7 +667,7 @@ static void rb_consume(u64 size) {
 	RB->tail[f] = tail;
 	fence();
 	if (RB->leader_sleeping && tail >= RB->wake_at) {
-		gs_inc32(CTL->rb_rel + OFF_LEADER_FUTEX);
+		area_inc32(CTL->rb_rel + OFF_LEADER_FUTEX);
 		futex_wake(OFF_LEADER_FUTEX);
 	}
 }
@@ -514,7 +682,7 @@ static void diverge(long reason, u64 nr, long *a, u64 seq) {
 	raw6(DMVX_NR_DIVERGE, reason, (long)nr, (long)args, (long)seq, 0, 0);
 	/* CP-MON kills every variant; never go on with an unchecked call. */
 	for (;;)
-		raw6(231 /* exit_group */, 86, 0, 0, 0, 0, 0);
+		raw6(NR_exit_group, 86, 0, 0, 0, 0, 0);
 }
 
 static void tampered(u64 nr, long *a) { diverge(DMVX_DIV_TAMPERED, nr, a, 0); }
@@ -587,7 +755,7 @@ static const u8 *output(const struct spec *s, long *a, long ret, u64 *len) {
 		*len = (u64)ret;
 		break;
 	case O_EPOLL:
-		*len = (u64)ret * 12; /* struct epoll_event, packed on amd64 */
+		*len = (u64)ret * EPOLL_EVENT;
 		break;
 	case O_FIXED:
 		*len = s->size;
@@ -619,20 +787,20 @@ static u64 out_digest(const struct spec *s, long *a, long ret) {
  * the same descriptor, as CP-MON's map says; data it has no entry for
  * stays as it is (as CP-MON does). */
 static void epoll_map(u8 *ev, long n, u32 epfd) {
-	const volatile struct dmvx_epoll_entry __seg_gs *tab =
-		(const volatile struct dmvx_epoll_entry __seg_gs *)CTL->epoll_rel;
+	const volatile struct dmvx_epoll_entry SEG *tab =
+		(const volatile struct dmvx_epoll_entry SEG *)(BASE + CTL->epoll_rel);
 	for (long i = 0; i < n; i++) {
 		u64 key;
-		__builtin_memcpy(&key, ev + 12 * i + 4, 8);
+		__builtin_memcpy(&key, ev + EPOLL_EVENT * i + EPOLL_DATA, 8);
 		u64 h = dmvx_epoll_hash(epfd, key) % DMVX_EPOLL_SLOTS;
 		for (u64 probe = 0; probe < DMVX_EPOLL_SLOTS; probe++) {
-			const volatile struct dmvx_epoll_entry __seg_gs *e = &tab[(h + probe) % DMVX_EPOLL_SLOTS];
+			const volatile struct dmvx_epoll_entry SEG *e = &tab[(h + probe) % DMVX_EPOLL_SLOTS];
 			u32 st = e->state;
 			if (st == 0)
 				break;
 			if (st == DMVX_EPOLL_USED && e->epfd == epfd && e->key == key) {
 				u64 val = e->val;
-				__builtin_memcpy(ev + 12 * i + 4, &val, 8);
+				__builtin_memcpy(ev + EPOLL_EVENT * i + EPOLL_DATA, &val, 8);
 				break;
 			}
 		}
@@ -700,7 +868,7 @@ static int take(u64 nr, long *a, struct rec *out) {
 	i64 pos = rb_next(nr, a);
 	if (pos < 0)
 		return 0;
-	volatile struct dmvx_rb_record __seg_gs *r = REC(pos);
+	volatile struct dmvx_rb_record SEG *r = REC(pos);
 	u32 kind = r->kind, rnr = r->nr;
 	out->pos = (u64)pos;
 	out->size = r->size;
@@ -742,7 +910,7 @@ static long follower(const struct spec *s, u64 nr, long *a, int local, int own) 
 			ret = mine;
 			goto checked;
 		}
-		u64 want = *(const volatile u64 __seg_gs *)DATA_OFF((u64)pos + DMVX_RB_RECORD_SIZE);
+		u64 want = *(const volatile u64 SEG *)(BASE + DATA_OFF((u64)pos + DMVX_RB_RECORD_SIZE));
 		if (mine != ret || out_digest(s, a, mine) != want)
 			diverge(DMVX_DIV_RESULT, nr, a, seq);
 	} else {
@@ -759,7 +927,7 @@ static long follower(const struct spec *s, u64 nr, long *a, int local, int own) 
 		if (s->out == O_EPOLL) {
 			if (ret > 0 && (u64)ret > (u64)a[2])
 				tampered(nr, a);
-			want = ret > 0 && a[s->outarg] ? (u64)ret * 12 : 0;
+			want = ret > 0 && a[s->outarg] ? (u64)ret * EPOLL_EVENT : 0;
 		}
 		if (olen != want)
 			tampered(nr, a);
@@ -787,12 +955,12 @@ checked:
 static long fdop_new(u64 nr, long *a, long ret, long *from) {
 	*from = a[0];
 	switch (nr) {
-	case 32: /* dup */
+	case NR_dup:
 		return ret;
-	case 33: /* dup2 */
-	case 292: /* dup3 */
+	case NR_dup2:
+	case NR_dup3:
 		return a[0] == a[1] ? -1 : a[1];
-	case 72: /* fcntl */
+	case NR_fcntl:
 		return a[1] == F_DUPFD_ || a[1] == F_DUPFD_CLOEXEC_ ? ret : -1;
 	}
 	return -1;
@@ -810,7 +978,7 @@ static void fdmap_set(long fd, u64 cls) {
 static void fdop_map(u64 nr, long *a, long ret) {
 	if (ret < 0)
 		return;
-	if (nr == 3) {
+	if (nr == NR_close) {
 		fdmap_set(a[0], DMVX_FD_UNKNOWN);
 		return;
 	}
@@ -830,12 +998,12 @@ static int fdop_ok(u64 nr, long *a) {
 	if (cls == DMVX_FD_UNKNOWN || cls == DMVX_FD_CPMON)
 		return 0;
 	switch (nr) {
-	case 33:
-	case 292:
+	case NR_dup2:
+	case NR_dup3:
 		if ((u64)a[1] >= DMVX_MAX_FD || FDMAP[(u64)a[1]] == DMVX_FD_CPMON)
 			return 0;
 		break;
-	case 72:
+	case NR_fcntl:
 		switch (a[1]) {
 		case F_GETFD_:
 		case F_SETFD_:
@@ -851,7 +1019,7 @@ static int fdop_ok(u64 nr, long *a) {
 			return 0;
 		}
 		break;
-	case 32:
+	case NR_dup:
 		break;
 	}
 	return 1;
@@ -886,9 +1054,6 @@ static long fdop(const struct spec *s, u64 nr, long *a) {
 
 /* ---- openat ---- */
 
-#define SYS_fstat_ 5
-#define SYS_fstatfs_ 138
-#define SYS_eventfd2_ 290
 #define O_ACCMODE_ 0x3
 #define O_CREAT_ 0x40
 #define O_EXCL_ 0x80
@@ -902,7 +1067,7 @@ static long fdop(const struct spec *s, u64 nr, long *a) {
 /* on_procfs: fd is a file of procfs. */
 static int on_procfs(long fd) {
 	u64 fs[15] = {0};
-	return gate6(SYS_fstatfs_, fd, (long)fs, 0, 0, 0, 0) == 0 && fs[0] == 0x9fa0;
+	return gate6(NR_fstatfs, fd, (long)fs, 0, 0, 0, 0) == 0 && fs[0] == 0x9fa0;
 }
 
 /* classify says what the leader just opened, as CP-MON's openIsLocal does.
@@ -913,16 +1078,16 @@ static int on_procfs(long fd) {
  * the rest (pipes, other devices) is the leader's. */
 static u64 classify(long fd, int wr) {
 	u64 fs[15] = {0};
-	if (!wr && gate6(SYS_fstatfs_, fd, (long)fs, 0, 0, 0, 0) == 0 &&
+	if (!wr && gate6(NR_fstatfs, fd, (long)fs, 0, 0, 0, 0) == 0 &&
 	    (fs[0] == 0x9fa0 /* proc */ || fs[0] == 0x62656572 /* sysfs */))
 		return DMVX_FD_OWN;
-	u8 st[144];
-	if (gate6(SYS_fstat_, fd, (long)st, 0, 0, 0, 0) != 0)
+	u8 st[SIZEOF_STAT];
+	if (gate6(NR_fstat, fd, (long)st, 0, 0, 0, 0) != 0)
 		return DMVX_FD_LEADER;
 	u32 mode;
 	u64 rdev;
-	__builtin_memcpy(&mode, st + 24, 4);
-	__builtin_memcpy(&rdev, st + 40, 8);
+	__builtin_memcpy(&mode, st + STAT_MODE, 4);
+	__builtin_memcpy(&rdev, st + STAT_RDEV, 8);
 	switch (mode & 0170000) {
 	case 0100000: /* regular */
 	case 0040000: /* directory */
@@ -950,14 +1115,14 @@ static long open_leader(const struct spec *s, u64 nr, long *a, long gflags, int 
 		/* A file of /proc opened for writing (a process's mem, which
 		 * writes past page protections): CP-MON's to allow or refuse
 		 * (docs/security.md). Undo, and open through CP-MON. */
-		gate6(3, fd, 0, 0, 0, 0, 0);
+		gate6(NR_close, fd, 0, 0, 0, 0, 0);
 		return forward(nr, a);
 	}
 	if (fd >= 0) {
 		if ((u64)fd >= DMVX_MAX_FD) {
 			/* Past the map, where CP-MON would never learn of it:
 			 * undo, and open through CP-MON. */
-			gate6(3, fd, 0, 0, 0, 0, 0);
+			gate6(NR_close, fd, 0, 0, 0, 0, 0);
 			return forward(nr, a);
 		}
 		cls = classify(fd, wr);
@@ -974,7 +1139,7 @@ static long open_follower(const struct spec *s, u64 nr, long *a, long gflags, in
 	long ret = rc.ret;
 	if (rc.olen != 8)
 		tampered(nr, a);
-	u64 cls = *(const volatile u64 __seg_gs *)DATA_OFF(rc.pos + DMVX_RB_RECORD_SIZE);
+	u64 cls = *(const volatile u64 SEG *)(BASE + DATA_OFF(rc.pos + DMVX_RB_RECORD_SIZE));
 	if (digest(s, nr, a, ret, (u64[6]){0}) != rc.digest)
 		diverge(DMVX_DIV_ARGS, nr, a, rc.seq);
 	if (ret >= 0) {
@@ -988,7 +1153,7 @@ static long open_follower(const struct spec *s, u64 nr, long *a, long gflags, in
 		if (cls == DMVX_FD_LEADER || cls == DMVX_FD_FILE)
 			/* A placeholder nobody uses, as CP-MON makes: every call
 			 * on this number is the leader's to execute. */
-			mine = gate6(SYS_eventfd2_, 0, a[2] & O_CLOEXEC_, 0, 0, 0, 0);
+			mine = gate6(NR_eventfd2, 0, a[2] & O_CLOEXEC_, 0, 0, 0, 0);
 		else
 			mine = gate6((long)nr, a[0], a[1], gflags, a[3], a[4], a[5]);
 		if (mine != ret)
@@ -1019,11 +1184,11 @@ static long open_call(const struct spec *s, u64 nr, long *a) {
 
 /* dmvx_call is every wrapper's way in: the raw kernel convention (-errno). */
 static long dmvx_call(u64 nr, long *a) {
-	if (!registered || !CTL->active || CTL->sync_req || nr >= DMVX_MAX_NR ||
+	if (!registered || !HAVE_BASE || !CTL->active || CTL->sync_req || nr >= DMVX_MAX_NR ||
 	    !(CTL->allowed[nr / 8] & (1 << (nr % 8))))
 		return forward(nr, a);
 	const struct spec *s = lookup(nr);
-	if (nr == 16) { /* ioctl: by request */
+	if (nr == NR_ioctl) { /* by request */
 		u32 req = (u32)a[1];
 		s = req == TCGETS_ ? &ioctl_tcgets : req == TIOCGWINSZ_ ? &ioctl_winsz : 0;
 	}
@@ -1035,7 +1200,7 @@ static long dmvx_call(u64 nr, long *a) {
 	if (s->exec == X_OPEN)
 		return open_call(s, nr, a);
 	if (s->exec == X_FDOP) {
-		if (nr == 72 && (a[1] == F_GETFD_ || a[1] == F_GETFL_))
+		if (nr == NR_fcntl && (a[1] == F_GETFD_ || a[1] == F_GETFL_))
 			a[2] = 0; /* no third argument: what the register holds differs */
 		return fdop_ok(nr, a) ? fdop(s, nr, a) : forward(nr, a);
 	}
@@ -1068,7 +1233,7 @@ static long dmvx_call(u64 nr, long *a) {
 		}
 		if (s->exec == X_LOCALFD && !local)
 			return forward(nr, a);
-		if (nr == 40 /* sendfile */) {
+		if (nr == NR_sendfile) {
 			u64 in = (u64)a[1];
 			if (in >= DMVX_MAX_FD || FDMAP[in] == DMVX_FD_UNKNOWN || FDMAP[in] == DMVX_FD_CPMON)
 				return forward(nr, a);
@@ -1102,23 +1267,23 @@ static long call6(u64 nr, long a0, long a1, long a2, long a3, long a4, long a5) 
 
 #define ALIAS(name, target) EXPORT __typeof__(target) name __attribute__((alias(#target)))
 
-EXPORT ssize_t read(int fd, void *buf, size_t n) { return call6(0, fd, (long)buf, (long)n, 0, 0, 0); }
+EXPORT ssize_t read(int fd, void *buf, size_t n) { return call6(NR_read, fd, (long)buf, (long)n, 0, 0, 0); }
 ALIAS(__read, read);
 EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen) {
 	(void)buflen;
 	return read(fd, buf, n);
 }
-EXPORT ssize_t write(int fd, const void *buf, size_t n) { return call6(1, fd, (long)buf, (long)n, 0, 0, 0); }
+EXPORT ssize_t write(int fd, const void *buf, size_t n) { return call6(NR_write, fd, (long)buf, (long)n, 0, 0, 0); }
 ALIAS(__write, write);
-EXPORT int close(int fd) { return (int)call6(3, fd, 0, 0, 0, 0, 0); }
+EXPORT int close(int fd) { return (int)call6(NR_close, fd, 0, 0, 0, 0, 0); }
 ALIAS(__close, close);
 /* open and openat are variadic: the mode is there only with O_CREAT or
  * O_TMPFILE. Otherwise pass 0, as glibc does: the register holds whatever
  * it held, which differs between variants. */
 EXPORT int openat(int dirfd, const char *path, int flags, int mode) {
-	if (!(flags & 0x40) && (flags & 0x410000) != 0x410000)
+	if (!(flags & O_CREAT_) && (flags & (O_TMPFILE_ | O_DIRECTORY_)) != (O_TMPFILE_ | O_DIRECTORY_))
 		mode = 0;
-	return (int)call6(257, dirfd, (long)path, flags, mode, 0, 0);
+	return (int)call6(NR_openat, dirfd, (long)path, flags, mode, 0, 0);
 }
 ALIAS(openat64, openat);
 ALIAS(__openat, openat);
@@ -1133,32 +1298,42 @@ ALIAS(__openat64_2, __openat_2);
 
 /* ioctl is variadic; its third argument is passed in the same register
  * whatever its type. */
-EXPORT int ioctl(int fd, unsigned long req, long arg) { return (int)call6(16, fd, (long)req, arg, 0, 0, 0); }
+EXPORT int ioctl(int fd, unsigned long req, long arg) { return (int)call6(NR_ioctl, fd, (long)req, arg, 0, 0, 0); }
 ALIAS(__ioctl, ioctl);
 
 /* isatty is glibc's TCGETS request, made inside glibc where IP-MON's ioctl
  * does not see it: define it here too (python asks at every open()). */
 EXPORT int isatty(int fd) {
 	unsigned char termios[64];
-	return call6(16, fd, TCGETS_, (long)termios, 0, 0, 0) == 0;
+	return call6(NR_ioctl, fd, TCGETS_, (long)termios, 0, 0, 0) == 0;
 }
 ALIAS(__isatty, isatty);
 
-EXPORT int dup(int fd) { return (int)call6(32, fd, 0, 0, 0, 0, 0); }
-EXPORT int dup2(int fd, int to) { return (int)call6(33, fd, to, 0, 0, 0, 0); }
+EXPORT int dup(int fd) { return (int)call6(NR_dup, fd, 0, 0, 0, 0, 0); }
+#if defined(__x86_64__)
+EXPORT int dup2(int fd, int to) { return (int)call6(NR_dup2, fd, to, 0, 0, 0, 0); }
+#else
+/* No dup2 in the generic table: glibc's, which checks fd when it equals
+ * to (dup3 refuses that case), and dup3 otherwise. */
+EXPORT int dup2(int fd, int to) {
+	if (fd == to)
+		return call6(NR_fcntl, fd, F_GETFL_, 0, 0, 0, 0) < 0 ? -1 : to;
+	return (int)call6(NR_dup3, fd, to, 0, 0, 0, 0);
+}
+#endif
 ALIAS(__dup2, dup2);
-EXPORT int dup3(int fd, int to, int flags) { return (int)call6(292, fd, to, flags, 0, 0, 0); }
+EXPORT int dup3(int fd, int to, int flags) { return (int)call6(NR_dup3, fd, to, flags, 0, 0, 0); }
 /* fcntl is variadic; its third argument is an int or a pointer, passed in
  * the same register either way. */
-EXPORT int fcntl(int fd, int cmd, long arg) { return (int)call6(72, fd, cmd, arg, 0, 0, 0); }
+EXPORT int fcntl(int fd, int cmd, long arg) { return (int)call6(NR_fcntl, fd, cmd, arg, 0, 0, 0); }
 ALIAS(fcntl64, fcntl);
 ALIAS(__fcntl, fcntl);
-EXPORT int fstat(int fd, void *st) { return (int)call6(5, fd, (long)st, 0, 0, 0, 0); }
+EXPORT int fstat(int fd, void *st) { return (int)call6(NR_fstat, fd, (long)st, 0, 0, 0, 0); }
 ALIAS(fstat64, fstat);
-EXPORT long lseek(int fd, long off, int whence) { return call6(8, fd, off, whence, 0, 0, 0); }
+EXPORT long lseek(int fd, long off, int whence) { return call6(NR_lseek, fd, off, whence, 0, 0, 0); }
 ALIAS(lseek64, lseek);
 ALIAS(__lseek, lseek);
-EXPORT ssize_t pread64(int fd, void *buf, size_t n, long off) { return call6(17, fd, (long)buf, (long)n, off, 0, 0); }
+EXPORT ssize_t pread64(int fd, void *buf, size_t n, long off) { return call6(NR_pread64, fd, (long)buf, (long)n, off, 0, 0); }
 ALIAS(pread, pread64);
 ALIAS(__pread64, pread64);
 EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, long off, size_t buflen) {
@@ -1166,36 +1341,43 @@ EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, long off, size_t bufle
 	return pread64(fd, buf, n, off);
 }
 ALIAS(__pread_chk, __pread64_chk);
-EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, long off) { return call6(18, fd, (long)buf, (long)n, off, 0, 0); }
+EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, long off) { return call6(NR_pwrite64, fd, (long)buf, (long)n, off, 0, 0); }
 ALIAS(pwrite, pwrite64);
 ALIAS(__pwrite64, pwrite64);
-EXPORT ssize_t readv(int fd, const void *iov, int cnt) { return call6(19, fd, (long)iov, cnt, 0, 0, 0); }
-EXPORT ssize_t writev(int fd, const void *iov, int cnt) { return call6(20, fd, (long)iov, cnt, 0, 0, 0); }
-EXPORT int sched_yield(void) { return (int)call6(24, 0, 0, 0, 0, 0, 0); }
-EXPORT int getpid(void) { return (int)call6(39, 0, 0, 0, 0, 0, 0); }
+EXPORT ssize_t readv(int fd, const void *iov, int cnt) { return call6(NR_readv, fd, (long)iov, cnt, 0, 0, 0); }
+EXPORT ssize_t writev(int fd, const void *iov, int cnt) { return call6(NR_writev, fd, (long)iov, cnt, 0, 0, 0); }
+EXPORT int sched_yield(void) { return (int)call6(NR_sched_yield, 0, 0, 0, 0, 0, 0); }
+EXPORT int getpid(void) { return (int)call6(NR_getpid, 0, 0, 0, 0, 0, 0); }
 ALIAS(__getpid, getpid);
-EXPORT ssize_t sendfile(int out, int in, long *off, size_t n) { return call6(40, out, in, (long)off, (long)n, 0, 0); }
+EXPORT ssize_t sendfile(int out, int in, long *off, size_t n) { return call6(NR_sendfile, out, in, (long)off, (long)n, 0, 0); }
 ALIAS(sendfile64, sendfile);
 EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const void *addr, unsigned alen) {
-	return call6(44, fd, (long)buf, (long)n, flags, (long)addr, alen);
+	return call6(NR_sendto, fd, (long)buf, (long)n, flags, (long)addr, alen);
 }
 EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags) { return sendto(fd, buf, n, flags, 0, 0); }
 ALIAS(__send, send);
 EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, void *addr, unsigned *alen) {
-	return call6(45, fd, (long)buf, (long)n, flags, (long)addr, (long)alen);
+	return call6(NR_recvfrom, fd, (long)buf, (long)n, flags, (long)addr, (long)alen);
 }
 EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags) { return recvfrom(fd, buf, n, flags, 0, 0); }
 ALIAS(__recv, recv);
-EXPORT int epoll_wait(int epfd, void *ev, int max, int timeout) { return (int)call6(232, epfd, (long)ev, max, timeout, 0, 0); }
-EXPORT int epoll_pwait(int epfd, void *ev, int max, int timeout, const void *sigmask) {
-	return (int)call6(281, epfd, (long)ev, max, timeout, (long)sigmask, 8);
+#if defined(__x86_64__)
+EXPORT int epoll_wait(int epfd, void *ev, int max, int timeout) { return (int)call6(NR_epoll_wait, epfd, (long)ev, max, timeout, 0, 0); }
+#else
+/* epoll_pwait without a mask, as glibc makes it there. */
+EXPORT int epoll_wait(int epfd, void *ev, int max, int timeout) {
+	return (int)call6(NR_epoll_pwait, epfd, (long)ev, max, timeout, 0, 8);
 }
-EXPORT int uname(void *buf) { return (int)call6(63, (long)buf, 0, 0, 0, 0, 0); }
+#endif
+EXPORT int epoll_pwait(int epfd, void *ev, int max, int timeout, const void *sigmask) {
+	return (int)call6(NR_epoll_pwait, epfd, (long)ev, max, timeout, (long)sigmask, 8);
+}
+EXPORT int uname(void *buf) { return (int)call6(NR_uname, (long)buf, 0, 0, 0, 0, 0); }
 ALIAS(__uname, uname);
 
 EXPORT char *getcwd(char *buf, size_t size) {
 	if (buf) {
-		long r = call6(79, (long)buf, (long)size, 0, 0, 0, 0);
+		long r = call6(NR_getcwd, (long)buf, (long)size, 0, 0, 0, 0);
 		if (r < 0)
 			return 0;
 		if (r == 0 || buf[0] != '/') {
@@ -1207,7 +1389,7 @@ EXPORT char *getcwd(char *buf, size_t size) {
 	}
 	/* getcwd(NULL, size): glibc's extension, which allocates. */
 	char tmp[4096];
-	long r = call6(79, (long)tmp, sizeof tmp, 0, 0, 0, 0);
+	long r = call6(NR_getcwd, (long)tmp, sizeof tmp, 0, 0, 0, 0);
 	if (r < 0)
 		return 0;
 	if (r == 0 || tmp[0] != '/') {
@@ -1233,18 +1415,22 @@ EXPORT char *__getcwd_chk(char *buf, size_t size, size_t buflen) {
 	(void)buflen;
 	return getcwd(buf, size);
 }
-EXPORT int gettimeofday(void *tv, void *tz) { return (int)call6(96, (long)tv, (long)tz, 0, 0, 0, 0); }
+EXPORT int gettimeofday(void *tv, void *tz) { return (int)call6(NR_gettimeofday, (long)tv, (long)tz, 0, 0, 0, 0); }
 ALIAS(__gettimeofday, gettimeofday);
-EXPORT unsigned getuid(void) { return (unsigned)call6(102, 0, 0, 0, 0, 0, 0); }
-EXPORT unsigned getgid(void) { return (unsigned)call6(104, 0, 0, 0, 0, 0, 0); }
-EXPORT unsigned geteuid(void) { return (unsigned)call6(107, 0, 0, 0, 0, 0, 0); }
-EXPORT unsigned getegid(void) { return (unsigned)call6(108, 0, 0, 0, 0, 0, 0); }
-EXPORT int getppid(void) { return (int)call6(110, 0, 0, 0, 0, 0, 0); }
-EXPORT int gettid(void) { return (int)call6(186, 0, 0, 0, 0, 0, 0); }
-EXPORT long time(long *t) { return call6(201, (long)t, 0, 0, 0, 0, 0); }
-EXPORT int clock_gettime(int clk, void *ts) { return (int)call6(228, clk, (long)ts, 0, 0, 0, 0); }
+EXPORT unsigned getuid(void) { return (unsigned)call6(NR_getuid, 0, 0, 0, 0, 0, 0); }
+EXPORT unsigned getgid(void) { return (unsigned)call6(NR_getgid, 0, 0, 0, 0, 0, 0); }
+EXPORT unsigned geteuid(void) { return (unsigned)call6(NR_geteuid, 0, 0, 0, 0, 0, 0); }
+EXPORT unsigned getegid(void) { return (unsigned)call6(NR_getegid, 0, 0, 0, 0, 0, 0); }
+EXPORT int getppid(void) { return (int)call6(NR_getppid, 0, 0, 0, 0, 0, 0); }
+EXPORT int gettid(void) { return (int)call6(NR_gettid, 0, 0, 0, 0, 0, 0); }
+#if defined(__x86_64__)
+/* arm64 has no time call: glibc's time() is a clock_gettime made inside
+ * glibc, which goes to CP-MON. */
+EXPORT long time(long *t) { return call6(NR_time, (long)t, 0, 0, 0, 0, 0); }
+#endif
+EXPORT int clock_gettime(int clk, void *ts) { return (int)call6(NR_clock_gettime, clk, (long)ts, 0, 0, 0, 0); }
 ALIAS(__clock_gettime, clock_gettime);
-EXPORT ssize_t getrandom(void *buf, size_t n, unsigned flags) { return call6(318, (long)buf, (long)n, flags, 0, 0, 0); }
+EXPORT ssize_t getrandom(void *buf, size_t n, unsigned flags) { return call6(NR_getrandom, (long)buf, (long)n, flags, 0, 0, 0); }
 ALIAS(__getrandom, getrandom);
 
 /* ---- patched syscall sites ---- */
@@ -1264,6 +1450,7 @@ ALIAS(__getrandom, getrandom);
  * them. IP-MON is built with general registers only, so the vector
  * registers are never touched. */
 
+#if defined(__x86_64__)
 __attribute__((used, noinline)) static long site_call(u64 nr, const long *regs) {
 	long a[6] = {regs[0], regs[1], regs[2], regs[3], regs[4], regs[5]};
 	return dmvx_call(nr, a);
@@ -1305,6 +1492,11 @@ __asm__(".text\n"
 
 extern const char dmvx_site_entry[] __attribute__((visibility("hidden")));
 extern const char dmvx_stubs[] __attribute__((visibility("hidden")));
+#else
+/* No patched sites on arm64 yet: only the wrappers reach IP-MON. */
+#define dmvx_stubs 0
+#define dmvx_site_entry 0
+#endif
 
 /* ---- registration ---- */
 
@@ -1313,11 +1505,18 @@ __attribute__((constructor)) static void ipmon_init(void) {
 		if (specs[i].nr < DMVX_MAX_NR)
 			spec_of[specs[i].nr] = (u8)(i + 1);
 	/* CP-MON checks that the call comes from this object's code, maps the
-	 * gate, the control pages and the buffers, and sets %gs; 0 means done.
+	 * gate, the control pages and the buffers, and sets the thread's area
+	 * (%gs, or arm64's slot); 0 means done.
 	 * The stub area and the entry are where patched sites go.
 	 * Anything else (no CP-MON, IP-MON switched off) leaves every call to
 	 * the kernel's filter, that is, to CP-MON. */
-	if (raw6(DMVX_NR_REGISTER, (long)DMVX_CTL_MAGIC, DMVX_ABI_VERSION, (long)dmvx_stubs, DMVX_STUBS_SIZE,
-		 (long)dmvx_site_entry, 0) == 0)
+#if defined(__x86_64__)
+	long slot = 0, stubs_size = DMVX_STUBS_SIZE;
+#else
+	/* arm64: where CP-MON writes this thread's area (its TLS slot). */
+	long slot = (long)&dmvx_base, stubs_size = 0;
+#endif
+	if (raw6(DMVX_NR_REGISTER, (long)DMVX_CTL_MAGIC, DMVX_ABI_VERSION, (long)dmvx_stubs, stubs_size,
+		 (long)dmvx_site_entry, slot) == 0)
 		registered = 1;
 }

@@ -16,8 +16,8 @@ func abiOf(a ptrace.Arch) *abi.ABI {
 }
 
 // nativeABI is the table of this machine's tasks: the variants this
-// monitor or executor traces itself. IP-MON's code stays with package
-// amd64's: IP-MON runs on amd64 only.
+// monitor or executor traces itself, and the numbers of this machine's
+// IP-MON records.
 var nativeABI = abiOf(ptrace.Native)
 
 // abi is the system-call table of v's tasks: a follower host's own, or

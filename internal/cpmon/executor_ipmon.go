@@ -266,7 +266,7 @@ func (x *executor) register(t *task, c *command) error {
 		return fmt.Errorf("setting up IP-MON: %w", err)
 	}
 	x.bufs[t.tid] = bufRef{c.base, c.slot}
-	return in.finish(0, r.reg.CtlAddr(1, c.slot))
+	return in.finish(0, nil, r.reg.CtlAddr(1, c.slot))
 }
 
 // fork gives t, a forked child stopped at a call, a region of its own on
@@ -292,7 +292,7 @@ func (x *executor) fork(t *task, c *command) error {
 		err = in.fill(r.reg, c.slot, c.ctl, c.fdmap)
 	}
 	if err == nil {
-		err = in.again(r.reg.CtlAddr(1, c.slot))
+		err = in.again(nil, r.reg.CtlAddr(1, c.slot))
 	}
 	if err != nil {
 		x.rmu.Lock()

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"syscall"
 
-	"dmvx/internal/abi/amd64"
 	"dmvx/internal/canon"
 	"dmvx/internal/ipmon"
 	"dmvx/internal/policy"
@@ -91,6 +90,9 @@ type ipmonProc struct {
 	// noInject that it made a thread first, so it never will.
 	injected []bool
 	noInject bool
+	// tls is, per variant, the distance of arm64 IP-MON's TLS slot from
+	// the thread pointer (ipmonarea.go); nil on x86-64.
+	tls []uint64
 }
 
 // mappedBase is the base of the region that variant v's process has
@@ -162,9 +164,6 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	case m.cfg.FromEntry:
 		// IP-MON starts in the loader phase, which is not compared.
 		ip.why = "switched off: calls are compared from the program's entry (--from-entry)"
-	case runtime.GOARCH != "amd64":
-		// IP-MON is x86-64 code (its gate, its site patching, %gs).
-		ip.why = fmt.Sprintf("not built for %s: every call goes to CP-MON", runtime.GOARCH)
 	case m.n < 2 || m.n > rb.MaxFollowers+1:
 		ip.why = fmt.Sprintf("%d variants: IP-MON takes 2 to %d", m.n, rb.MaxFollowers+1)
 	}
@@ -226,7 +225,8 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	for v := 0; v < m.n; v++ {
 		g := ipmon.RandomBase(ipmon.Page)
 		ip.gates = append(ip.gates, g)
-		prog, err := policy.Filter(policy.FilterSpec{Gate: g + 2, IPMON: gateSet, Subs: ip.subs})
+		prog, err := policy.Filter(policy.FilterSpec{ARM64: ptrace.Native == ptrace.ArchARM64,
+			Gate: g + uint64(ptrace.Native.SyscallLen()), IPMON: gateSet, Subs: ip.subs})
 		if err != nil {
 			ip.on, ip.why = false, err.Error()
 			return m.cfg.Env, nil
@@ -267,11 +267,11 @@ func gateCalls(allowed []uint32, subs map[uint32]policy.Sub) []uint32 {
 // ioctl) it implements some sub-commands of that the level gives it, with
 // those sub-commands. Every other sub-command of theirs goes to CP-MON.
 func allowedCalls(level canon.Level, impl []uint32, implSubs map[uint32][]uint32) ([]uint32, map[uint32]policy.Sub) {
-	subs := policy.IPMONSubs(amd64.Table, level, implSubs)
-	openNr, openSub, openOK := policy.IPMONOpenAt(level)
+	subs := policy.IPMONSubs(nativeABI.Table, level, implSubs)
+	openNr, openSub, openOK := policy.IPMONOpenAt(level, unix.SYS_OPENAT)
 	var out []uint32
 	for _, nr := range impl {
-		row := amd64.Table[uint64(nr)]
+		row := nativeABI.Table[uint64(nr)]
 		if row == nil {
 			continue
 		}
@@ -369,6 +369,7 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 		return
 	}
 	sites := make([]siteArea, m.n)
+	var tls []uint64
 	for i, t := range ts {
 		a := t.call.Raw
 		if a[0] != ipmon.CtlMagic || a[1] != ipmon.ABIVersion {
@@ -390,6 +391,19 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 			refuse(unix.EPERM, fmt.Sprintf("variant %d: %v", i, err))
 			return
 		}
+		if t.regs.Arch == ptrace.ArchARM64 {
+			// No patched sites there yet; a[5] is the TLS slot, checked
+			// by the variant's tracer (injectRegister), which alone may
+			// read the thread's pointer.
+			if a[2] != 0 || a[3] != 0 || a[4] != 0 {
+				refuse(unix.EPERM, fmt.Sprintf("variant %d: a stub area (%#x, %d bytes) from arm64's IP-MON, which has none", i, a[2], a[3]))
+				return
+			}
+			if tls == nil {
+				tls = make([]uint64, m.n)
+			}
+			continue
+		}
 		if err := registerArgsOK(t.tid, a, m.ipm.path); err != nil {
 			refuse(unix.EPERM, fmt.Sprintf("variant %d: %v", i, err))
 			return
@@ -407,7 +421,7 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 	m.releaseIPMONLocked(lt.proc)
 	slot, _ := reg.Alloc()
 	ip := &ipmonProc{m: m, reg: reg, pids: append([]int(nil), lt.tids...), live: 1, noEpoll: make(map[int]bool),
-		sites: sites, siteSeen: make(map[uint64]bool)}
+		sites: sites, siteSeen: make(map[uint64]bool), tls: tls}
 	for range m.n {
 		ip.epoll = append(ip.epoll, &ipmon.EpollMap{})
 	}
@@ -580,10 +594,17 @@ func (ip *ipmonProc) fdChanged(fd int, info fdInfo, open bool) {
 // t's %gs at its control page, then ends the registration call with 0.
 func (v *variant) injectRegister(t *task, reg *ipmon.Region, slot int, ctl, fdmap []byte) error {
 	in := &injector{v: v, t: t, saved: t.regs}
+	if ip := t.lt.proc.ipm; t.regs.Arch == ptrace.ArchARM64 && ip != nil && ip.tls != nil {
+		off, err := tlsOffset(t.tid, t.call.Raw[5])
+		if err != nil {
+			return in.abandon(err)
+		}
+		ip.tls[v.idx] = off
+	}
 	if err := in.register(reg, slot, ctl, fdmap, v.m.ipm.gates[v.idx]); err != nil {
 		return in.abandon(err)
 	}
-	return in.finish(0, reg.CtlAddr(v.idx, slot))
+	return in.finish(0, t.lt.proc.ipm, reg.CtlAddr(v.idx, slot))
 }
 
 // register maps reg and the gate into the task and fills slot's control
@@ -598,7 +619,7 @@ func (in *injector) register(reg *ipmon.Region, slot int, ctl, fdmap []byte, gat
 		err = fmt.Errorf("mapping the gate: %d", r)
 	}
 	if err == nil {
-		err = ptrace.Mem{Pid: in.t.tid}.Write(gate, ipmon.Gate)
+		err = ptrace.Mem{Pid: in.t.tid}.Write(gate, ipmon.GateFor(in.t.regs.Arch.String()))
 	}
 	if err == nil {
 		err = in.fill(reg, slot, ctl, fdmap)
@@ -753,12 +774,14 @@ func (in *injector) wait(seccomp bool) error {
 	}
 }
 
-// finish ends the original call with ret and the thread's %gs base at gs,
-// and resumes the task.
-func (in *injector) finish(ret int64, gs uint64) error {
+// finish ends the original call with ret and the thread's IP-MON area at
+// gs (of ip's image), and resumes the task.
+func (in *injector) finish(ret int64, ip *ipmonProc, gs uint64) error {
 	r := in.saved
 	ptrace.SetRet(&r, ret)
-	ptrace.SetIPMONBase(&r, gs)
+	if err := in.v.setArea(in.t, &r, ip, gs); err != nil {
+		return err
+	}
 	if !in.atExit {
 		ptrace.Skip(&r, ret)
 	}
@@ -786,7 +809,7 @@ func (in *injector) abandon(err error) error {
 		in.v.gone(in.t, *in.lost)
 		return err
 	}
-	_ = in.finish(-int64(unix.ENOMEM), 0)
+	_ = in.finish(-int64(unix.ENOMEM), nil, 0)
 	return err
 }
 
@@ -845,7 +868,7 @@ func (m *Monitor) followerAtCPMONLocked(lt *ltask, v int, name string, r rb.Reco
 		return false
 	case r.Kind == rb.KindCall:
 		m.ipmonDivergeLocked(lt, v, name, fmt.Sprintf("variant %d made %s through CP-MON where the leader made %s through IP-MON",
-			v, name, amd64.Name(uint64(r.Nr))), &r)
+			v, name, nativeABI.Name(uint64(r.Nr))), &r)
 		return false
 	}
 	return true
@@ -899,7 +922,7 @@ func (v *variant) ipmonDiverge(t *task, args [6]uint64) {
 		for i := range raw {
 			raw[i] = binary.LittleEndian.Uint64(b[8*i:])
 		}
-		if row, err := amd64.Lookup(nr, raw); err == nil {
+		if row, err := v.abi().Lookup(nr, raw); err == nil {
 			if c, err := canon.Decode(row, nr, raw, v.mem(t)); err == nil {
 				own = c.String()
 			} else {
@@ -922,7 +945,7 @@ func (v *variant) ipmonDiverge(t *task, args [6]uint64) {
 			rec = &r
 		}
 	}
-	name := amd64.Name(nr)
+	name := v.abi().Name(nr)
 	var why string
 	switch reason {
 	case ipmon.DivCall:
@@ -962,7 +985,7 @@ func (m *Monitor) ipmonDivergeLocked(lt *ltask, v int, call, why string, rec *rb
 		dv := report.DivVariant{Index: i, Call: "(running)"}
 		switch {
 		case i == 0 && rec != nil:
-			dv.Call = fmt.Sprintf("%s = %d (IP-MON record %d)", amd64.Name(uint64(rec.Nr)), rec.Ret, rec.Seq)
+			dv.Call = fmt.Sprintf("%s = %d (IP-MON record %d)", nativeABI.Name(uint64(rec.Nr)), rec.Ret, rec.Seq)
 		case lt.arrived[i] != nil:
 			dv.Call = lt.arrived[i].call.String()
 		case i == v:
@@ -1041,7 +1064,15 @@ func (v *variant) ipmonChildStart(t *task) {
 	if err := ptrace.GetRegs(t.tid, &t.regs); err != nil {
 		return
 	}
-	ptrace.SetIPMONBase(&t.regs, gs)
+	if t.regs.Arch == ptrace.ArchARM64 && t.clone.flags&unix.CLONE_VM != 0 && t.clone.flags&unix.CLONE_SETTLS == 0 {
+		// A vfork child, or a process sharing the memory and the TLS of
+		// the thread that made it: its slot is its parent's, which must
+		// keep pointing at the parent's page. glibc's vfork and
+		// posix_spawn children call no wrapper of IP-MON's before they
+		// exec (docs/cross-isa.md).
+		return
+	}
+	_ = v.setArea(t, &t.regs, ip, gs)
 	v.setRegs(t)
 }
 
@@ -1139,7 +1170,18 @@ func (m *Monitor) requestSyncLocked(lt *ltask, on bool) {
 // gate (a signal interrupted it there).
 func (v *variant) inGate(t *task) bool {
 	ip := v.m.ipm
-	if ip == nil || !ip.on || ptrace.PC(&t.regs) != ip.gates[v.idx]+uint64(t.regs.Arch.SyscallLen()) {
+	if ip == nil || !ip.on {
+		return false
+	}
+	if t.regs.Arch == ptrace.ArchARM64 {
+		// arm64 rewinds an interrupted call before the tracer sees the
+		// stop (ptrace.Interrupted): pc is back on the gate's svc. A task
+		// that stopped there before it made the call is sent back the
+		// same way (resync), which is right for it too: IP-MON then makes
+		// the call through CP-MON.
+		return ptrace.PC(&t.regs) == ip.gates[v.idx]
+	}
+	if ptrace.PC(&t.regs) != ip.gates[v.idx]+uint64(t.regs.Arch.SyscallLen()) {
 		return false
 	}
 	_, ok := ptrace.Interrupted(&t.regs)

@@ -45,6 +45,8 @@ func (m *Monitor) forkIPMONLocked(parent *lproc, clt *ltask) {
 		// written, and its libc the patched sites.
 		sites: append([]siteArea(nil), pip.sites...), siteSeen: make(map[uint64]bool, len(pip.siteSeen)),
 		inherited: make([]uint64, m.n), injected: make([]bool, m.n), fdPid: pip.pids[0],
+		// The child's static TLS is a copy of its parent's.
+		tls: pip.tls,
 	}
 	for v := range m.n {
 		ip.inherited[v] = pip.mappedBase(v)
@@ -117,7 +119,7 @@ func (v *variant) injectFork(t *task, ip *ipmonProc) {
 		err = in.fill(reg, slot, ctl, fdmap)
 	}
 	if err == nil {
-		err = in.again(reg.CtlAddr(v.idx, slot))
+		err = in.again(ip, reg.CtlAddr(v.idx, slot))
 	}
 	if err != nil && in.lost != nil {
 		v.gone(t, *in.lost)
@@ -148,14 +150,16 @@ func (v *variant) forkMappedLocked(t *task, ip *ipmonProc) {
 // again puts the task back at the entry of the call it was stopped at, with
 // its %gs base at gs: resumed, it makes the call again and stops for it at
 // seccomp. Signals put off on the way are sent again.
-func (in *injector) again(gs uint64) error {
+func (in *injector) again(ip *ipmonProc, gs uint64) error {
 	if !in.atExit {
 		return fmt.Errorf("nothing was injected")
 	}
 	// Stopped at an injected call's exit: back to the syscall
 	// instruction, with the original number.
 	r := in.saved
-	ptrace.SetIPMONBase(&r, gs)
+	if err := in.v.setArea(in.t, &r, ip, gs); err != nil {
+		return err
+	}
 	ptrace.RedoAs(&r, ptrace.Nr(&r))
 	return in.resume(r)
 }

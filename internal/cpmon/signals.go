@@ -167,14 +167,14 @@ func (v *variant) leaderSignal(t *task, sig syscall.Signal, inSyscall, gate bool
 		if gate {
 			// Under m.mu: the rendezvous that reads it may complete
 			// on another tracer.
-			t.resyncCode = ptrace.Ret(&t.regs)
+			t.resyncCode = gateRestartCode(&t.regs)
 		}
 		m.mu.Unlock()
 		if inSyscall {
 			t.silentRestart = true
 		}
 		if gate {
-			ptrace.SetRet(&t.regs, ipmon.Resync)
+			v.gateReturn(t, ipmon.Resync)
 			if !v.setRegs(t) {
 				return
 			}

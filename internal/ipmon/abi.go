@@ -7,6 +7,7 @@ package ipmon
 import (
 	"sort"
 
+	"dmvx/internal/abi"
 	"dmvx/internal/abi/amd64"
 	"dmvx/internal/rb"
 )
@@ -78,6 +79,17 @@ const (
 // "syscall; ret". The filter allows IP-MON's calls from Gate+2 only.
 var Gate = []byte{0x0f, 0x05, 0xc3}
 
+// GateARM64 is arm64's gate: "svc #0; ret", calls allowed from Gate+4.
+var GateARM64 = []byte{0x01, 0x00, 0x00, 0xd4, 0xc0, 0x03, 0x5f, 0xd6}
+
+// GateFor is the gate of arch ("amd64", "arm64").
+func GateFor(arch string) []byte {
+	if arch == "arm64" {
+		return GateARM64
+	}
+	return Gate
+}
+
 // rbLen is the part of a slot's span that the buffer uses.
 const rbLen = rb.HeaderSize + RBData
 
@@ -94,10 +106,15 @@ var implemented = []string{
 
 // Implemented returns the amd64 numbers of the calls IP-MON implements,
 // sorted.
-func Implemented() []uint32 {
+func Implemented() []uint32 { return ImplementedIn(amd64.ABI) }
+
+// ImplementedIn returns the numbers in ABI a of the calls IP-MON
+// implements, sorted: on arm64 the list lacks what its table lacks (dup2,
+// time, epoll_wait, which glibc makes from other calls there).
+func ImplementedIn(a *abi.ABI) []uint32 {
 	var nrs []uint32
 	for _, name := range implemented {
-		if nr, ok := amd64.Number(name); ok {
+		if nr, ok := a.Number(name); ok {
 			nrs = append(nrs, uint32(nr))
 		}
 	}
@@ -112,11 +129,15 @@ var implementedSubs = map[string][]uint32{
 	"ioctl": {amd64.TCGETS, amd64.TIOCGWINSZ},
 }
 
-// ImplementedSubs returns implementedSubs by call number.
-func ImplementedSubs() map[uint32][]uint32 {
+// ImplementedSubs returns implementedSubs by amd64 call number.
+func ImplementedSubs() map[uint32][]uint32 { return ImplementedSubsIn(amd64.ABI) }
+
+// ImplementedSubsIn returns implementedSubs by call number in ABI a (the
+// values are the same in both ABIs).
+func ImplementedSubsIn(a *abi.ABI) map[uint32][]uint32 {
 	out := make(map[uint32][]uint32)
 	for name, vals := range implementedSubs {
-		if nr, ok := amd64.Number(name); ok {
+		if nr, ok := a.Number(name); ok {
 			out[uint32(nr)] = append([]uint32(nil), vals...)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 )
@@ -24,9 +25,13 @@ var blob embed.FS
 // ErrNotBuilt: this dmvx was built without IP-MON.
 var ErrNotBuilt = errors.New("this dmvx was built without IP-MON: build it with `make build`")
 
-// Object returns the embedded IP-MON shared object.
-func Object() ([]byte, error) {
-	b, err := blob.ReadFile("blob/ipmon.so")
+// Object returns the embedded IP-MON shared object of this dmvx's ISA.
+func Object() ([]byte, error) { return ObjectFor(runtime.GOARCH) }
+
+// ObjectFor returns the embedded IP-MON shared object for goarch (amd64,
+// arm64), as far as this dmvx was built with it.
+func ObjectFor(goarch string) ([]byte, error) {
+	b, err := blob.ReadFile("blob/ipmon-" + goarch + ".so")
 	if err != nil || len(b) == 0 {
 		return nil, ErrNotBuilt
 	}

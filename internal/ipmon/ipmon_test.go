@@ -7,31 +7,38 @@ import (
 	"strings"
 	"testing"
 
+	"dmvx/internal/abi"
 	"dmvx/internal/abi/amd64"
+	"dmvx/internal/abi/arm64"
 	"dmvx/internal/policy"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// The Go list of what IP-MON implements is the object's own table.
+// The Go list of what IP-MON implements is each object's own table, in
+// that object's ISA's numbers.
 func TestImplementedMatchesObject(t *testing.T) {
-	obj, err := Object()
-	if err != nil {
-		t.Skip("IP-MON not built (make build)")
-	}
-	got, err := Calls(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(Implemented(), got); diff != "" {
-		t.Errorf("internal/ipmon's list and ipmon.c's dmvx_ipmon_calls differ (-Go +C):\n%s", diff)
-	}
-	subs, err := Subs(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(ImplementedSubs(), subs); diff != "" {
-		t.Errorf("internal/ipmon's sub-commands and ipmon.c's dmvx_ipmon_subs differ (-Go +C):\n%s", diff)
+	for _, a := range []*abi.ABI{amd64.ABI, arm64.ABI} {
+		t.Run(a.Arch, func(t *testing.T) {
+			obj, err := ObjectFor(a.Arch)
+			if err != nil {
+				t.Skip("IP-MON not built (make build)")
+			}
+			got, err := Calls(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(ImplementedIn(a), got); diff != "" {
+				t.Errorf("internal/ipmon's list and ipmon.c's dmvx_ipmon_calls differ (-Go +C):\n%s", diff)
+			}
+			subs, err := Subs(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(ImplementedSubsIn(a), subs); diff != "" {
+				t.Errorf("internal/ipmon's sub-commands and ipmon.c's dmvx_ipmon_subs differ (-Go +C):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -14,6 +14,7 @@ const (
 	RetAllow       = 0x7fff0000
 
 	auditArchAMD64 = 0xc000003e
+	auditArchARM64 = 0xc00000b7
 	x32Bit         = 0x40000000
 )
 
@@ -28,8 +29,10 @@ const (
 
 // FilterSpec is what one variant's filter enforces.
 type FilterSpec struct {
-	// Gate is the address right after IP-MON's syscall instruction, which
-	// is what the kernel reports as instruction_pointer.
+	// ARM64 builds the filter of an arm64 variant; amd64's otherwise.
+	ARM64 bool
+	// Gate is the address right after IP-MON's syscall instruction (svc
+	// on arm64), which is what the kernel reports as instruction_pointer.
 	Gate uint64
 	// IPMON is the sorted list of call numbers that IP-MON may take.
 	IPMON []uint32
@@ -65,6 +68,7 @@ var ErrTooLarge = errors.New("policy filter exceeds BPF_MAXINSNS")
 // Filter builds the seccomp filter of a variant with IP-MON:
 //
 //	arch != amd64 or x32 call            -> KILL_PROCESS
+//	  (arm64: arch != aarch64)
 //	from the gate, number in IPMON       -> ALLOW (IP-MON executes it)
 //	elsewhere,     number in IPMON       -> TRAP (SIGSYS into IP-MON) if Trap
 //	                                        TRACE (CP-MON) otherwise
@@ -81,6 +85,14 @@ func Filter(spec FilterSpec) ([]bpf.RawInstruction, error) {
 		bpf.LoadAbsolute{Off: offNr, Size: 4},
 		bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: x32Bit, SkipFalse: 1},
 		bpf.RetConstant{Val: RetKillProcess},
+	}
+	if spec.ARM64 {
+		// One ABI, no x32 numbers to refuse.
+		prog = []bpf.Instruction{
+			bpf.LoadAbsolute{Off: offArch, Size: 4},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: auditArchARM64, SkipTrue: 1},
+			bpf.RetConstant{Val: RetKillProcess},
+		}
 	}
 	// From the gate? A mismatch on either half jumps to the "elsewhere"
 	// block, whose start is 2*len+2 instructions after the gate block's

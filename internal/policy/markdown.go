@@ -75,7 +75,7 @@ IP-MON sends calls on sockets to CP-MON.
 		for _, l := range Levels {
 			where := "CP-MON"
 			_, part := subsAt[l][uint32(nr)]
-			openNr, open, ok := IPMONOpenAt(l)
+			openNr, open, ok := IPMONOpenAt(l, 257)
 			switch {
 			case ok && uint32(nr) == openNr && impl[nr] && open.Clear == ReadOnlyOpen:
 				where = "**IP-MON: read-only**"

@@ -112,12 +112,15 @@ const ExistingOpen = 0x40 | 0x200 | 0x400000 // O_CREAT, O_TRUNC, __O_TMPFILE
 // IPMONOpenAt returns the check that lets IP-MON take openat calls at
 // level: read-only opens from nonsocket-ro, the level of read-only file
 // calls; opens of existing files for writing too from nonsocket-rw.
-func IPMONOpenAt(level canon.Level) (nr uint32, s Sub, ok bool) {
+//
+// openat is the call's number in the variant's ABI (257 on amd64, 56 on
+// arm64); the flags are the same bits in both.
+func IPMONOpenAt(level canon.Level, openat uint32) (nr uint32, s Sub, ok bool) {
 	switch {
 	case level >= canon.NonsocketRW:
-		return 257, Sub{Arg: 2, Clear: ExistingOpen}, true
+		return openat, Sub{Arg: 2, Clear: ExistingOpen}, true
 	case level >= canon.NonsocketRO:
-		return 257, Sub{Arg: 2, Clear: ReadOnlyOpen}, true
+		return openat, Sub{Arg: 2, Clear: ReadOnlyOpen}, true
 	}
 	return 0, Sub{}, false
 }

@@ -3,13 +3,16 @@ package policy
 import (
 	"encoding/binary"
 	"os"
+	"sort"
 	"testing"
 
 	"dmvx/internal/abi/amd64"
+	"dmvx/internal/abi/arm64"
 	"dmvx/internal/canon"
 	"dmvx/internal/ipmon"
 
 	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
 )
 
 // seccompData lays out struct seccomp_data in host order (little-endian),
@@ -234,5 +237,43 @@ func TestPolicyDocUpToDate(t *testing.T) {
 	}
 	if string(got) != Markdown(ipmon.Implemented(), ipmon.ImplementedSubs()) {
 		t.Fatalf("%s is stale: run go run ./internal/policy/gendoc", path)
+	}
+}
+
+// arm64's filter: its own audit arch, the generic numbers, and no x32
+// numbers to refuse (a number with bit 30 set is just unknown there).
+func TestFilterVerdictsARM64(t *testing.T) {
+	const gate = 0x0000ffff_3456_7894
+	getcwd, _ := arm64.Number("getcwd")
+	execve, _ := arm64.Number("execve")
+	read, _ := arm64.Number("read")
+	openat, _ := arm64.Number("openat")
+	ipm := IPMONCalls(arm64.Table, canon.NonsocketRO)
+	nr, open, _ := IPMONOpenAt(canon.NonsocketRO, uint32(openat))
+	ipm = append(ipm, nr)
+	sort.Slice(ipm, func(i, j int) bool { return ipm[i] < ipm[j] })
+	vm := vmFor(t, FilterSpec{ARM64: true, Gate: gate, IPMON: ipm, Subs: map[uint32]Sub{nr: open}})
+	const other = 0x0000aaaa_5555_1234
+	tests := []struct {
+		name string
+		nr   uint64
+		arch uint32
+		ip   uint64
+		args [6]uint64
+		want uint32
+	}{
+		{"getcwd from the gate", getcwd, auditArchARM64, gate, [6]uint64{}, RetAllow},
+		{"read from the gate", read, auditArchARM64, gate, [6]uint64{}, RetAllow},
+		{"read elsewhere", read, auditArchARM64, other, [6]uint64{}, RetTrace},
+		{"execve from the gate", execve, auditArchARM64, gate, [6]uint64{}, RetTrace},
+		{"openat read-only from the gate", openat, auditArchARM64, gate, [6]uint64{0, 0, unix.O_RDONLY}, RetAllow},
+		{"openat creating from the gate", openat, auditArchARM64, gate, [6]uint64{0, 0, unix.O_CREAT}, RetTrace},
+		{"bit 30 is no x32 there", 0x40000000 | getcwd, auditArchARM64, gate, [6]uint64{}, RetTrace},
+		{"an amd64 call", getcwd, auditArchAMD64, gate, [6]uint64{}, RetKillProcess},
+	}
+	for _, tt := range tests {
+		if got := runArgs(t, vm, uint32(tt.nr), tt.arch, tt.ip, tt.args); got != tt.want {
+			t.Errorf("%s: %#x, want %#x", tt.name, got, tt.want)
+		}
 	}
 }

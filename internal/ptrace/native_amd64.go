@@ -16,3 +16,7 @@ func GetRegs(tid int, r *Regs) error {
 
 // SetRegs writes the task's registers.
 func SetRegs(tid int, r *Regs) error { return unix.PtraceSetRegs(tid, &r.X86) }
+
+// ThreadPointer is arm64's: x86-64's IP-MON finds its area through %gs
+// (SetIPMONBase), not through libc's thread pointer.
+func ThreadPointer(tid int) (uint64, error) { return 0, unix.ENOTSUP }

@@ -5,8 +5,11 @@ import "golang.org/x/sys/unix"
 // Native is the instruction set of this machine's tasks.
 const Native = ArchARM64
 
-// ntArmSystemCall is NT_ARM_SYSTEM_CALL (include/uapi/linux/elf.h).
-const ntArmSystemCall = 0x404
+// NT_ARM_SYSTEM_CALL and NT_ARM_TLS (include/uapi/linux/elf.h).
+const (
+	ntArmSystemCall = 0x404
+	ntArmTLS        = 0x401
+)
 
 // GetRegs reads the task's registers and its system call number.
 func GetRegs(tid int, r *Regs) error {

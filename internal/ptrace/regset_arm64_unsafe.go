@@ -28,6 +28,20 @@ func setSyscallno(tid int, v uint64) error {
 	return regset(unix.PTRACE_SETREGSET, tid, &iov)
 }
 
+// ThreadPointer reads the task's tpidr_el0 (NT_ARM_TLS): libc's thread
+// pointer, which arm64's IP-MON finds its per-thread slot from.
+func ThreadPointer(tid int) (uint64, error) {
+	var tp uint64
+	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(&tp))}
+	iov.SetLen(int(unsafe.Sizeof(tp)))
+	_, _, e := syscall.Syscall6(syscall.SYS_PTRACE, unix.PTRACE_GETREGSET, uintptr(tid),
+		ntArmTLS, uintptr(unsafe.Pointer(&iov)), 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return tp, nil
+}
+
 func regset(req, tid int, iov *unix.Iovec) error {
 	_, _, e := syscall.Syscall6(syscall.SYS_PTRACE, uintptr(req), uintptr(tid),
 		ntArmSystemCall, uintptr(unsafe.Pointer(iov)), 0, 0)

@@ -1,0 +1,82 @@
+package cpmon
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"dmvx/internal/ptrace"
+)
+
+// Where a thread's IP-MON finds its control page. On x86-64 it is %gs's
+// base, a register of the thread that CP-MON sets with the others. arm64
+// has no register to spare (tpidr_el0 is libc's thread pointer), so
+// IP-MON keeps the address in a slot of its own static TLS: the
+// registration call names the slot of the registering thread, whose
+// distance from the thread pointer is then the same for every thread of
+// the image (the loader lays out static TLS once per image). CP-MON writes
+// the slot at tp + that distance, through the thread's memory.
+
+// maxTLSOffset bounds how far past the thread pointer arm64's static TLS
+// may put IP-MON's slot: glibc's surplus for preloaded objects is a few
+// KiB after the program's own TLS.
+const maxTLSOffset = 1 << 20
+
+// tlsOffset checks the slot address a registering arm64 thread gave and
+// returns its distance from the thread's pointer.
+func tlsOffset(tid int, slot uint64) (uint64, error) {
+	tp, err := ptrace.ThreadPointer(tid)
+	if err != nil {
+		return 0, fmt.Errorf("reading the thread pointer: %w", err)
+	}
+	if slot <= tp || slot-tp >= maxTLSOffset || slot%8 != 0 {
+		return 0, fmt.Errorf("IP-MON's TLS slot %#x is not in the thread's static TLS (thread pointer %#x)", slot, tp)
+	}
+	return slot - tp, nil
+}
+
+// setArea points t's IP-MON at the control page at base: %gs in r on
+// x86-64 (written with r), arm64's TLS slot in t's memory, at the offset
+// variant v's image registered (ip.tls). Base 0 leaves a slot as it is.
+func (v *variant) setArea(t *task, r *ptrace.Regs, ip *ipmonProc, base uint64) error {
+	if r.Arch != ptrace.ArchARM64 {
+		ptrace.SetIPMONBase(r, base)
+		return nil
+	}
+	if ip == nil || ip.tls == nil || ip.tls[v.idx] == 0 || base == 0 {
+		return nil
+	}
+	tp, err := ptrace.ThreadPointer(t.tid)
+	if err != nil {
+		return err
+	}
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], base)
+	return ptrace.Mem{Pid: t.tid}.Write(tp+ip.tls[v.idx], b[:])
+}
+
+// eRestartSys is -ERESTARTSYS: restarted after a handler with SA_RESTART,
+// EINTR after one without.
+const eRestartSys = -512
+
+// gateRestartCode is the restart code of the call that a signal
+// interrupted in the gate. x86-64 shows it in rax; arm64 has put the first
+// argument back by then, and the code is taken to be -ERESTARTSYS, which
+// is what IP-MON's blocking calls (read, write, recvfrom, sendto and their
+// vector forms) return when a signal comes.
+func gateRestartCode(r *ptrace.Regs) int64 {
+	if r.Arch == ptrace.ArchARM64 {
+		return eRestartSys
+	}
+	return ptrace.Ret(r)
+}
+
+// gateReturn has t, stopped for a signal in its gate, return from the gate
+// call with ret once resumed: on x86-64 the call's result; on arm64, where
+// the kernel has rewound pc onto the gate's svc to restart the call, pc
+// goes past it as well.
+func (v *variant) gateReturn(t *task, ret int64) {
+	ptrace.SetRet(&t.regs, ret)
+	if t.regs.Arch == ptrace.ArchARM64 {
+		ptrace.SetPC(&t.regs, v.m.ipm.gates[v.idx]+uint64(t.regs.Arch.SyscallLen()))
+	}
+}
