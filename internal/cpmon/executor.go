@@ -74,10 +74,6 @@ func Follow(cfg FollowConfig) error {
 	switch {
 	case h.arch != runtime.GOARCH && h.ipmon:
 		return x.refuse(fmt.Sprintf("this host is %s and the leader host %s: IP-MON's records do not cross instruction sets yet, so variants of two instruction sets run with --no-ipmon", runtime.GOARCH, h.arch))
-	case runtime.GOARCH != "amd64" && h.ipmon:
-		// arm64's IP-MON runs with a local leader; the follower host's
-		// side (its TLS slot, its own region) is not built yet.
-		return x.refuse(fmt.Sprintf("IP-MON on a %s follower host is not built yet: run with --no-ipmon", runtime.GOARCH))
 	}
 	// Variants of two instruction sets run different loaders: their
 	// calls are compared from the program's entry on (entry.go).

@@ -30,7 +30,10 @@ import (
 
 // xRegion is the follower host's copy of one of the variant's regions.
 type xRegion struct {
-	reg   *ipmon.Region
+	reg *ipmon.Region
+	// tls: on arm64, the distance of IP-MON's TLS slot from the thread
+	// pointer in this image (ipmonarea.go).
+	tls   uint64
 	acked [ipmon.Slots]uint64 // what was last acknowledged, per live slot
 	// spill holds, per slot, the records that came while the buffer was
 	// full, in order; closing: the leader's thread is gone, which the
@@ -110,7 +113,8 @@ func (x *executor) setupIPMON(h *hello) (env []string, filter []bpf.RawInstructi
 		return nil, nil, err
 	}
 	allowed, subs := allowedCalls(h.level, impl, implSubs)
-	filter, err = policy.Filter(policy.FilterSpec{Gate: h.gate + 2, IPMON: gateCalls(allowed, subs), Subs: subs})
+	filter, err = policy.Filter(policy.FilterSpec{ARM64: ptrace.Native == ptrace.ArchARM64,
+		Gate: h.gate + uint64(ptrace.Native.SyscallLen()), IPMON: gateCalls(allowed, subs), Subs: subs})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -146,7 +150,15 @@ func (x *executor) setupIPMON(h *hello) (env []string, filter []bpf.RawInstructi
 func (x *executor) checkRegister(t *task, ev *stopEvent) {
 	a := ptrace.Args(&t.regs)
 	err := fromObject(t.tid, ptrace.PC(&t.regs), x.ipmPath)
-	if err == nil {
+	switch {
+	case err != nil:
+	case t.regs.Arch == ptrace.ArchARM64:
+		// No stub area there; the TLS slot is checked as the
+		// registration is carried out.
+		if a[2] != 0 || a[3] != 0 || a[4] != 0 {
+			err = fmt.Errorf("a stub area (%#x, %d bytes) from arm64's IP-MON, which has none", a[2], a[3])
+		}
+	default:
 		err = registerArgsOK(t.tid, a, x.ipmPath)
 	}
 	if x.regions == nil {
@@ -254,6 +266,13 @@ func (x *executor) register(t *task, c *command) error {
 		return fmt.Errorf("task %d: a registration in region %#x, which is not laid out", t.tid, c.base)
 	}
 	in := &injector{v: x.v, t: t, saved: t.regs}
+	if t.regs.Arch == ptrace.ArchARM64 {
+		off, err := tlsOffset(t.tid, ptrace.Args(&t.regs)[5])
+		if err != nil {
+			return fmt.Errorf("setting up IP-MON: %w", err)
+		}
+		r.tls = off
+	}
 	if err := in.register(r.reg, c.slot, c.ctl, c.fdmap, c.gate); err != nil {
 		x.rmu.Lock()
 		delete(x.regions, c.base)
@@ -266,7 +285,7 @@ func (x *executor) register(t *task, c *command) error {
 		return fmt.Errorf("setting up IP-MON: %w", err)
 	}
 	x.bufs[t.tid] = bufRef{c.base, c.slot}
-	return in.finish(0, nil, r.reg.CtlAddr(1, c.slot))
+	return in.finish(0, r.tls, r.reg.CtlAddr(1, c.slot))
 }
 
 // fork gives t, a forked child stopped at a call, a region of its own on
@@ -292,7 +311,13 @@ func (x *executor) fork(t *task, c *command) error {
 		err = in.fill(r.reg, c.slot, c.ctl, c.fdmap)
 	}
 	if err == nil {
-		err = in.again(nil, r.reg.CtlAddr(1, c.slot))
+		// The child's static TLS is its parent's copy.
+		x.rmu.Lock()
+		if p := x.regions[c.parent]; p != nil {
+			r.tls = p.tls
+		}
+		x.rmu.Unlock()
+		err = in.again(r.tls, r.reg.CtlAddr(1, c.slot))
 	}
 	if err != nil {
 		x.rmu.Lock()
@@ -331,6 +356,17 @@ func (x *executor) thread(t *task, c *command) error {
 		return fmt.Errorf("task %d: a dead page at %#x", t.tid, c.gs)
 	}
 	if ptrace.GetRegs(t.tid, &t.regs) != nil {
+		return nil
+	}
+	if t.regs.Arch == ptrace.ArchARM64 {
+		if t.clone.flags&unix.CLONE_VM != 0 && t.clone.flags&unix.CLONE_SETTLS == 0 {
+			return nil // its parent's slot (CP-MON's ipmonChildStart)
+		}
+		var tls uint64
+		if r != nil {
+			tls = r.tls
+		}
+		_ = setArea(t, &t.regs, tls, c.gs)
 		return nil
 	}
 	ptrace.SetIPMONBase(&t.regs, c.gs)

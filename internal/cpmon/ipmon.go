@@ -604,7 +604,7 @@ func (v *variant) injectRegister(t *task, reg *ipmon.Region, slot int, ctl, fdma
 	if err := in.register(reg, slot, ctl, fdmap, v.m.ipm.gates[v.idx]); err != nil {
 		return in.abandon(err)
 	}
-	return in.finish(0, t.lt.proc.ipm, reg.CtlAddr(v.idx, slot))
+	return in.finish(0, t.lt.proc.ipm.tlsOff(v.idx), reg.CtlAddr(v.idx, slot))
 }
 
 // register maps reg and the gate into the task and fills slot's control
@@ -775,11 +775,12 @@ func (in *injector) wait(seccomp bool) error {
 }
 
 // finish ends the original call with ret and the thread's IP-MON area at
-// gs (of ip's image), and resumes the task.
-func (in *injector) finish(ret int64, ip *ipmonProc, gs uint64) error {
+// gs (arm64: its TLS slot tls past the thread pointer), and resumes the
+// task.
+func (in *injector) finish(ret int64, tls, gs uint64) error {
 	r := in.saved
 	ptrace.SetRet(&r, ret)
-	if err := in.v.setArea(in.t, &r, ip, gs); err != nil {
+	if err := setArea(in.t, &r, tls, gs); err != nil {
 		return err
 	}
 	if !in.atExit {
@@ -809,7 +810,7 @@ func (in *injector) abandon(err error) error {
 		in.v.gone(in.t, *in.lost)
 		return err
 	}
-	_ = in.finish(-int64(unix.ENOMEM), nil, 0)
+	_ = in.finish(-int64(unix.ENOMEM), 0, 0)
 	return err
 }
 
@@ -1072,7 +1073,7 @@ func (v *variant) ipmonChildStart(t *task) {
 		// exec (docs/cross-isa.md).
 		return
 	}
-	_ = v.setArea(t, &t.regs, ip, gs)
+	_ = setArea(t, &t.regs, ip.tlsOff(v.idx), gs)
 	v.setRegs(t)
 }
 

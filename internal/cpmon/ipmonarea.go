@@ -34,15 +34,24 @@ func tlsOffset(tid int, slot uint64) (uint64, error) {
 	return slot - tp, nil
 }
 
+// tlsOff is the distance of variant v's TLS slot from the thread pointer
+// in ip's image (0: none, x86-64).
+func (ip *ipmonProc) tlsOff(v int) uint64 {
+	if ip == nil || ip.tls == nil {
+		return 0
+	}
+	return ip.tls[v]
+}
+
 // setArea points t's IP-MON at the control page at base: %gs in r on
-// x86-64 (written with r), arm64's TLS slot in t's memory, at the offset
-// variant v's image registered (ip.tls). Base 0 leaves a slot as it is.
-func (v *variant) setArea(t *task, r *ptrace.Regs, ip *ipmonProc, base uint64) error {
+// x86-64 (written with r), arm64's TLS slot in t's memory, off past the
+// thread pointer. Base 0 or off 0 leaves a slot as it is.
+func setArea(t *task, r *ptrace.Regs, off, base uint64) error {
 	if r.Arch != ptrace.ArchARM64 {
 		ptrace.SetIPMONBase(r, base)
 		return nil
 	}
-	if ip == nil || ip.tls == nil || ip.tls[v.idx] == 0 || base == 0 {
+	if off == 0 || base == 0 {
 		return nil
 	}
 	tp, err := ptrace.ThreadPointer(t.tid)
@@ -51,7 +60,7 @@ func (v *variant) setArea(t *task, r *ptrace.Regs, ip *ipmonProc, base uint64) e
 	}
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], base)
-	return ptrace.Mem{Pid: t.tid}.Write(tp+ip.tls[v.idx], b[:])
+	return ptrace.Mem{Pid: t.tid}.Write(tp+off, b[:])
 }
 
 // eRestartSys is -ERESTARTSYS: restarted after a handler with SA_RESTART,

@@ -119,7 +119,7 @@ func (v *variant) injectFork(t *task, ip *ipmonProc) {
 		err = in.fill(reg, slot, ctl, fdmap)
 	}
 	if err == nil {
-		err = in.again(ip, reg.CtlAddr(v.idx, slot))
+		err = in.again(ip.tlsOff(v.idx), reg.CtlAddr(v.idx, slot))
 	}
 	if err != nil && in.lost != nil {
 		v.gone(t, *in.lost)
@@ -150,14 +150,14 @@ func (v *variant) forkMappedLocked(t *task, ip *ipmonProc) {
 // again puts the task back at the entry of the call it was stopped at, with
 // its %gs base at gs: resumed, it makes the call again and stops for it at
 // seccomp. Signals put off on the way are sent again.
-func (in *injector) again(ip *ipmonProc, gs uint64) error {
+func (in *injector) again(tls, gs uint64) error {
 	if !in.atExit {
 		return fmt.Errorf("nothing was injected")
 	}
 	// Stopped at an injected call's exit: back to the syscall
 	// instruction, with the original number.
 	r := in.saved
-	if err := in.v.setArea(in.t, &r, ip, gs); err != nil {
+	if err := setArea(in.t, &r, tls, gs); err != nil {
 		return err
 	}
 	ptrace.RedoAs(&r, ptrace.Nr(&r))

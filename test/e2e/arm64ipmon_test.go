@@ -82,3 +82,41 @@ func TestARM64IPMONDivergence(t *testing.T) {
 		t.Errorf("the program ran past the divergence: %q", d.stdout)
 	}
 }
+
+// IP-MON in the arm64 follower host's executor: a leader on the arm64
+// host with its follower behind that host's own agent (two hosts of one
+// instruction set, on one machine), IP-MON in both variants.
+func TestARM64IPMONFollowerHost(t *testing.T) {
+	defaultConfig(t)
+	g := arm64Guest(t)
+	words := filepath.Join(t.TempDir(), "words")
+	g.mirror(t, words, []byte("pear\napple\nfig\napple\n"))
+	const c = "/opt/dmvx/certs/"
+	run := []string{guestDmvx, "run", "--stats", "--follower", "127.0.0.1:7700",
+		"--cert", c + "leader.crt", "--key", c + "leader.key", "--ca", c + "ca.crt", "--"}
+	for _, p := range []struct {
+		name   string
+		argv   []string
+		direct bool
+	}{
+		{"cat", []string{"/usr/bin/cat", words}, true},
+		{"sigread", []string{guestBins + "sigread"}, false},
+		{"forkwrite", []string{guestBins + "forkwrite", "5"}, false},
+		{"bash", []string{"/usr/bin/bash", "-c", "sort " + words + " | uniq -c; echo $((6*7))"}, true},
+	} {
+		t.Run(p.name, func(t *testing.T) {
+			nat := g.exec(t, nil, p.argv...)
+			d := g.exec(t, nil, append(append([]string(nil), run...), p.argv...)...)
+			if d.code != nat.code || string(d.stdout) != string(nat.stdout) {
+				t.Errorf("exit %d, stdout %q; natively exit %d, stdout %q\nstderr:\n%s", d.code, d.stdout, nat.code, nat.stdout, d.stderr)
+			}
+			m := directCalls.FindStringSubmatch(string(d.stderr))
+			if m == nil || !strings.Contains(string(d.stderr), "IP-MON: on") {
+				t.Fatalf("IP-MON did not run:\n%s", d.stderr)
+			}
+			if direct, _ := strconv.Atoi(m[1]); p.direct && direct == 0 {
+				t.Errorf("IP-MON took none of the calls:\n%s", d.stderr)
+			}
+		})
+	}
+}
