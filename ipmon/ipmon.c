@@ -1500,10 +1500,14 @@ extern const char dmvx_stubs[] __attribute__((visibility("hidden")));
 
 /* ---- registration ---- */
 
-__attribute__((constructor)) static void ipmon_init(void) {
-	for (u64 i = 0; i < NSPECS; i++)
-		if (specs[i].nr < DMVX_MAX_NR)
-			spec_of[specs[i].nr] = (u8)(i + 1);
+/* dmvx_ipmon_register asks CP-MON for IP-MON; the constructor calls it.
+ * When calls are compared from the program's entry (variants of two
+ * instruction sets, --from-entry), CP-MON answers the constructor's call
+ * "later" (EAGAIN), and has the program call this again at its entry
+ * point, where the registration is compared like any call. */
+EXPORT void dmvx_ipmon_register(void) {
+	if (registered)
+		return;
 	/* CP-MON checks that the call comes from this object's code, maps the
 	 * gate, the control pages and the buffers, and sets the thread's area
 	 * (%gs, or arm64's slot); 0 means done.
@@ -1519,4 +1523,11 @@ __attribute__((constructor)) static void ipmon_init(void) {
 	if (raw6(DMVX_NR_REGISTER, (long)DMVX_CTL_MAGIC, DMVX_ABI_VERSION, (long)dmvx_stubs, stubs_size,
 		 (long)dmvx_site_entry, slot) == 0)
 		registered = 1;
+}
+
+__attribute__((constructor)) static void ipmon_init(void) {
+	for (u64 i = 0; i < NSPECS; i++)
+		if (specs[i].nr < DMVX_MAX_NR)
+			spec_of[specs[i].nr] = (u8)(i + 1);
+	dmvx_ipmon_register();
 }

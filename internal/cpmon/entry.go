@@ -2,12 +2,18 @@ package cpmon
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"dmvx/internal/canon"
+	"dmvx/internal/ipmon"
 	"dmvx/internal/ptrace"
+
+	"golang.org/x/sys/unix"
 )
 
 // Variants of two instruction sets start through two dynamic loaders,
@@ -198,6 +204,21 @@ func (m *Monitor) compareFromEntry() bool {
 // entry in a run of two instruction sets. It runs if the allow-list lets
 // it; any other call is a divergence.
 func (v *variant) loaderEntry(t *task, nr uint64, args [6]uint64) {
+	if nr == ipmon.NrRegister {
+		// IP-MON's constructor: later, at the entry.
+		ret := -int64(unix.EAGAIN)
+		fn, err := uint64(0), errors.New("IP-MON is off")
+		if ip := v.m.ipm; ip != nil && ip.on {
+			fn, err = deferRegister(t.tid, ptrace.PC(&t.regs), ip.path)
+		}
+		if err != nil {
+			v.m.log.Info("IP-MON's registration refused before the entry", "variant", v.idx, "err", err)
+			ret = -int64(unix.EPERM)
+		}
+		t.ipmonAt = fn
+		v.skip(t, ret, nil)
+		return
+	}
 	row, why := loaderRow(nr, args, v.mem(t))
 	v.m.log.Debug("loader call", "variant", v.idx, "tid", t.tid, "call", nativeABI.Name(nr), "refused", why)
 	if why == "" {
@@ -231,6 +252,23 @@ func (v *variant) plantLocalEntry(t *task) bool {
 // entryReached: a local task stopped at its program's entry breakpoint:
 // the loader phase is over, and its calls are compared from here on.
 func (v *variant) entryReached(t *task) {
+	switch {
+	case t.entrySaved != nil:
+		backAtEntry(&t.regs, *t.entrySaved)
+		t.entrySaved = nil
+	case t.ipmonAt != 0:
+		saved, err := callAtEntry(&t.regs, t.entry, t.ipmonAt, ptrace.Mem{Pid: t.tid})
+		t.ipmonAt = 0
+		if err == nil {
+			t.entrySaved = &saved
+			if v.setRegs(t) {
+				v.cont(t, 0)
+			}
+			return
+		}
+		v.m.log.Info("IP-MON not registered at the entry", "variant", v.idx, "err", err)
+		t.regs = saved
+	}
 	if err := t.entry.remove(ptrace.Mem{Pid: t.tid}, &t.regs); err != nil {
 		v.m.mu.Lock()
 		v.m.errorLocked("variant %d: removing the breakpoint at the entry point: %v", v.idx, err)
@@ -242,4 +280,89 @@ func (v *variant) entryReached(t *task) {
 	if v.setRegs(t) {
 		v.cont(t, 0)
 	}
+}
+
+// IP-MON registers from its constructor, which the loader runs before the
+// entry, where calls are not compared. In this mode the constructor's
+// registration is answered "later" (EAGAIN: IP-MON stays off, and the
+// loader's calls go on to the allow-list), and at the entry breakpoint the
+// task is made to call IP-MON's registration function, with the entry as
+// its return address, as a debugger calls a function in its inferior. The
+// registration then stops for CP-MON after the entry, compared like any
+// call; the function returns onto the breakpoint, which was left in place,
+// and the task resumes at the entry with the registers it had there (its
+// new %gs base kept).
+
+// deferRegister finds IP-MON's registration function in task tid, whose
+// IP-MON (the object at path) asked to register from pc.
+func deferRegister(tid int, pc uint64, path string) (uint64, error) {
+	file, lo, off, err := mappingOffset(tid, pc)
+	if err != nil {
+		return 0, err
+	}
+	if file != path {
+		return 0, fmt.Errorf("a registration from %s, not IP-MON's code", file)
+	}
+	obj, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return ipmon.FuncAt(obj, ipmon.RegisterFunc, lo, off)
+}
+
+// mappingOffset reads the file, start and file offset of the mapping
+// that holds addr from /proc/PID/maps.
+func mappingOffset(pid int, addr uint64) (file string, lo, off uint64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		return "", 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 6 {
+			continue
+		}
+		l, h, _ := strings.Cut(fields[0], "-")
+		a, err1 := strconv.ParseUint(l, 16, 64)
+		z, err2 := strconv.ParseUint(h, 16, 64)
+		o, err3 := strconv.ParseUint(fields[2], 16, 64)
+		if err1 != nil || err2 != nil || err3 != nil || addr < a || addr >= z {
+			continue
+		}
+		return strings.Join(fields[5:], " "), a, o, nil
+	}
+	return "", 0, 0, errors.New("unmapped memory")
+}
+
+// callAtEntry points r, a task at its entry breakpoint e, at a call of fn
+// that returns onto the breakpoint, and returns the registers to resume
+// the entry with afterwards.
+func callAtEntry(r *ptrace.Regs, e *entryTrap, fn uint64, mem ptrace.Mem) (ptrace.Regs, error) {
+	saved := *r
+	ptrace.SetPC(&saved, e.addr)
+	if r.Arch == ptrace.ArchAMD64 {
+		// At the entry the stack is 16-aligned; the pushed return
+		// address leaves it as a call would.
+		sp := r.X86.Rsp - 8
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], e.addr)
+		if err := mem.Write(sp, b[:]); err != nil {
+			return saved, err
+		}
+		r.X86.Rsp = sp
+	} else {
+		r.A64.Regs[30] = e.addr // the link register
+	}
+	ptrace.SetPC(r, fn)
+	return saved, nil
+}
+
+// backAtEntry: the registration function returned onto the breakpoint:
+// r gets the entry's registers back, with the area IP-MON got (x86-64's
+// %gs base; arm64's is in memory).
+func backAtEntry(r *ptrace.Regs, saved ptrace.Regs) {
+	if r.Arch == ptrace.ArchAMD64 {
+		saved.X86.Gs_base = r.X86.Gs_base
+	}
+	*r = saved
 }

@@ -161,9 +161,6 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	switch {
 	case m.cfg.NoIPMON:
 		ip.why = "switched off (--no-ipmon)"
-	case m.cfg.FromEntry:
-		// IP-MON starts in the loader phase, which is not compared.
-		ip.why = "switched off: calls are compared from the program's entry (--from-entry)"
 	case m.n < 2 || m.n > rb.MaxFollowers+1:
 		ip.why = fmt.Sprintf("%d variants: IP-MON takes 2 to %d", m.n, rb.MaxFollowers+1)
 	}

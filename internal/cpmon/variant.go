@@ -93,6 +93,11 @@ type task struct {
 	// exec'd in a run of two instruction sets; set while its loader runs
 	// (entry.go).
 	entry *entryTrap
+	// ipmonAt is IP-MON's registration function, which the task calls at
+	// its entry (entry.go); entrySaved its registers at the entry while
+	// it does.
+	ipmonAt    uint64
+	entrySaved *ptrace.Regs
 	// started: the task's first stop has been seen.
 	started bool
 	// aux is per-call scratch of special handlers (epoll_event.data).
@@ -524,7 +529,7 @@ func (v *variant) entry(t *task) {
 		v.cont(t, 0)
 		return
 	}
-	if t.entry != nil {
+	if t.entry != nil && t.entrySaved == nil {
 		v.loaderEntry(t, nr, ptrace.Args(&t.regs))
 		return
 	}

@@ -152,3 +152,40 @@ func Install(obj []byte) (string, error) {
 	}
 	return path, nil
 }
+
+// RegisterFunc is the exported function IP-MON registers through
+// (dmvx_ipmon_register), which CP-MON has a program call at its entry
+// when calls are compared from there.
+const RegisterFunc = "dmvx_ipmon_register"
+
+// FuncAt returns where the object's exported function name is in a process
+// that mapped the object's code segment at file offset off to address lo
+// (the mapping that holds the pc of IP-MON's registration call): the
+// loader maps each PT_LOAD segment page-aligned at base + its vaddr. Only
+// the code segment is looked at: two segments may share a file page.
+func FuncAt(obj []byte, name string, lo, off uint64) (uint64, error) {
+	f, err := elf.NewFile(bytes.NewReader(obj))
+	if err != nil {
+		return 0, fmt.Errorf("ipmon: %w", err)
+	}
+	syms, err := f.DynamicSymbols()
+	if err != nil {
+		return 0, fmt.Errorf("ipmon: %w", err)
+	}
+	var value uint64
+	for _, s := range syms {
+		if s.Name == name && elf.ST_TYPE(s.Info) == elf.STT_FUNC {
+			value = s.Value
+		}
+	}
+	if value == 0 {
+		return 0, fmt.Errorf("ipmon: the object has no function %s", name)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 && p.Off&^(Page-1) == off {
+			base := lo - p.Vaddr&^(Page-1)
+			return base + value, nil
+		}
+	}
+	return 0, fmt.Errorf("ipmon: no segment of the object at file offset %#x", off)
+}

@@ -1,6 +1,8 @@
 package ipmon
 
 import (
+	"bytes"
+	"debug/elf"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,6 +129,44 @@ func TestRegionAvoids(t *testing.T) {
 		b := r.Bases[1]
 		if b < gate+Page && gate < b+RegionSize || b < parent+RegionSize && parent < b+RegionSize {
 			t.Fatalf("region at %#x overlaps the gate %#x or the parent's region at %#x", b, gate, parent)
+		}
+	}
+}
+
+// FuncAt finds the registration function from the object's code segment,
+// as the loader maps it, and from nothing else.
+func TestFuncAt(t *testing.T) {
+	for _, arch := range []string{"amd64", "arm64"} {
+		obj, err := ObjectFor(arch)
+		if err != nil {
+			t.Skip("IP-MON not built (make build)")
+		}
+		f, err := elf.NewFile(bytes.NewReader(obj))
+		if err != nil {
+			t.Fatal(err)
+		}
+		syms, _ := f.DynamicSymbols()
+		var want uint64
+		for _, s := range syms {
+			if s.Name == RegisterFunc {
+				want = s.Value
+			}
+		}
+		if want == 0 {
+			t.Fatalf("%s: no %s", arch, RegisterFunc)
+		}
+		const base = 0x7f0000000000
+		for _, p := range f.Progs {
+			if p.Type != elf.PT_LOAD || p.Flags&elf.PF_X == 0 {
+				continue
+			}
+			got, err := FuncAt(obj, RegisterFunc, base+p.Vaddr&^(Page-1), p.Off&^(Page-1))
+			if err != nil || got != base+want {
+				t.Errorf("%s: code segment at offset %#x: %#x, %v; want %#x", arch, p.Off, got, err, base+want)
+			}
+		}
+		if _, err := FuncAt(obj, RegisterFunc, base, 0x123000); err == nil {
+			t.Errorf("%s: an offset no segment has was accepted", arch)
 		}
 	}
 }

@@ -10,7 +10,8 @@ import (
 // own before it, under an allow-list. It is what a run of two instruction
 // sets does (docs/cross-isa.md); here both variants are amd64, so the
 // outputs must be the native ones, and a program's execs go through the
-// loader phase again.
+// loader phase again. IP-MON registers at the entry, where the program is
+// made to call its registration function.
 func TestFromEntry(t *testing.T) {
 	defaultConfig(t)
 	dir := t.TempDir()
@@ -31,8 +32,16 @@ func TestFromEntry(t *testing.T) {
 			d := underDmvx(t, opts{}, []string{"-n", "3", "--from-entry"}, c.argv...)
 			checkOK(t, d, 3, nat)
 			sameOutput(t, nat, d)
-			if d.rep != nil && d.rep.Stats != nil && !strings.Contains(d.rep.Stats.IPMON, "--from-entry") {
-				t.Errorf("IP-MON: %q, want it off because of --from-entry", d.rep.Stats.IPMON)
+			if d.rep == nil || d.rep.Stats == nil {
+				t.Fatal("no report")
+			}
+			switch ipm := d.rep.Stats.IPMON; {
+			case c.name == "hello_static":
+				if !strings.Contains(ipm, "statically linked") {
+					t.Errorf("IP-MON: %q, want it off for a static program", ipm)
+				}
+			case !strings.HasPrefix(ipm, "on,") || strings.Contains(ipm, "no program image loaded it"):
+				t.Errorf("IP-MON: %q, want it registered at the entry", ipm)
 			}
 		})
 	}
