@@ -101,13 +101,15 @@ $(IPMON_ARM64): $(IPMON_SRC) $(wildcard ipmon/*.h)
 
 # go build is incremental and knows the Go dependencies (embedded files
 # included), so it runs every time; FORCE keeps make from second-guessing it.
-bin/dmvx: $(LAUNCHER) $(IPMON) FORCE
+# Each dmvx embeds both ISAs' IP-MON objects: a leader host names each
+# one's digest to follower hosts of either ISA (docs/cross-isa.md).
+bin/dmvx: $(LAUNCHER) $(IPMON) $(IPMON_ARM64) FORCE
 	@mkdir -p $(@D)
 	$(GO) build -o $@ ./cmd/dmvx
 
 # dmvx for an arm64 host (the emulated one of mk/arm64-host.mk, or a real
 # one), with its own IP-MON.
-bin/arm64/dmvx: $(LAUNCHER_ARM64) $(IPMON_ARM64) FORCE
+bin/arm64/dmvx: $(LAUNCHER_ARM64) $(IPMON) $(IPMON_ARM64) FORCE
 	@mkdir -p $(@D)
 	GOARCH=arm64 $(GO) build -o $@ ./cmd/dmvx
 

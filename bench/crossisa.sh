@@ -2,9 +2,10 @@
 # The microbenchmarks with an amd64 leader (this machine) and an arm64
 # follower (the emulated host of docs/arm64-host.md), side by side with
 # what says how much of that is the emulator: the same programs in the
-# emulated host alone, natively and under a one-host dmvx there. Runs are
-# interleaved, the median of BENCH_RUNS is printed as a markdown table
-# (docs/performance.md, "Variants of two instruction sets").
+# emulated host alone, natively and under a one-host dmvx there (without
+# and with IP-MON). Runs are interleaved, the median of BENCH_RUNS is
+# printed as a markdown table (docs/performance.md, "Variants of two
+# instruction sets").
 #
 # Environment: BENCH_RUNS (3), BENCH_ITERS (20000: the emulated host makes
 # a call in tens of microseconds, a ptrace stop in a millisecond), DMVX
@@ -48,10 +49,10 @@ guest_secs() {
 		awk '{ printf "%.6f\n", $1 / 1e6 }'
 }
 
-printf '| benchmark (%d calls) | amd64 native | amd64 dmvx -n 2 | amd64 leader, arm64 follower | arm64 native (emulated) | arm64 dmvx -n 2 (emulated) |\n' "$ITERS"
-printf '|---|---:|---:|---:|---:|---:|\n'
+printf '| benchmark (%d calls) | amd64 native | amd64 dmvx -n 2 | amd64 leader, arm64 follower | arm64 native (emulated) | arm64 dmvx -n 2 (emulated) | arm64 dmvx -n 2 with IP-MON (emulated) |\n' "$ITERS"
+printf '|---|---:|---:|---:|---:|---:|---:|\n'
 for b in getcwd read_zero sched_yield; do
-	nat=() one=() cross=() gnat=() gone=()
+	nat=() one=() cross=() gnat=() gone=() gip=()
 	for ((i = 0; i < RUNS; i++)); do
 		log "$b run $((i + 1))/$RUNS"
 		nat+=("$(secs "bench/bin/$b" "$ITERS")")
@@ -61,8 +62,9 @@ for b in getcwd read_zero sched_yield; do
 			--variant "$agent=/opt/dmvx/testdata/bin-arm64/bench_$b" -- "bench/bin/$b" "$ITERS")")
 		gnat+=("$(guest_secs "/opt/dmvx/testdata/bin-arm64/bench_$b $ITERS")")
 		gone+=("$(guest_secs "bin/dmvx run -n 2 --no-ipmon -- /opt/dmvx/testdata/bin-arm64/bench_$b $ITERS")")
+		gip+=("$(guest_secs "bin/dmvx run -n 2 -- /opt/dmvx/testdata/bin-arm64/bench_$b $ITERS")")
 	done
-	printf '| %s | %.3f s | %.3f s | %.3f s | %.3f s | %.3f s |\n' "$b" \
+	printf '| %s | %.3f s | %.3f s | %.3f s | %.3f s | %.3f s | %.3f s |\n' "$b" \
 		"$(median "${nat[@]}")" "$(median "${one[@]}")" "$(median "${cross[@]}")" \
-		"$(median "${gnat[@]}")" "$(median "${gone[@]}")"
+		"$(median "${gnat[@]}")" "$(median "${gone[@]}")" "$(median "${gip[@]}")"
 done

@@ -1,11 +1,15 @@
 package cpmon
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 
+	"dmvx/internal/abi"
 	"dmvx/internal/canon"
+	"dmvx/internal/ipmon"
 	"dmvx/internal/ptrace"
+	"dmvx/internal/rb"
 )
 
 // What differs for a run whose variants are of two instruction sets, beyond
@@ -111,4 +115,95 @@ func interruptedCall(t *task, mem canon.Mem) bool {
 	}
 	var b [4]byte
 	return mem.Read(pc, b[:]) == nil && binary.LittleEndian.Uint32(b[:]) == svc0
+}
+
+// ipmonHashes are the SHA-256 digests of the IP-MON objects this dmvx
+// embeds, by instruction set: a follower host of either checks its own
+// against the leader host's.
+func ipmonHashes() map[string][]byte {
+	out := make(map[string][]byte)
+	for _, arch := range []string{"amd64", "arm64"} {
+		if obj, err := ipmon.ObjectFor(arch); err == nil {
+			sum := sha256.Sum256(obj)
+			out[arch] = sum[:]
+		}
+	}
+	return out
+}
+
+// renumberRecords rewrites, in place, the call numbers of the IP-MON
+// records in raw (a batch in raw form, rb.ParseRaw) from the leader's ABI
+// to this host's, by name. A call this host's ABI has no number for gets
+// one no call has, so that the variant's IP-MON finds another call there
+// and reports it. The digests need nothing: they mix in the generic
+// number on both ISAs (ipmon.c's canon_nr).
+func renumberRecords(raw []byte, from, to *abi.ABI) error {
+	for off := 0; off < len(raw); {
+		r, n, err := rb.ParseRaw(raw[off:])
+		if err != nil {
+			return err
+		}
+		if r.Kind == rb.KindCall {
+			nr, ok := to.Number(from.Name(uint64(r.Nr)))
+			if !ok {
+				nr = noSuchCall
+			}
+			binary.LittleEndian.PutUint32(raw[off+rb.RecNrOffset:], uint32(nr))
+		}
+		off += n
+	}
+	return nil
+}
+
+// noSuchCall is a number no ABI of dmvx's uses (below IP-MON's pseudo-calls).
+const noSuchCall = 0xfff0
+
+// ipmonCrossCalls are the calls IP-MON may take in a run of two
+// instruction sets: those whose arguments, outputs and results are the
+// same bytes on both, and which both glibcs make through the same
+// wrapper. Not fstat or epoll (struct layouts), openat (flag bits), fcntl
+// (F_GETFL's flags), dup2, dup3 or time (made from other calls on arm64).
+var ipmonCrossCalls = map[string]bool{
+	"read": true, "write": true, "pread64": true, "pwrite64": true, "readv": true, "writev": true,
+	"lseek": true, "close": true, "dup": true, "ioctl": true, "getcwd": true, "uname": true,
+	"getrandom": true, "clock_gettime": true, "gettimeofday": true, "sched_yield": true,
+	"getpid": true, "getppid": true, "gettid": true, "getuid": true, "geteuid": true, "getgid": true, "getegid": true,
+	"sendto": true, "recvfrom": true, "sendfile": true,
+}
+
+// allowedInLocked is what variant v's IP-MON may take, in its ABI's
+// numbers: the run's set, narrowed to ipmonCrossCalls when the variants'
+// ISAs differ.
+func (m *Monitor) allowedInLocked(v int) []uint32 {
+	if !m.crossISA {
+		return m.ipm.allowed
+	}
+	a := m.variants[v].abi()
+	var out []uint32
+	for _, nr := range m.ipm.allowed {
+		name := nativeABI.Name(uint64(nr))
+		if !ipmonCrossCalls[name] {
+			continue
+		}
+		if n, ok := a.Number(name); ok {
+			out = append(out, uint32(n))
+		}
+	}
+	return out
+}
+
+// ipmonTakes reports whether IP-MON would take call nr of v's ABI in this
+// run (a forked child counts them: injectFork). Every variant counts the
+// same calls by name, whatever its ISA.
+func (v *variant) ipmonTakes(nr uint64) bool {
+	m := v.m
+	m.mu.Lock()
+	cross := m.crossISA
+	m.mu.Unlock()
+	if !cross {
+		return m.ipm.takes(nr)
+	}
+	name := v.abi().Name(nr)
+	n, ok := nativeABI.Number(name)
+	return ok && ipmonCrossCalls[name] && m.ipm.takes(n)
 }

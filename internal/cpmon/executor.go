@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"dmvx/internal/abi"
 	"dmvx/internal/canon"
 	"dmvx/internal/ipmon"
 	"dmvx/internal/launch"
@@ -71,13 +72,12 @@ func Follow(cfg FollowConfig) error {
 	if _, ok := ptrace.ArchOf(h.arch); !ok {
 		return x.refuse(fmt.Sprintf("the leader host's instruction set %q is not one dmvx knows", h.arch))
 	}
-	switch {
-	case h.arch != runtime.GOARCH && h.ipmon:
-		return x.refuse(fmt.Sprintf("this host is %s and the leader host %s: IP-MON's records do not cross instruction sets yet, so variants of two instruction sets run with --no-ipmon", runtime.GOARCH, h.arch))
-	}
 	// Variants of two instruction sets run different loaders: their
 	// calls are compared from the program's entry on (entry.go).
 	x.crossISA = h.arch != runtime.GOARCH
+	if a, ok := ptrace.ArchOf(h.arch); ok {
+		x.leaderABI = abiOf(a)
+	}
 	x.fromEntry = h.fromEntry || x.crossISA
 	if !allowed(h.path, cfg.Allow) {
 		return x.refuse(fmt.Sprintf("%s is not in this agent's --allow list", h.path))
@@ -169,6 +169,9 @@ type executor struct {
 	// results cross in the generic form; fromEntry: calls are compared
 	// from the program's entry (entry.go).
 	crossISA, fromEntry bool
+	// leaderABI is the leader host's system-call table: its IP-MON
+	// records carry its numbers.
+	leaderABI *abi.ABI
 	// done: the link ended (why says how); the variant is killed.
 	done atomic.Bool
 	why  string

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
-	"dmvx/internal/abi/amd64"
 	"dmvx/internal/ipmon"
 	"dmvx/internal/policy"
 	"dmvx/internal/ptrace"
@@ -97,7 +97,7 @@ func (x *executor) setupIPMON(h *hello) (env []string, filter []bpf.RawInstructi
 	if err != nil {
 		return nil, nil, err
 	}
-	if sum := sha256.Sum256(obj); !bytes.Equal(sum[:], h.ipmonHash) {
+	if sum := sha256.Sum256(obj); !bytes.Equal(sum[:], h.ipmonHashes[runtime.GOARCH]) {
 		return nil, nil, errors.New("this host's dmvx has another IP-MON build than the leader host's: install the same dmvx on every host")
 	}
 	path, err := ipmon.Install(obj)
@@ -122,10 +122,20 @@ func (x *executor) setupIPMON(h *hello) (env []string, filter []bpf.RawInstructi
 	for _, kv := range h.env {
 		if v, ok := strings.CutPrefix(kv, "LD_PRELOAD="); ok && !found {
 			// The leader host put its object first; the same build has
-			// the same name here, in this host's temporary directory.
+			// the same name here (for either ISA: ipmon.InstallName), in
+			// this host's temporary directory.
 			first, rest, _ := strings.Cut(v, ":")
 			if filepath.Base(first) != filepath.Base(path) {
 				return nil, nil, fmt.Errorf("LD_PRELOAD does not start with IP-MON (%s)", first)
+			}
+			if dir := filepath.Dir(first); dir != filepath.Dir(path) {
+				// The same directory as there ($TMPDIR differs), where
+				// this host can make it.
+				if p, err := ipmon.InstallIn(obj, dir); err == nil {
+					path = p
+				} else {
+					x.log.Info("IP-MON installed elsewhere than on the leader host", "err", err)
+				}
 			}
 			kv = "LD_PRELOAD=" + path
 			if rest != "" {
@@ -385,6 +395,11 @@ func (x *executor) records(c *command) error {
 	if err != nil {
 		return err
 	}
+	if x.crossISA {
+		if err := renumberRecords(raw, x.leaderABI, nativeABI); err != nil {
+			return err
+		}
+	}
 	x.rmu.Lock()
 	r := x.regions[c.base]
 	if r == nil || r.reg.Buffer(c.slot) == nil {
@@ -541,7 +556,7 @@ func (x *executor) reportNext(t *task, name string, r rb.Record, err error) {
 		return
 	}
 	x.ipmonDiverge(t, name, fmt.Sprintf("variant %d made %s through CP-MON where the leader made %s through IP-MON",
-		x.hello.variant, name, amd64.Name(uint64(r.Nr))))
+		x.hello.variant, name, nativeABI.Name(uint64(r.Nr))))
 }
 
 // atCPMON: t stopped at a call that goes to CP-MON. Its next record, if
@@ -610,7 +625,7 @@ func (x *executor) leaderRecord(t *task, ev *stopEvent) {
 	}
 	if r, err := b.Peek(0); err == nil && r.Kind == rb.KindCall {
 		ev.flags |= stCallErr
-		ev.callErr = fmt.Sprintf("%s = %d (IP-MON record %d)", amd64.Name(uint64(r.Nr)), r.Ret, r.Seq)
+		ev.callErr = fmt.Sprintf("%s = %d (IP-MON record %d)", nativeABI.Name(uint64(r.Nr)), r.Ret, r.Seq)
 	}
 }
 

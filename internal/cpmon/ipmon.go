@@ -468,7 +468,7 @@ func (m *Monitor) ctlSpec(v, slot int) ipmon.CtlSpec {
 	// writes its own copy of the file (mirrored), which IP-MON's writes,
 	// the leader's alone, would not.
 	return ipmon.CtlSpec{Variant: v, Slot: slot, Gate: m.ipm.gates[v], Spin: m.ipm.spin,
-		Key: m.ipm.key, Sockets: m.ipm.sockets, Allowed: m.ipm.allowed, CopyLocal: true,
+		Key: m.ipm.key, Sockets: m.ipm.sockets, Allowed: m.allowedInLocked(v), CopyLocal: true,
 		OpenWrite: m.ipm.level >= canon.NonsocketRW && !m.ipm.remotes, LeaderStat: m.ipm.remotes,
 		Remote: m.remoteOf(v) != nil}
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 	"syscall"
 
 	"dmvx/internal/canon"
@@ -591,12 +593,13 @@ type hello struct {
 	// fromEntry: calls are compared from the program's entry (entry.go).
 	fromEntry bool
 	// IP-MON, when the variant runs it: the policy level, the gate's
-	// address, and the SHA-256 of the leader's IP-MON object, which the
-	// follower host's must be.
-	ipmon     bool
-	level     canon.Level
-	gate      uint64
-	ipmonHash []byte
+	// address, and the SHA-256 of the leader host's IP-MON object for
+	// each instruction set (GOARCH -> digest), which the follower host's
+	// must be: the same dmvx build on every host.
+	ipmon      bool
+	level      canon.Level
+	gate       uint64
+	ipmonHashes map[string][]byte
 }
 
 func b2u8(b bool) uint8 {
@@ -626,7 +629,12 @@ func (h *hello) encode() []byte {
 	if h.ipmon {
 		e.U8(uint8(h.level))
 		e.U64(h.gate)
-		e.Bytes(h.ipmonHash)
+		archs := slices.Sorted(maps.Keys(h.ipmonHashes))
+		e.U8(uint8(len(archs)))
+		for _, a := range archs {
+			e.String(a)
+			e.Bytes(h.ipmonHashes[a])
+		}
 	}
 	return e.Payload()
 }
@@ -643,7 +651,14 @@ func decodeHello(p []byte) (*hello, error) {
 	if h.ipmon {
 		h.level = canon.Level(d.U8("policy"))
 		h.gate = d.U64("gate")
-		h.ipmonHash = d.Bytes("ipmon digest")
+		h.ipmonHashes = make(map[string][]byte)
+		for n := d.U8("ipmon digests"); n > 0; n-- {
+			a := d.String("arch")
+			h.ipmonHashes[a] = d.Bytes("ipmon digest")
+			if len(h.ipmonHashes[a]) != sha256.Size {
+				return nil, fmt.Errorf("%w: hello with an IP-MON digest of %d bytes", wire.ErrMalformed, len(h.ipmonHashes[a]))
+			}
+		}
 	}
 	if err := d.Done(); err != nil {
 		return nil, err
@@ -654,7 +669,7 @@ func decodeHello(p []byte) (*hello, error) {
 	if h.arch == "" {
 		return nil, fmt.Errorf("%w: hello without the leader host's instruction set", wire.ErrMalformed)
 	}
-	if h.ipmon && (h.level < canon.Base || h.level > canon.SocketRW || h.gate == 0 || h.gate%ipmon.Page != 0 || len(h.ipmonHash) != sha256.Size) {
+	if h.ipmon && (h.level < canon.Base || h.level > canon.SocketRW || h.gate == 0 || h.gate%ipmon.Page != 0 || len(h.ipmonHashes[h.arch]) != sha256.Size) {
 		return nil, fmt.Errorf("%w: hello with IP-MON at level %d, gate %#x", wire.ErrMalformed, h.level, h.gate)
 	}
 	return h, nil

@@ -119,7 +119,7 @@ func TestMalformedLinkPayloads(t *testing.T) {
 	if _, err := decodeHello([]byte{0, 0, 0, 0}); err == nil {
 		t.Error("a hello without a program was accepted")
 	}
-	h := hello{path: "/bin/true", argv: []string{"true"}, arch: "amd64", ipmon: true, level: canon.SocketRW, gate: 0x123000, ipmonHash: make([]byte, 32)}
+	h := hello{path: "/bin/true", argv: []string{"true"}, arch: "amd64", ipmon: true, level: canon.SocketRW, gate: 0x123000, ipmonHashes: map[string][]byte{"amd64": make([]byte, 32)}}
 	if _, err := decodeHello(h.encode()); err != nil {
 		t.Errorf("a hello with IP-MON: %v", err)
 	}
@@ -128,11 +128,12 @@ func TestMalformedLinkPayloads(t *testing.T) {
 		t.Errorf("a hello without the leader's instruction set: %v, want ErrMalformed", err)
 	}
 	for name, bad := range map[string]hello{
-		"a gate off a page":     {gate: 0x123001, level: canon.Base, ipmonHash: make([]byte, 32)},
-		"no gate":               {level: canon.Base, ipmonHash: make([]byte, 32)},
-		"level never":           {gate: 0x123000, level: canon.Never, ipmonHash: make([]byte, 32)},
-		"an unknown level":      {gate: 0x123000, level: 9, ipmonHash: make([]byte, 32)},
-		"a short object digest": {gate: 0x123000, level: canon.Base, ipmonHash: make([]byte, 8)},
+		"a gate off a page":     {gate: 0x123001, level: canon.Base, ipmonHashes: map[string][]byte{"amd64": make([]byte, 32)}},
+		"no gate":               {level: canon.Base, ipmonHashes: map[string][]byte{"amd64": make([]byte, 32)}},
+		"level never":           {gate: 0x123000, level: canon.Never, ipmonHashes: map[string][]byte{"amd64": make([]byte, 32)}},
+		"an unknown level":      {gate: 0x123000, level: 9, ipmonHashes: map[string][]byte{"amd64": make([]byte, 32)}},
+		"a short object digest": {gate: 0x123000, level: canon.Base, ipmonHashes: map[string][]byte{"amd64": make([]byte, 8)}},
+		"no digest for its ISA": {gate: 0x123000, level: canon.Base, ipmonHashes: map[string][]byte{"arm64": make([]byte, 32)}},
 	} {
 		bad.path, bad.argv, bad.arch, bad.ipmon = "/bin/true", []string{"true"}, "amd64", true
 		if _, err := decodeHello(bad.encode()); !errors.Is(err, wire.ErrMalformed) {
@@ -143,7 +144,8 @@ func TestMalformedLinkPayloads(t *testing.T) {
 
 func TestHelloIPMONRoundTrip(t *testing.T) {
 	h := &hello{path: "/bin/true", argv: []string{"true", "x"}, env: []string{"A=1"}, dir: "/", trapTSC: true, arch: "arm64",
-		pid: 7, uid: 8, variant: 2, ipmon: true, level: canon.NonsocketRO, gate: 0x7000, ipmonHash: bytes.Repeat([]byte{1}, 32)}
+		pid: 7, uid: 8, variant: 2, ipmon: true, level: canon.NonsocketRO, gate: 0x7000,
+		ipmonHashes: map[string][]byte{"amd64": bytes.Repeat([]byte{2}, 32), "arm64": bytes.Repeat([]byte{1}, 32)}}
 	got, err := decodeHello(h.encode())
 	if err != nil {
 		t.Fatal(err)

@@ -34,9 +34,11 @@ func (m *Monitor) patchSiteLocked(lt *ltask, ts []*task) {
 	if ip == nil || lt.slot < 0 || nr >= ipmon.MaxNr {
 		return
 	}
-	if !m.ipm.takes(nr) || ts[0].regs.Arch == ptrace.ArchARM64 {
+	if !m.ipm.takes(nr) || ts[0].regs.Arch == ptrace.ArchARM64 || m.crossISA {
 		// arm64's IP-MON has no stub area yet: its wrappers alone
-		// reach it.
+		// reach it; so, in a run with arm64 variants, the others'
+		// sites stay as they are (each variant's call must take the
+		// same way).
 		return
 	}
 	key := ptrace.PC(&ts[0].regs)

@@ -533,7 +533,7 @@ func (v *variant) entry(t *task) {
 		v.loaderEntry(t, nr, ptrace.Args(&t.regs))
 		return
 	}
-	if ip := t.ipmFork; ip != nil && m.ipm.takes(nr) {
+	if ip := t.ipmFork; ip != nil && v.ipmonTakes(nr) {
 		// A forked child that goes on making IP-MON's calls (a
 		// subshell, a worker) rather than exec'ing soon: give it IP-MON
 		// of its own, then let it make the call again, which stops here

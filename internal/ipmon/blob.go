@@ -103,9 +103,26 @@ func symbolData(obj []byte, name string) ([]byte, error) {
 	return nil, fmt.Errorf("ipmon: the object has no %s", name)
 }
 
+// InstallName is the file name Install gives this build's object: a
+// digest of every ISA's object this dmvx embeds, so that hosts of either
+// ISA running the same build give their variants the same LD_PRELOAD (a
+// program passes its environment on to what it execs, and the
+// environment is compared there).
+func InstallName() string {
+	h := sha256.New()
+	for _, arch := range []string{"amd64", "arm64"} {
+		if obj, err := ObjectFor(arch); err == nil {
+			sum := sha256.Sum256(obj)
+			h.Write([]byte(arch))
+			h.Write(sum[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12]) + ".so"
+}
+
 // Install writes the object where every variant's loader can read it and
-// returns its path. The name is the content's hash, so concurrent runs
-// share one file and a file never changes under a running program; the
+// returns its path. The name is the build's (InstallName), so concurrent
+// runs share one file and a file never changes under a running program; the
 // directory and file belong to the caller and are not writable by others
 // (a program that drops privileges can still load it).
 func Install(obj []byte) (string, error) {
@@ -115,8 +132,16 @@ func Install(obj []byte) (string, error) {
 	if strings.ContainsAny(base, " :") {
 		base = "/tmp"
 	}
-	sum := sha256.Sum256(obj)
-	dir := filepath.Join(base, fmt.Sprintf("dmvx-ipmon-%d", os.Getuid()))
+	return InstallIn(obj, filepath.Join(base, fmt.Sprintf("dmvx-ipmon-%d", os.Getuid())))
+}
+
+// InstallIn is Install into directory dir: a follower host puts its object
+// where the leader host's is, so that LD_PRELOAD, which the variants pass
+// on to what they exec, is the same string in every variant.
+func InstallIn(obj []byte, dir string) (string, error) {
+	if !filepath.IsAbs(dir) || strings.ContainsAny(dir, " :") || !strings.HasPrefix(filepath.Base(dir), "dmvx-ipmon-") {
+		return "", fmt.Errorf("ipmon: %q is not a directory for IP-MON", dir)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("ipmon: %w", err)
 	}
@@ -127,7 +152,7 @@ func Install(obj []byte) (string, error) {
 	if !st.IsDir() || st.Mode().Perm()&0o022 != 0 || !ownedByUs(st) {
 		return "", fmt.Errorf("ipmon: %s is not a directory that only this user can write", dir)
 	}
-	path := filepath.Join(dir, hex.EncodeToString(sum[:12])+".so")
+	path := filepath.Join(dir, InstallName())
 	if have, err := os.ReadFile(path); err == nil && bytes.Equal(have, obj) {
 		return path, nil
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -167,6 +169,25 @@ func TestFuncAt(t *testing.T) {
 		}
 		if _, err := FuncAt(obj, RegisterFunc, base, 0x123000); err == nil {
 			t.Errorf("%s: an offset no segment has was accepted", arch)
+		}
+	}
+}
+
+// x86-64 IP-MON's canon_nr gives each call its generic number, which
+// digests mix in so that a record means the same on both ISAs.
+func TestCanonNrIsGeneric(t *testing.T) {
+	src, err := os.ReadFile("../../ipmon/ipmon.c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := regexp.MustCompile(`case NR_(\w+): return (\d+);`).FindAllStringSubmatch(string(src), -1)
+	if len(cases) < 25 {
+		t.Fatalf("found %d cases of canon_nr", len(cases))
+	}
+	for _, c := range cases {
+		want, ok := arm64.Number(c[1])
+		if got, _ := strconv.Atoi(c[2]); !ok || uint64(got) != want {
+			t.Errorf("canon_nr(%s) = %s, the generic number is %d (%v)", c[1], c[2], want, ok)
 		}
 	}
 }

@@ -57,6 +57,10 @@ const (
 	recRet    = 32
 )
 
+// RecNrOffset is where a record's call number lies in its header (a
+// follower host of another ISA renumbers records it takes in).
+const RecNrOffset = recNr
+
 // Record kinds.
 const (
 	KindCall  = 1

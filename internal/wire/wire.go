@@ -22,8 +22,9 @@ import (
 const (
 	Magic = 0x44564d58 // "DMVX" read as a big-endian uint32
 	// Version 2: the hello and the welcome name their host's
-	// instruction set.
-	Version = 2
+	// instruction set. Version 3: the hello names the IP-MON object of
+	// each instruction set (IP-MON across instruction sets).
+	Version = 3
 )
 
 // HeaderSize is a frame's fixed header:

@@ -242,6 +242,8 @@ func TestHostsFaults(t *testing.T) {
 		var e wire.Enc
 		e.U8(5) // socket-rw
 		e.U64(0x7f0000000000)
+		e.U8(1) // one object digest: this ISA's
+		e.String(runtime.GOARCH)
 		e.Bytes(bytes.Repeat([]byte{0xab}, 32))
 		p = append(p[:len(p)-1], 1) // IP-MON on, then its fields
 		p = append(p, e.Payload()...)
