@@ -596,9 +596,9 @@ type hello struct {
 	// address, and the SHA-256 of the leader host's IP-MON object for
 	// each instruction set (GOARCH -> digest), which the follower host's
 	// must be: the same dmvx build on every host.
-	ipmon      bool
-	level      canon.Level
-	gate       uint64
+	ipmon       bool
+	level       canon.Level
+	gate        uint64
 	ipmonHashes map[string][]byte
 }
 
