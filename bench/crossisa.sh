@@ -49,10 +49,10 @@ guest_secs() {
 		awk '{ printf "%.6f\n", $1 / 1e6 }'
 }
 
-printf '| benchmark (%d calls) | amd64 native | amd64 dmvx -n 2 | amd64 leader, arm64 follower | arm64 native (emulated) | arm64 dmvx -n 2 (emulated) | arm64 dmvx -n 2 with IP-MON (emulated) |\n' "$ITERS"
-printf '|---|---:|---:|---:|---:|---:|---:|\n'
+printf '| benchmark (%d calls) | amd64 native | amd64 dmvx -n 2 | amd64 leader, arm64 follower | the same with IP-MON | arm64 native (emulated) | arm64 dmvx -n 2 (emulated) | arm64 dmvx -n 2 with IP-MON (emulated) |\n' "$ITERS"
+printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'
 for b in getcwd read_zero sched_yield; do
-	nat=() one=() cross=() gnat=() gone=() gip=()
+	nat=() one=() cross=() crossip=() gnat=() gone=() gip=()
 	for ((i = 0; i < RUNS; i++)); do
 		log "$b run $((i + 1))/$RUNS"
 		nat+=("$(secs "bench/bin/$b" "$ITERS")")
@@ -60,11 +60,14 @@ for b in getcwd read_zero sched_yield; do
 		cross+=("$(secs "$DMVX" run --no-ipmon --follower "$agent" --cert "$certs/leader.pem" \
 			--key "$certs/leader-key.pem" --ca "$certs/ca.pem" \
 			--variant "$agent=/opt/dmvx/testdata/bin-arm64/bench_$b" -- "bench/bin/$b" "$ITERS")")
+		crossip+=("$(secs "$DMVX" run --follower "$agent" --cert "$certs/leader.pem" \
+			--key "$certs/leader-key.pem" --ca "$certs/ca.pem" \
+			--variant "$agent=/opt/dmvx/testdata/bin-arm64/bench_$b" -- "bench/bin/$b" "$ITERS")")
 		gnat+=("$(guest_secs "/opt/dmvx/testdata/bin-arm64/bench_$b $ITERS")")
 		gone+=("$(guest_secs "bin/dmvx run -n 2 --no-ipmon -- /opt/dmvx/testdata/bin-arm64/bench_$b $ITERS")")
 		gip+=("$(guest_secs "bin/dmvx run -n 2 -- /opt/dmvx/testdata/bin-arm64/bench_$b $ITERS")")
 	done
-	printf '| %s | %.3f s | %.3f s | %.3f s | %.3f s | %.3f s | %.3f s |\n' "$b" \
-		"$(median "${nat[@]}")" "$(median "${one[@]}")" "$(median "${cross[@]}")" \
+	printf '| %s | %.3f s | %.3f s | %.3f s | %.3f s | %.3f s | %.3f s | %.3f s |\n' "$b" \
+		"$(median "${nat[@]}")" "$(median "${one[@]}")" "$(median "${cross[@]}")" "$(median "${crossip[@]}")" \
 		"$(median "${gnat[@]}")" "$(median "${gone[@]}")" "$(median "${gip[@]}")"
 done
