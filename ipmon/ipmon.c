@@ -150,40 +150,33 @@ ALWAYS void area_dec32(u64 off) { __asm__ volatile("lock decl %%gs:(%0)" ::"r"(o
 #define O_DIRECTORY_ 0x10000
 
 #elif defined(__aarch64__)
-/* The kernel's convention: number in x8, arguments in x0-x5, the result
- * in x0. */
-static long raw6(long nr, long a, long b, long c, long d, long e, long f) {
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	__asm__ volatile("svc #0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory");
-	return x0;
-}
+/* CALL6 defines a six-argument system call made by insn in the kernel's
+ * convention (number in x8, arguments in x0-x5, the result in x0), with
+ * x16 holding target for insn's use. */
+#define CALL6(name, insn, target)                                                            \
+	static long name(long nr, long a, long b, long c, long d, long e, long f) {          \
+		register long x8 __asm__("x8") = nr;                                         \
+		register long x0 __asm__("x0") = a;                                          \
+		register long x1 __asm__("x1") = b;                                          \
+		register long x2 __asm__("x2") = c;                                          \
+		register long x3 __asm__("x3") = d;                                          \
+		register long x4 __asm__("x4") = e;                                          \
+		register long x5 __asm__("x5") = f;                                          \
+		register u64 x16 __asm__("x16") = (target);                                  \
+		__asm__ volatile(insn                                                        \
+				 : "+r"(x0), "+r"(x16)                                       \
+				 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)     \
+				 : "x30", "memory");                                         \
+		return x0;                                                                   \
+	}
+
+/* raw6 makes a call from IP-MON's own instruction: the filter sends it to
+ * CP-MON. */
+CALL6(raw6, "svc #0", 0)
 
 /* gate6 branches to the gate ("svc #0; ret"), whose address only the
  * control page holds; blr sets x30, which the gate's ret uses. */
-static long gate6(long nr, long a, long b, long c, long d, long e, long f) {
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	register u64 x16 __asm__("x16") = CTL->gate;
-	__asm__ volatile("blr x16"
-			 : "+r"(x0), "+r"(x16)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "x30", "memory");
-	return x0;
-}
+CALL6(gate6, "blr x16", CTL->gate)
 
 ALWAYS void barrier(void) { __asm__ volatile("" ::: "memory"); }
 /* fence orders a store before a later load (the "asleep?" checks). */
