@@ -2,7 +2,6 @@ package cpmon
 
 import (
 	"bufio"
-	"crypto/sha256"
 	"debug/elf"
 	"encoding/binary"
 	"errors"
@@ -53,10 +52,9 @@ type ipmonRun struct {
 	// counters of released regions.
 	counters rb.Counters
 	procs    map[*ipmonProc]bool
-	// remotes: some variants run on follower hosts (ipmonremote.go);
-	// hash is the object's SHA-256, which theirs must match.
+	// remotes: some variants run on follower hosts (ipmonremote.go),
+	// whose objects must have the digests the hello names (ipmonHashes).
 	remotes bool
-	hash    []byte
 }
 
 // ipmonProc is one process image's IP-MON: its region and, per variant,
@@ -201,8 +199,6 @@ func (m *Monitor) setupIPMON() (env []string, filters [][]bpf.RawInstruction) {
 	ip.on = true
 	ip.allowed, ip.subs = allowedCalls(m.cfg.Policy, impl, implSubs)
 	ip.key = ipmon.RandomKey()
-	sum := sha256.Sum256(obj)
-	ip.hash = sum[:]
 	if m.n <= runtime.NumCPU() {
 		// Followers poll a little before they sleep, when each variant
 		// can have a CPU of its own (on fewer CPUs, polling steals the
