@@ -4,9 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"dmvx/internal/canon"
@@ -205,18 +204,11 @@ func (m *Monitor) compareFromEntry() bool {
 // it; any other call is a divergence.
 func (v *variant) loaderEntry(t *task, nr uint64, args [6]uint64) {
 	if nr == ipmon.NrRegister {
-		// IP-MON's constructor: later, at the entry.
-		ret := -int64(unix.EAGAIN)
-		fn, err := uint64(0), errors.New("IP-MON is off")
+		path := ""
 		if ip := v.m.ipm; ip != nil && ip.on {
-			fn, err = deferRegister(t.tid, ptrace.PC(&t.regs), ip.path)
+			path = ip.path
 		}
-		if err != nil {
-			v.m.log.Info("IP-MON's registration refused before the entry", "variant", v.idx, "err", err)
-			ret = -int64(unix.EPERM)
-		}
-		t.ipmonAt = fn
-		v.skip(t, ret, nil)
+		v.skip(t, deferRegistration(t, path, v.m.log.With("variant", v.idx)), nil)
 		return
 	}
 	row, why := loaderRow(nr, args, v.mem(t))
@@ -252,22 +244,11 @@ func (v *variant) plantLocalEntry(t *task) bool {
 // entryReached: a local task stopped at its program's entry breakpoint:
 // the loader phase is over, and its calls are compared from here on.
 func (v *variant) entryReached(t *task) {
-	switch {
-	case t.entrySaved != nil:
-		backAtEntry(&t.regs, *t.entrySaved)
-		t.entrySaved = nil
-	case t.ipmonAt != 0:
-		saved, err := callAtEntry(&t.regs, t.entry, t.ipmonAt, ptrace.Mem{Pid: t.tid})
-		t.ipmonAt = 0
-		if err == nil {
-			t.entrySaved = &saved
-			if v.setRegs(t) {
-				v.cont(t, 0)
-			}
-			return
+	if atEntry(t, v.m.log.With("variant", v.idx)) {
+		if v.setRegs(t) {
+			v.cont(t, 0)
 		}
-		v.m.log.Info("IP-MON not registered at the entry", "variant", v.idx, "err", err)
-		t.regs = saved
+		return
 	}
 	if err := t.entry.remove(ptrace.Mem{Pid: t.tid}, &t.regs); err != nil {
 		v.m.mu.Lock()
@@ -293,45 +274,59 @@ func (v *variant) entryReached(t *task) {
 // and the task resumes at the entry with the registers it had there (its
 // new %gs base kept).
 
+// deferRegistration answers the registration call t's IP-MON makes before
+// the entry, with IP-MON's object installed at path ("" when IP-MON is
+// off): it returns the call's result and notes in t the function to call
+// at the entry.
+func deferRegistration(t *task, path string, log *slog.Logger) int64 {
+	fn, err := uint64(0), errors.New("IP-MON is off")
+	if path != "" {
+		fn, err = deferRegister(t.tid, ptrace.PC(&t.regs), path)
+	}
+	t.ipmonAt = fn
+	if err != nil {
+		log.Info("IP-MON's registration refused before the entry", "err", err)
+		return -int64(unix.EPERM)
+	}
+	return -int64(unix.EAGAIN) // later
+}
+
+// atEntry: t stopped at its entry breakpoint. It reports whether t is to
+// call IP-MON's registration function first (t.regs set up for it);
+// otherwise t.regs are the entry's, for the breakpoint's removal.
+func atEntry(t *task, log *slog.Logger) bool {
+	switch {
+	case t.entrySaved != nil:
+		backAtEntry(&t.regs, *t.entrySaved)
+		t.entrySaved = nil
+	case t.ipmonAt != 0:
+		saved, err := callAtEntry(&t.regs, t.entry, t.ipmonAt, ptrace.Mem{Pid: t.tid})
+		t.ipmonAt = 0
+		if err == nil {
+			t.entrySaved = &saved
+			return true
+		}
+		log.Info("IP-MON not registered at the entry", "err", err)
+		t.regs = saved
+	}
+	return false
+}
+
 // deferRegister finds IP-MON's registration function in task tid, whose
 // IP-MON (the object at path) asked to register from pc.
 func deferRegister(tid int, pc uint64, path string) (uint64, error) {
-	file, lo, off, err := mappingOffset(tid, pc)
+	mp, err := mappingAt(tid, pc)
 	if err != nil {
 		return 0, err
 	}
-	if file != path {
-		return 0, fmt.Errorf("a registration from %s, not IP-MON's code", file)
+	if mp.file != path || !mp.exec {
+		return 0, fmt.Errorf("a registration from %s, not IP-MON's code", mp.file)
 	}
 	obj, err := os.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}
-	return ipmon.FuncAt(obj, ipmon.RegisterFunc, lo, off)
-}
-
-// mappingOffset reads the file, start and file offset of the mapping
-// that holds addr from /proc/PID/maps.
-func mappingOffset(pid int, addr uint64) (file string, lo, off uint64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
-	if err != nil {
-		return "", 0, 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		fields := strings.Fields(line)
-		if len(fields) < 6 {
-			continue
-		}
-		l, h, _ := strings.Cut(fields[0], "-")
-		a, err1 := strconv.ParseUint(l, 16, 64)
-		z, err2 := strconv.ParseUint(h, 16, 64)
-		o, err3 := strconv.ParseUint(fields[2], 16, 64)
-		if err1 != nil || err2 != nil || err3 != nil || addr < a || addr >= z {
-			continue
-		}
-		return strings.Join(fields[5:], " "), a, o, nil
-	}
-	return "", 0, 0, errors.New("unmapped memory")
+	return ipmon.FuncAt(obj, ipmon.RegisterFunc, mp.lo, mp.off)
 }
 
 // callAtEntry points r, a task at its entry breakpoint e, at a call of fn

@@ -443,22 +443,11 @@ func (x *executor) stop(tid int, ws unix.WaitStatus) {
 				// The program's entry: its loader is done, and from
 				// here on the leader host compares its calls. A
 				// deferred IP-MON registers first (entry.go).
-				switch {
-				case t.entrySaved != nil:
-					backAtEntry(&t.regs, *t.entrySaved)
-					t.entrySaved = nil
-				case t.ipmonAt != 0:
-					saved, err := callAtEntry(&t.regs, t.entry, t.ipmonAt, ptrace.Mem{Pid: tid})
-					t.ipmonAt = 0
-					if err == nil {
-						t.entrySaved = &saved
-						if ptrace.SetRegs(tid, &t.regs) == nil {
-							_ = ptrace.Cont(tid, 0)
-						}
-						return
+				if atEntry(t, x.log) {
+					if ptrace.SetRegs(tid, &t.regs) == nil {
+						_ = ptrace.Cont(tid, 0)
 					}
-					x.log.Info("IP-MON not registered at the entry", "err", err)
-					t.regs = saved
+					return
 				}
 				if err := t.entry.remove(ptrace.Mem{Pid: tid}, &t.regs); err != nil {
 					x.fatal(fmt.Sprintf("task %d: removing the breakpoint at its entry point: %v", tid, err))
@@ -526,17 +515,11 @@ func (x *executor) loaderCall(t *task) {
 	nr, args := ptrace.Nr(&t.regs), ptrace.Args(&t.regs)
 	if nr == ipmon.NrRegister {
 		// IP-MON's constructor: later, at the entry (entry.go).
-		ret := -int64(unix.EAGAIN)
-		fn, err := uint64(0), errors.New("this session runs without IP-MON")
+		path := ""
 		if x.regions != nil {
-			fn, err = deferRegister(t.tid, ptrace.PC(&t.regs), x.ipmPath)
+			path = x.ipmPath
 		}
-		if err != nil {
-			x.log.Info("IP-MON's registration refused before the entry", "err", err)
-			ret = -int64(unix.EPERM)
-		}
-		t.ipmonAt = fn
-		ptrace.Skip(&t.regs, ret)
+		ptrace.Skip(&t.regs, deferRegistration(t, path, x.log))
 		if ptrace.SetRegs(t.tid, &t.regs) == nil {
 			_ = ptrace.Cont(t.tid, 0)
 		}

@@ -369,7 +369,7 @@ func (x *executor) thread(t *task, c *command) error {
 		return nil
 	}
 	if t.regs.Arch == ptrace.ArchARM64 {
-		if t.clone.flags&unix.CLONE_VM != 0 && t.clone.flags&unix.CLONE_SETTLS == 0 {
+		if sharesParentTLS(t) {
 			return nil // its parent's slot (CP-MON's ipmonChildStart)
 		}
 		var tls uint64

@@ -480,12 +480,12 @@ func registerArgsOK(pid int, a [6]uint64, path string) error {
 
 // fromObject checks that pc lies in a mapping of the installed IP-MON.
 func fromObject(pid int, pc uint64, path string) error {
-	file, _, _, exec, err := mappingAt(pid, pc)
+	mp, err := mappingAt(pid, pc)
 	if err != nil {
 		return fmt.Errorf("the registration call comes from %w", err)
 	}
-	if file != path || !exec {
-		return fmt.Errorf("the registration call comes from %s, not from IP-MON", file)
+	if mp.file != path || !mp.exec {
+		return fmt.Errorf("the registration call comes from %s, not from IP-MON", mp.file)
 	}
 	return nil
 }
@@ -493,15 +493,23 @@ func fromObject(pid int, pc uint64, path string) error {
 // inObject checks that [addr, addr+n) lies in one executable mapping of the
 // installed IP-MON.
 func inObject(pid int, addr, n uint64, path string) bool {
-	file, _, hi, exec, err := mappingAt(pid, addr)
-	return err == nil && file == path && exec && addr+n >= addr && addr+n <= hi
+	mp, err := mappingAt(pid, addr)
+	return err == nil && mp.file == path && mp.exec && addr+n >= addr && addr+n <= mp.hi
+}
+
+// mapping is a line of /proc/PID/maps: the file, its range, the file
+// offset it starts at, and whether it is executable.
+type mapping struct {
+	file        string
+	lo, hi, off uint64
+	exec        bool
 }
 
 // mappingAt reads the mapping that holds addr from /proc/PID/maps.
-func mappingAt(pid int, addr uint64) (file string, lo, hi uint64, exec bool, err error) {
+func mappingAt(pid int, addr uint64) (mapping, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", pid))
 	if err != nil {
-		return "", 0, 0, false, err
+		return mapping{}, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -516,13 +524,14 @@ func mappingAt(pid int, addr uint64) (file string, lo, hi uint64, exec bool, err
 		}
 		a, err1 := strconv.ParseUint(l, 16, 64)
 		b, err2 := strconv.ParseUint(h, 16, 64)
-		if err1 != nil || err2 != nil || addr < a || addr >= b {
+		o, err3 := strconv.ParseUint(fields[2], 16, 64)
+		if err1 != nil || err2 != nil || err3 != nil || addr < a || addr >= b {
 			continue
 		}
 		// The path is the rest of the line: it may hold spaces ($TMPDIR).
-		return strings.Join(fields[5:], " "), a, b, strings.Contains(fields[1], "x"), nil
+		return mapping{file: strings.Join(fields[5:], " "), lo: a, hi: b, off: o, exec: strings.Contains(fields[1], "x")}, nil
 	}
-	return "", 0, 0, false, errors.New("unmapped memory")
+	return mapping{}, errors.New("unmapped memory")
 }
 
 // fdMapLocked encodes a descriptor table as IP-MON's map.
@@ -1058,7 +1067,7 @@ func (v *variant) ipmonChildStart(t *task) {
 	if err := ptrace.GetRegs(t.tid, &t.regs); err != nil {
 		return
 	}
-	if t.regs.Arch == ptrace.ArchARM64 && t.clone.flags&unix.CLONE_VM != 0 && t.clone.flags&unix.CLONE_SETTLS == 0 {
+	if t.regs.Arch == ptrace.ArchARM64 && sharesParentTLS(t) {
 		// A vfork child, or a process sharing the memory and the TLS of
 		// the thread that made it: its slot is its parent's, which must
 		// keep pointing at the parent's page. glibc's vfork and

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"dmvx/internal/ptrace"
+
+	"golang.org/x/sys/unix"
 )
 
 // Where a thread's IP-MON finds its control page. On x86-64 it is %gs's
@@ -88,4 +90,11 @@ func (v *variant) gateReturn(t *task, ret int64) {
 	if t.regs.Arch == ptrace.ArchARM64 {
 		ptrace.SetPC(&t.regs, v.m.ipm.gates[v.idx]+uint64(t.regs.Arch.SyscallLen()))
 	}
+}
+
+// sharesParentTLS: t was made sharing its parent's memory without a TLS
+// of its own (vfork, CLONE_VM without CLONE_SETTLS), so its arm64 slot is
+// its parent's, which must keep pointing at the parent's page.
+func sharesParentTLS(t *task) bool {
+	return t.clone.flags&unix.CLONE_VM != 0 && t.clone.flags&unix.CLONE_SETTLS == 0
 }
