@@ -69,15 +69,14 @@ func Follow(cfg FollowConfig) error {
 	if err != nil {
 		return x.refuse(err.Error())
 	}
-	if _, ok := ptrace.ArchOf(h.arch); !ok {
+	leaderArch, ok := ptrace.ArchOf(h.arch)
+	if !ok {
 		return x.refuse(fmt.Sprintf("the leader host's instruction set %q is not one dmvx knows", h.arch))
 	}
 	// Variants of two instruction sets run different loaders: their
 	// calls are compared from the program's entry on (entry.go).
 	x.crossISA = h.arch != runtime.GOARCH
-	if a, ok := ptrace.ArchOf(h.arch); ok {
-		x.leaderABI = abiOf(a)
-	}
+	x.leaderABI = abiOf(leaderArch)
 	x.fromEntry = h.fromEntry || x.crossISA
 	if !allowed(h.path, cfg.Allow) {
 		return x.refuse(fmt.Sprintf("%s is not in this agent's --allow list", h.path))
