@@ -1,13 +1,11 @@
 package cpmon
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 
 	"dmvx/internal/abi"
 	"dmvx/internal/canon"
-	"dmvx/internal/ipmon"
 	"dmvx/internal/ptrace"
 	"dmvx/internal/rb"
 )
@@ -115,20 +113,6 @@ func interruptedCall(t *task, mem canon.Mem) bool {
 	}
 	var b [4]byte
 	return mem.Read(pc, b[:]) == nil && binary.LittleEndian.Uint32(b[:]) == svc0
-}
-
-// ipmonHashes are the SHA-256 digests of the IP-MON objects this dmvx
-// embeds, by instruction set: a follower host of either checks its own
-// against the leader host's.
-func ipmonHashes() map[string][]byte {
-	out := make(map[string][]byte)
-	for _, arch := range []string{"amd64", "arm64"} {
-		if obj, err := ipmon.ObjectFor(arch); err == nil {
-			sum := sha256.Sum256(obj)
-			out[arch] = sum[:]
-		}
-	}
-	return out
 }
 
 // renumberRecords rewrites, in place, the call numbers of the IP-MON

@@ -165,9 +165,7 @@ func (x *executor) checkRegister(t *task, ev *stopEvent) {
 	case t.regs.Arch == ptrace.ArchARM64:
 		// No stub area there; the TLS slot is checked as the
 		// registration is carried out.
-		if a[2] != 0 || a[3] != 0 || a[4] != 0 {
-			err = fmt.Errorf("a stub area (%#x, %d bytes) from arm64's IP-MON, which has none", a[2], a[3])
-		}
+		err = noStubArea(a)
 	default:
 		err = registerArgsOK(t.tid, a, x.ipmPath)
 	}

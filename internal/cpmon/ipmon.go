@@ -388,8 +388,8 @@ func (m *Monitor) registerLocked(lt *ltask, ts []*task) {
 			// No patched sites there yet; a[5] is the TLS slot, checked
 			// by the variant's tracer (injectRegister), which alone may
 			// read the thread's pointer.
-			if a[2] != 0 || a[3] != 0 || a[4] != 0 {
-				refuse(unix.EPERM, fmt.Sprintf("variant %d: a stub area (%#x, %d bytes) from arm64's IP-MON, which has none", i, a[2], a[3]))
+			if err := noStubArea(a); err != nil {
+				refuse(unix.EPERM, fmt.Sprintf("variant %d: %v", i, err))
 				return
 			}
 			if tls == nil {

@@ -36,6 +36,16 @@ func tlsOffset(tid int, slot uint64) (uint64, error) {
 	return slot - tp, nil
 }
 
+// noStubArea checks an arm64 registration's arguments: IP-MON there has
+// no stub area (no patched sites), so a[2..4] are 0; a[5] is the TLS
+// slot, checked with the thread's pointer (tlsOffset).
+func noStubArea(a [6]uint64) error {
+	if a[2] != 0 || a[3] != 0 || a[4] != 0 {
+		return fmt.Errorf("a stub area (%#x, %d bytes) from arm64's IP-MON, which has none", a[2], a[3])
+	}
+	return nil
+}
+
 // tlsOff is the distance of variant v's TLS slot from the thread pointer
 // in ip's image (0: none, x86-64).
 func (ip *ipmonProc) tlsOff(v int) uint64 {

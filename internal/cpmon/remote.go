@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"dmvx/internal/canon"
+	"dmvx/internal/ipmon"
 	"dmvx/internal/ptrace"
 	"dmvx/internal/report"
 	"dmvx/internal/wire"
@@ -529,7 +530,7 @@ func (r *remote) start() (int, error) {
 	h := hello{path: r.spec.Path, argv: m.cfg.Argv, env: m.env, dir: dir, trapTSC: m.cfg.TrapTSC, arch: runtime.GOARCH, fromEntry: m.cfg.FromEntry,
 		pid: os.Getpid(), uid: os.Getuid(), variant: r.v.idx}
 	if ip := m.ipm; ip != nil && ip.on {
-		h.ipmon, h.level, h.gate, h.ipmonHashes = true, ip.level, ip.gates[r.v.idx], ipmonHashes()
+		h.ipmon, h.level, h.gate, h.ipmonHashes = true, ip.level, ip.gates[r.v.idx], ipmon.Digests()
 	}
 	if err := r.wc.Write(wire.Hello, h.encode()); err != nil {
 		return 0, err

@@ -103,18 +103,35 @@ func symbolData(obj []byte, name string) ([]byte, error) {
 	return nil, fmt.Errorf("ipmon: the object has no %s", name)
 }
 
+// archs are the instruction sets (GOARCH) whose IP-MON a dmvx may embed.
+var archs = []string{"amd64", "arm64"}
+
+// Digests returns the SHA-256 of each IP-MON object this dmvx embeds, by
+// GOARCH: a follower host of either ISA checks its own against the leader
+// host's.
+func Digests() map[string][]byte {
+	out := make(map[string][]byte)
+	for _, arch := range archs {
+		if obj, err := ObjectFor(arch); err == nil {
+			sum := sha256.Sum256(obj)
+			out[arch] = sum[:]
+		}
+	}
+	return out
+}
+
 // InstallName is the file name Install gives this build's object: a
 // digest of every ISA's object this dmvx embeds, so that hosts of either
 // ISA running the same build give their variants the same LD_PRELOAD (a
 // program passes its environment on to what it execs, and the
 // environment is compared there).
 func InstallName() string {
+	d := Digests()
 	h := sha256.New()
-	for _, arch := range []string{"amd64", "arm64"} {
-		if obj, err := ObjectFor(arch); err == nil {
-			sum := sha256.Sum256(obj)
+	for _, arch := range archs {
+		if sum, ok := d[arch]; ok {
 			h.Write([]byte(arch))
-			h.Write(sum[:])
+			h.Write(sum)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12]) + ".so"
