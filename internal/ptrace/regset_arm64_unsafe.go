@@ -14,7 +14,7 @@ func getSyscallno(tid int) (uint64, error) {
 	var nr int32
 	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(&nr))}
 	iov.SetLen(int(unsafe.Sizeof(nr)))
-	if err := regset(unix.PTRACE_GETREGSET, tid, &iov); err != nil {
+	if err := regset(unix.PTRACE_GETREGSET, tid, ntArmSystemCall, &iov); err != nil {
 		return 0, err
 	}
 	return uint64(uint32(nr)), nil
@@ -25,7 +25,7 @@ func setSyscallno(tid int, v uint64) error {
 	nr := int32(uint32(v))
 	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(&nr))}
 	iov.SetLen(int(unsafe.Sizeof(nr)))
-	return regset(unix.PTRACE_SETREGSET, tid, &iov)
+	return regset(unix.PTRACE_SETREGSET, tid, ntArmSystemCall, &iov)
 }
 
 // ThreadPointer reads the task's tpidr_el0 (NT_ARM_TLS): libc's thread
@@ -34,17 +34,16 @@ func ThreadPointer(tid int) (uint64, error) {
 	var tp uint64
 	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(&tp))}
 	iov.SetLen(int(unsafe.Sizeof(tp)))
-	_, _, e := syscall.Syscall6(syscall.SYS_PTRACE, unix.PTRACE_GETREGSET, uintptr(tid),
-		ntArmTLS, uintptr(unsafe.Pointer(&iov)), 0, 0)
-	if e != 0 {
-		return 0, e
+	if err := regset(unix.PTRACE_GETREGSET, tid, ntArmTLS, &iov); err != nil {
+		return 0, err
 	}
 	return tp, nil
 }
 
-func regset(req, tid int, iov *unix.Iovec) error {
+// regset reads or writes (req) the register set note of task tid.
+func regset(req, tid int, note uintptr, iov *unix.Iovec) error {
 	_, _, e := syscall.Syscall6(syscall.SYS_PTRACE, uintptr(req), uintptr(tid),
-		ntArmSystemCall, uintptr(unsafe.Pointer(iov)), 0, 0)
+		note, uintptr(unsafe.Pointer(iov)), 0, 0)
 	if e != 0 {
 		return e
 	}
