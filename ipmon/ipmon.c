@@ -385,16 +385,16 @@ static const struct spec ioctl_winsz = {NR_ioctl, X_BYFD, RW_READ, O_FIXED, 2, 0
 /* dmvx_ipmon_calls lists the calls IP-MON implements, for CP-MON, which
  * reads it from this object's symbol table and lets the filter allow from
  * the gate only calls that are both in the active policy and in this list. */
-#if defined(__x86_64__)
-EXPORT const u16 dmvx_ipmon_calls[] = {0, 1, 3, 5, 8, 16, 17, 18, 19, 20, 24, 32, 33, 39, 40, 44, 45, 63, 72, 79, 96, 257, 292,
-				       102, 104, 107, 108, 110, 186, 201, 228, 232, 281, 318, 0xffff};
-#else
 EXPORT const u16 dmvx_ipmon_calls[] = {NR_read, NR_write, NR_close, NR_fstat, NR_lseek, NR_ioctl, NR_pread64, NR_pwrite64,
 				       NR_readv, NR_writev, NR_sched_yield, NR_dup, NR_getpid, NR_sendfile, NR_sendto,
 				       NR_recvfrom, NR_uname, NR_fcntl, NR_getcwd, NR_gettimeofday, NR_openat, NR_dup3,
 				       NR_getuid, NR_getgid, NR_geteuid, NR_getegid, NR_getppid, NR_gettid,
-				       NR_clock_gettime, NR_epoll_pwait, NR_getrandom, 0xffff};
+				       NR_clock_gettime, NR_epoll_pwait, NR_getrandom,
+#if defined(__x86_64__)
+				       /* NR_NONE on arm64, whose table lacks them. */
+				       NR_dup2, NR_time, NR_epoll_wait,
 #endif
+				       0xffff};
 
 /* spec_of maps a call number to its row + 1 (0: none); filled once by the
  * constructor. It holds row numbers only. */
