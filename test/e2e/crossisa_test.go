@@ -134,13 +134,19 @@ func (g *guest) leadArm64IPMON(t *testing.T, flags []string, argv ...string) res
 	return d
 }
 
+// followerFlags are `dmvx run`'s flags for a leader here with its follower
+// on the arm64 host.
+func (g *guest) followerFlags() []string {
+	return []string{"--follower", g.agent,
+		"--cert", filepath.Join(g.certs, "leader.pem"), "--key", filepath.Join(g.certs, "leader-key.pem"),
+		"--ca", filepath.Join(g.certs, "ca.pem")}
+}
+
 func (g *guest) lead(t *testing.T, flags []string, argv ...string) result {
 	t.Helper()
 	rep := filepath.Join(t.TempDir(), "report.json")
-	args := []string{dmvx, "run", "--report", rep, "--follower", g.agent,
-		"--cert", filepath.Join(g.certs, "leader.pem"), "--key", filepath.Join(g.certs, "leader-key.pem"),
-		"--ca", filepath.Join(g.certs, "ca.pem")}
-	args = append(append(append(args, flags...), "--"), argv...)
+	args := append(append([]string{dmvx, "run", "--report", rep}, g.followerFlags()...), flags...)
+	args = append(append(args, "--"), argv...)
 	r := run(t, opts{}, args...)
 	r.rep = readReport(t, rep)
 	checkNoLeftovers(t, r.rep)
@@ -253,9 +259,7 @@ func TestCrossISALighttpd(t *testing.T) {
 	}
 	for _, mode := range []string{"--no-ipmon", "--policy=socket-rw"} {
 		t.Run(strings.TrimPrefix(mode, "--"), func(t *testing.T) {
-			args := []string{dmvx, "run", mode, "--stats", "--follower", g.agent,
-				"--cert", filepath.Join(g.certs, "leader.pem"), "--key", filepath.Join(g.certs, "leader-key.pem"),
-				"--ca", filepath.Join(g.certs, "ca.pem"), "--", lighttpd, "-D", "-f", s.conf}
+			args := append(append([]string{dmvx, "run", mode, "--stats"}, g.followerFlags()...), "--", lighttpd, "-D", "-f", s.conf)
 			d := s.serve(t, 60*time.Second, args...)
 			if d.code != 0 {
 				t.Errorf("dmvx exit status %d, want 0 (lighttpd's on SIGTERM)\n%s", d.code, d.stderr)
